@@ -1,0 +1,165 @@
+//! One reader per source format. A reader calls `on_row(line, Ok(record) | Err(reason))` for
+//! every row it finds and returns an error only when the whole file cannot be read.
+//! Readers never panic, whatever the bytes.
+
+mod amazon2018;
+mod amazon_in;
+mod decathlon;
+mod instacart;
+mod jsonl;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use super::{Error, Record, Result};
+
+/// A catalog file format.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// shopclerk's canonical JSON lines: one `Product` (or `{"id", "deleted": true}`) per line.
+    Jsonl,
+    /// Canonical orders, JSON lines: `{"order_id", "customer_id", "items": [...]}`.
+    OrdersJsonl,
+    /// The Amazon.in sales CSV (`product_id,product_name,category,discounted_price,...`).
+    AmazonIn,
+    /// Amazon Review Data 2018: metadata lines (`asin`, `title`, ...) or review lines (`reviewerID`, `overall`, ...).
+    Amazon2018,
+    /// Instacart products CSV (`product_id,product_name,aisle_id,aisle,department_id,department`).
+    InstacartProducts,
+    /// Instacart order lines CSV (`order_id,user_id,order_number,...,product_id,add_to_cart_order,...`).
+    InstacartOrders,
+    /// Decathlon products: one JSON array of `{id, name, vendor, category, tags, images, price}`.
+    Decathlon,
+}
+
+/// The per-row callback readers call.
+pub(crate) type OnRow<'a> = dyn FnMut(u64, std::result::Result<Record, String>) -> Result<()> + 'a;
+
+/// Opens a file, transparently un-gzipping `.gz` files.
+pub(crate) fn open(path: &Path) -> Result<Box<dyn BufRead>> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(io)?;
+    let gz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    Ok(if gz {
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
+    } else {
+        Box::new(BufReader::new(file))
+    })
+}
+
+/// Guesses a file's format from its first line.
+pub fn detect_format(path: &Path) -> Result<Format> {
+    let mut head = Vec::new();
+    open(path)?
+        .take(64 * 1024)
+        .read_to_end(&mut head)
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let head = String::from_utf8_lossy(&head);
+    let first = head
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches('\u{feff}');
+    let format = if first.starts_with("product_id,product_name,category,discounted_price") {
+        Some(Format::AmazonIn)
+    } else if first.starts_with("product_id,product_name,aisle_id") {
+        Some(Format::InstacartProducts)
+    } else if first.starts_with("order_id,") && first.contains("product_id") {
+        Some(Format::InstacartOrders)
+    } else if first.trim_start().starts_with('[') {
+        Some(Format::Decathlon)
+    } else if first.trim_start().starts_with('{') {
+        if first.contains("\"asin\"") {
+            Some(Format::Amazon2018)
+        } else if first.contains("\"order_id\"") {
+            Some(Format::OrdersJsonl)
+        } else {
+            Some(Format::Jsonl)
+        }
+    } else {
+        None
+    };
+    format.ok_or_else(|| Error::UnknownFormat(path.to_path_buf()))
+}
+
+/// Reads every row of `path` as `format`.
+pub(crate) fn read(path: &Path, format: Format, on_row: &mut OnRow<'_>) -> Result<()> {
+    let input = open(path)?;
+    match format {
+        Format::Jsonl => jsonl::read_products(input, path, on_row),
+        Format::OrdersJsonl => jsonl::read_orders(input, path, on_row),
+        Format::AmazonIn => amazon_in::read(input, path, on_row),
+        Format::Amazon2018 => amazon2018::read(input, path, on_row),
+        Format::InstacartProducts => instacart::read_products(input, path, on_row),
+        Format::InstacartOrders => instacart::read_orders(input, path, on_row),
+        Format::Decathlon => decathlon::read(input, path, on_row),
+    }
+}
+
+/// Calls `f` with each line (1-based number, text), reporting lines that are not UTF-8 as
+/// rejected rows. Blank lines are skipped.
+pub(crate) fn for_each_line(
+    mut input: Box<dyn BufRead>,
+    path: &Path,
+    on_row: &mut OnRow<'_>,
+    mut f: impl FnMut(&str) -> std::result::Result<Record, String>,
+) -> Result<()> {
+    let mut buf = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        buf.clear();
+        let n = input
+            .read_until(b'\n', &mut buf)
+            .map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        if n == 0 {
+            return Ok(());
+        }
+        line_no += 1;
+        let row = match std::str::from_utf8(&buf) {
+            Ok(text) if text.trim().is_empty() => continue,
+            Ok(text) => f(text.trim_start_matches('\u{feff}')),
+            Err(e) => Err(format!("line is not valid UTF-8 ({e})")),
+        };
+        on_row(line_no, row)?;
+    }
+}
+
+/// Removes HTML tags and decodes the common entities, collapsing whitespace.
+pub(crate) fn strip_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let decoded = out
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'");
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}

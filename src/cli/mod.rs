@@ -1,0 +1,591 @@
+//! Command-line interface: parses flags, calls the library, prints results.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use shopclerk::catalog::{self, Format, LoadOptions};
+use shopclerk::config::Config;
+use shopclerk::embed::{BertEmbedder, Embedder};
+use shopclerk::models::{self, DEFAULT_EMBEDDER};
+use shopclerk::search::{
+    self, BuildOptions, Filter, Fusion, HybridSearcher, ProductIndex, ProductSummary, Retriever,
+};
+
+/// shopclerk: a shop assistant with hybrid product search, cross-sell and upsell.
+#[derive(Debug, Parser)]
+#[command(name = "shopclerk", version, about)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct Global {
+    /// Config file (default: ./shopclerk.toml when present).
+    #[arg(long, global = true, env = "SHOPCLERK_CONFIG")]
+    config: Option<PathBuf>,
+    /// Models directory (overrides config and SHOPCLERK_MODELS).
+    #[arg(long, global = true)]
+    models_dir: Option<PathBuf>,
+    /// Embedder: a directory, a name in the models directory, a Hugging Face repo id.
+    #[arg(long, global = true)]
+    embedder: Option<String>,
+    /// Compute device: auto, cpu, cuda, cuda:N.
+    #[arg(long, global = true)]
+    device: Option<String>,
+    /// Never fetch models from the network.
+    #[arg(long, global = true)]
+    offline: bool,
+    /// Hide progress bars.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Fetch the models, index the demo catalog (data/) and open a search prompt.
+    Demo {
+        /// Rebuild the demo index even if it is up to date.
+        #[arg(long)]
+        rebuild: bool,
+    },
+    /// Build (or update) an index from catalog files.
+    Index(IndexArgs),
+    /// Search an index.
+    Search(SearchArgs),
+    /// Manage models.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
+    /// Measure quality.
+    Eval {
+        #[command(subcommand)]
+        command: EvalCommand,
+    },
+    /// Show configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+struct IndexArgs {
+    /// Catalog files (JSONL, Amazon.in CSV, Amazon 2018 .json.gz, Instacart CSV, Decathlon JSON).
+    #[arg(long = "catalog", required = true, num_args = 1..)]
+    catalogs: Vec<PathBuf>,
+    /// Order files (canonical orders JSONL or Instacart order lines) for co-purchase data.
+    #[arg(long = "orders", num_args = 1..)]
+    orders: Vec<PathBuf>,
+    /// Index directory.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Format of every file, instead of detecting it.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Stop at the first bad row instead of skipping it.
+    #[arg(long)]
+    strict: bool,
+    /// Apply the files as changes to the existing index (upserts, deletions, new orders).
+    #[arg(long)]
+    incremental: bool,
+    /// Print every rejected row, not just the first 20.
+    #[arg(long)]
+    all_errors: bool,
+}
+
+#[derive(Debug, Args)]
+struct FilterArgs {
+    /// Category name or path prefix ("USBCables", "Electronics|Headphones").
+    #[arg(long)]
+    category: Option<String>,
+    /// Lowest price, in currency units.
+    #[arg(long)]
+    min_price: Option<f64>,
+    /// Highest price, in currency units.
+    #[arg(long)]
+    max_price: Option<f64>,
+    /// Lowest average rating.
+    #[arg(long)]
+    min_rating: Option<f32>,
+    /// Only products in stock.
+    #[arg(long)]
+    in_stock: bool,
+}
+
+impl FilterArgs {
+    fn filter(&self) -> Filter {
+        Filter {
+            category: self.category.clone(),
+            min_price: self.min_price,
+            max_price: self.max_price,
+            min_rating: self.min_rating,
+            in_stock: self.in_stock,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct SearchArgs {
+    /// What to search for.
+    query: String,
+    /// Index directory.
+    #[arg(long)]
+    index: Option<PathBuf>,
+    #[command(flatten)]
+    filter: FilterArgs,
+    /// Number of results.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Fusion: bm25, dense, rrf[:k], weighted[:alpha], bm25-fallback.
+    #[arg(long)]
+    fusion: Option<Fusion>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum ModelsCommand {
+    /// Fetch (and convert) the chat model and the embedder into the models directory.
+    Fetch {
+        /// Chat model (default SmolLM2-135M-Instruct, converted to Q8_0).
+        #[arg(long)]
+        chat: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EvalCommand {
+    /// Search quality of every fusion strategy on a judged query set.
+    Search {
+        /// Index directory.
+        #[arg(long)]
+        index: Option<PathBuf>,
+        /// Judged queries (JSON lines).
+        #[arg(long, default_value = "tests/data/search_queries.jsonl")]
+        queries: PathBuf,
+        /// Which queries of the set: those whose "catalog" is this.
+        #[arg(long, default_value = "demo")]
+        set: String,
+        /// Cut-off rank.
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration as TOML.
+    Print,
+}
+
+/// Entry point: runs the command, prints errors with their causes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SHOPCLERK_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config(global: &Global) -> Result<Config> {
+    let mut config = Config::load(global.config.as_deref())?;
+    if let Some(d) = &global.models_dir {
+        config.models_dir = d.clone();
+    }
+    if let Some(e) = &global.embedder {
+        config.embedder = Some(e.clone());
+    }
+    if let Some(d) = &global.device {
+        config.device = d.clone();
+    }
+    config.offline |= global.offline;
+    Ok(config)
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let config = config(&cli.global)?;
+    let progress = !cli.global.quiet && std::io::stderr().is_terminal();
+    match cli.command {
+        Command::Demo { rebuild } => demo(&config, rebuild, progress),
+        Command::Index(args) => index(&config, &args, progress),
+        Command::Search(args) => search_command(&config, &args),
+        Command::Models {
+            command: ModelsCommand::Fetch { chat },
+        } => {
+            let resolver = config.resolver(!cli.global.quiet);
+            let chat_files =
+                resolver.chat_model(chat.as_deref().or(config.chat_model.as_deref()))?;
+            println!("chat model: {}", chat_files.gguf.display());
+            let emb = resolver.embedder(config.embedder.as_deref())?;
+            println!(
+                "embedder:   {}",
+                emb.weights.parent().unwrap_or(Path::new(".")).display()
+            );
+            Ok(())
+        }
+        Command::Eval {
+            command:
+                EvalCommand::Search {
+                    index,
+                    queries,
+                    set,
+                    k,
+                    json,
+                },
+        } => {
+            let index_dir = index.unwrap_or_else(|| config.index_dir.clone());
+            eval_search(&config, &index_dir, &queries, &set, k, json)
+        }
+        Command::Config {
+            command: ConfigCommand::Print,
+        } => {
+            print!("{}", toml::to_string_pretty(&config)?);
+            Ok(())
+        }
+    }
+}
+
+/// Loads the configured embedder (fetching the default on first use).
+fn load_embedder(config: &Config, progress: bool) -> Result<Arc<dyn Embedder>> {
+    let files = config
+        .resolver(progress)
+        .embedder(config.embedder.as_deref())?;
+    let device = models::select_device(&config.device).map_err(anyhow::Error::msg)?;
+    let id = config
+        .embedder
+        .clone()
+        .unwrap_or_else(|| DEFAULT_EMBEDDER.to_string());
+    let embedder = BertEmbedder::load(&files, &id, &device)
+        .with_context(|| format!("loading embedder '{id}'"))?;
+    Ok(Arc::new(embedder))
+}
+
+fn index(config: &Config, args: &IndexArgs, progress: bool) -> Result<()> {
+    let out = args.out.clone().unwrap_or_else(|| config.index_dir.clone());
+    let options = LoadOptions {
+        format: args.format,
+        strict: args.strict,
+    };
+    let mut paths = args.catalogs.clone();
+    paths.extend(args.orders.iter().cloned());
+    let (catalog, report) = catalog::load(&paths, &options)?;
+    let shown = if args.all_errors { usize::MAX } else { 20 };
+    for r in report.rejected.iter().take(shown) {
+        eprintln!("{r}");
+    }
+    if report.rejected.len() > shown {
+        eprintln!(
+            "... and {} more rejected rows (--all-errors shows them)",
+            report.rejected.len() - shown
+        );
+    }
+    for w in report.warnings.iter().take(shown) {
+        eprintln!("warning: {w}");
+    }
+    eprintln!("{}", report.summary());
+    if catalog.products.is_empty() && !args.incremental {
+        bail!("no products to index");
+    }
+    let embedder = load_embedder(config, progress)?;
+    let report = search::build_index(
+        &catalog,
+        embedder.as_ref(),
+        &BuildOptions {
+            out: out.clone(),
+            incremental: args.incremental,
+            progress,
+        },
+    )
+    .with_context(|| format!("building the index at {}", out.display()))?;
+    eprintln!(
+        "indexed {} products ({} embedded in {:.1}s, {} deleted), {} orders, in {:.1}s -> {}",
+        report.products,
+        report.embedded,
+        report.embed_seconds,
+        report.deleted,
+        report.orders,
+        report.total_seconds,
+        out.display()
+    );
+    Ok(())
+}
+
+fn open_searcher(
+    config: &Config,
+    index_dir: &Path,
+    fusion: Option<Fusion>,
+) -> Result<HybridSearcher> {
+    let index = ProductIndex::open(index_dir)?;
+    let fusion = match fusion {
+        Some(f) => f,
+        None => config.fusion().map_err(anyhow::Error::msg)?,
+    };
+    let embedder = load_embedder(config, false)?;
+    Ok(HybridSearcher::new(Arc::new(index), embedder, fusion)?)
+}
+
+fn search_command(config: &Config, args: &SearchArgs) -> Result<()> {
+    let index_dir = args
+        .index
+        .clone()
+        .unwrap_or_else(|| config.index_dir.clone());
+    let searcher = open_searcher(config, &index_dir, args.fusion)?;
+    let limit = args.limit.unwrap_or(config.search.limit);
+    let filter = args.filter.filter();
+    let hits = searcher.retrieve(&args.query, &filter, limit)?;
+    let results: Vec<ProductSummary> = hits
+        .iter()
+        .map(|h| ProductSummary::new(searcher.product(h), h.score))
+        .collect();
+    if args.json {
+        let out = serde_json::json!({ "query": args.query, "results": results });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_results(&results);
+    }
+    Ok(())
+}
+
+fn print_results(results: &[ProductSummary]) {
+    if results.is_empty() {
+        println!("  (no products found)");
+    }
+    for (i, r) in results.iter().enumerate() {
+        let price = r
+            .price
+            .map_or_else(|| "no price".to_string(), |p| p.to_string());
+        let rating = r.rating.map_or_else(String::new, |x| format!("  ★{x:.1}"));
+        let title: String = r.title.chars().take(90).collect();
+        println!(
+            "{:>3}. {title}\n     {price}{rating}  [{}]",
+            i + 1,
+            r.category.last().map_or("", String::as_str)
+        );
+    }
+}
+
+fn eval_search(
+    config: &Config,
+    index_dir: &Path,
+    queries: &Path,
+    set: &str,
+    k: usize,
+    json: bool,
+) -> Result<()> {
+    let searcher = open_searcher(config, index_dir, None)?;
+    let judged = search::eval::read_queries(queries)?;
+    let fusions = Fusion::all();
+    let started = Instant::now();
+    let results = search::eval::evaluate(&searcher, &judged, set, &fusions, k)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+        return Ok(());
+    }
+    let n = results.first().map_or(0, |r| r.overall.queries);
+    println!(
+        "search quality, set '{set}', {n} queries, k={k} ({:.1}s)",
+        started.elapsed().as_secs_f64()
+    );
+    let kinds: Vec<String> = results
+        .first()
+        .map(|r| r.by_kind.keys().cloned().collect())
+        .unwrap_or_default();
+    print!("{:<16} {:>8} {:>9}", "fusion", "NDCG@k", "Recall@k");
+    for kind in &kinds {
+        print!(" {:>12}", format!("{kind}"));
+    }
+    println!("   (per-kind columns: NDCG@k)");
+    for r in &results {
+        print!(
+            "{:<16} {:>8.3} {:>9.3}",
+            r.fusion, r.overall.ndcg, r.overall.recall
+        );
+        for kind in &kinds {
+            print!(" {:>12.3}", r.by_kind.get(kind).map_or(0.0, |q| q.ndcg));
+        }
+        println!();
+    }
+    Ok(())
+}
+
+/// The demo catalog shipped in `data/`.
+const DEMO_CATALOG: &str = "data/demo_catalog.jsonl";
+
+fn demo(config: &Config, rebuild: bool, progress: bool) -> Result<()> {
+    let catalog_path = PathBuf::from(DEMO_CATALOG);
+    if !catalog_path.is_file() {
+        bail!("{DEMO_CATALOG} not found: run the demo from the shopclerk checkout");
+    }
+    let index_dir = config.index_dir.clone();
+    eprintln!(
+        "1/3 models (fetched on first use into {})",
+        config.models_dir.display()
+    );
+    let resolver = config.resolver(true);
+    let chat = resolver.chat_model(config.chat_model.as_deref())?;
+    eprintln!("    chat model: {}", chat.gguf.display());
+    let embedder = load_embedder(config, true)?;
+    eprintln!("    embedder:   {}", embedder.model_id());
+
+    let stale = rebuild || index_is_stale(&index_dir, &catalog_path);
+    if stale {
+        eprintln!("2/3 indexing {DEMO_CATALOG} into {}", index_dir.display());
+        let (catalog, report) =
+            catalog::load(std::slice::from_ref(&catalog_path), &LoadOptions::default())?;
+        eprintln!("    {}", report.summary().replace('\n', "\n    "));
+        let built = search::build_index(
+            &catalog,
+            embedder.as_ref(),
+            &BuildOptions {
+                out: index_dir.clone(),
+                incremental: false,
+                progress,
+            },
+        )?;
+        eprintln!(
+            "    {} products indexed in {:.1}s",
+            built.products, built.total_seconds
+        );
+    } else {
+        eprintln!("2/3 index {} is up to date", index_dir.display());
+    }
+    let index = Arc::new(ProductIndex::open(&index_dir)?);
+    let searcher = HybridSearcher::new(
+        index,
+        embedder,
+        config.fusion().map_err(anyhow::Error::msg)?,
+    )?;
+
+    eprintln!("3/3 example searches ({} fusion)", searcher.fusion());
+    let examples: [(&str, Filter); 3] = [
+        (
+            "usb c cable",
+            Filter {
+                max_price: Some(300.0),
+                ..Filter::default()
+            },
+        ),
+        ("something to keep my tea hot", Filter::default()),
+        (
+            "wireless earbuds with good bass",
+            Filter {
+                min_rating: Some(4.0),
+                ..Filter::default()
+            },
+        ),
+    ];
+    for (query, filter) in &examples {
+        println!("\n> {query}  {}", describe_filter(filter));
+        let hits = searcher.retrieve(query, filter, 5)?;
+        print_results(
+            &hits
+                .iter()
+                .map(|h| ProductSummary::new(searcher.product(h), h.score))
+                .collect::<Vec<_>>(),
+        );
+    }
+
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Ok(());
+    }
+    println!("\nType a search (add 'under 500' for a price cap), or an empty line to quit.");
+    loop {
+        print!("search> ");
+        std::io::stdout().flush()?;
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 || line.trim().is_empty() {
+            return Ok(());
+        }
+        let (query, filter) = parse_demo_query(line.trim());
+        match searcher.retrieve(&query, &filter, 8) {
+            Ok(hits) => print_results(
+                &hits
+                    .iter()
+                    .map(|h| ProductSummary::new(searcher.product(h), h.score))
+                    .collect::<Vec<_>>(),
+            ),
+            Err(e) => println!("  {e}"),
+        }
+    }
+}
+
+fn describe_filter(f: &Filter) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = f.max_price {
+        parts.push(format!("price ≤ {p}"));
+    }
+    if let Some(r) = f.min_rating {
+        parts.push(format!("rating ≥ {r}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("({})", parts.join(", "))
+    }
+}
+
+/// "usb cable under 500" -> ("usb cable", max price 500). The conversation layer will do this
+/// properly; the demo prompt only needs the common case.
+fn parse_demo_query(line: &str) -> (String, Filter) {
+    let lower = line.to_lowercase();
+    for marker in [" under ", " below ", " less than "] {
+        if let Some(at) = lower.rfind(marker) {
+            let amount: String = lower[at + marker.len()..]
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            if let Ok(max) = amount.parse::<f64>() {
+                return (
+                    line[..at].to_string(),
+                    Filter {
+                        max_price: Some(max),
+                        ..Filter::default()
+                    },
+                );
+            }
+        }
+    }
+    (line.to_string(), Filter::default())
+}
+
+/// True when the index is missing or older than the catalog file.
+fn index_is_stale(index_dir: &Path, catalog: &Path) -> bool {
+    let Ok(index) = ProductIndex::open(index_dir) else {
+        return true;
+    };
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (
+        modified(catalog),
+        modified(&index.generation_dir().join("manifest.json")),
+    ) {
+        (Some(c), Some(i)) => c > i,
+        _ => true,
+    }
+}

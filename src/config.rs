@@ -1,0 +1,216 @@
+//! Configuration: "which models, which index, which device, which search strategy?"
+//!
+//! One typed struct, read from a TOML file (`shopclerk.toml` in the working directory when
+//! present, or `--config FILE`), then `SHOPCLERK_*` environment variables, then command-line
+//! flags, each overriding the one before.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::search::Fusion;
+
+/// Errors reading configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file could not be read.
+    #[error("reading config {path}: {source}")]
+    Io {
+        /// Config file.
+        path: PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this struct.
+    #[error("config {path}: {reason}")]
+    Parse {
+        /// Config file.
+        path: PathBuf,
+        /// What is wrong, with line and column.
+        reason: String,
+    },
+    /// An environment variable holds a bad value.
+    #[error("environment variable {name}: {reason}")]
+    Env {
+        /// Variable name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Result alias for configuration.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Search settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// Fusion of BM25 and embeddings: bm25, dense, rrf[:k], weighted[:alpha], bm25-fallback.
+    pub fusion: String,
+    /// Results returned when a request does not say.
+    pub limit: usize,
+}
+
+impl Default for SearchConfig {
+    fn default() -> SearchConfig {
+        SearchConfig {
+            fusion: Fusion::default().to_string(),
+            limit: 10,
+        }
+    }
+}
+
+/// All of shopclerk's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where models are cached and looked up by name (`SHOPCLERK_MODELS`).
+    pub models_dir: PathBuf,
+    /// Chat model: path, name in `models_dir`, Hugging Face repo id; unset for the default.
+    pub chat_model: Option<String>,
+    /// Embedder: path, name, repo id; unset for the default (all-MiniLM-L6-v2).
+    pub embedder: Option<String>,
+    /// Index directory (`SHOPCLERK_INDEX`).
+    pub index_dir: PathBuf,
+    /// Device: auto, cpu, cuda or cuda:N (`SHOPCLERK_DEVICE`).
+    pub device: String,
+    /// Never fetch models from the network (`SHOPCLERK_OFFLINE=1`).
+    pub offline: bool,
+    /// Search settings.
+    pub search: SearchConfig,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            models_dir: PathBuf::from("models"),
+            chat_model: None,
+            embedder: None,
+            index_dir: PathBuf::from("index/demo"),
+            device: "auto".into(),
+            offline: false,
+            search: SearchConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `path` (or `shopclerk.toml` if it exists and `path` is `None`), then applies the
+    /// environment.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let default_file = Path::new("shopclerk.toml");
+        let file = path.or_else(|| default_file.exists().then_some(default_file));
+        let mut config = match file {
+            Some(p) => Config::from_toml_file(p)?,
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    /// Parses a TOML file.
+    pub fn from_toml_file(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Applies `SHOPCLERK_*` variables read through `get`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<()> {
+        if let Some(v) = get("SHOPCLERK_MODELS") {
+            self.models_dir = v.into();
+        }
+        if let Some(v) = get("SHOPCLERK_INDEX") {
+            self.index_dir = v.into();
+        }
+        if let Some(v) = get("SHOPCLERK_CHAT_MODEL") {
+            self.chat_model = Some(v);
+        }
+        if let Some(v) = get("SHOPCLERK_EMBEDDER") {
+            self.embedder = Some(v);
+        }
+        if let Some(v) = get("SHOPCLERK_DEVICE") {
+            self.device = v;
+        }
+        if let Some(v) = get("SHOPCLERK_FUSION") {
+            self.search.fusion = v;
+        }
+        if let Some(v) = get("SHOPCLERK_OFFLINE") {
+            self.offline = match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" | "" => false,
+                other => {
+                    return Err(Error::Env {
+                        name: "SHOPCLERK_OFFLINE".into(),
+                        reason: format!("'{other}' is not 1/0/true/false"),
+                    });
+                }
+            };
+        }
+        self.fusion().map_err(|reason| Error::Env {
+            name: "search.fusion / SHOPCLERK_FUSION".into(),
+            reason,
+        })?;
+        Ok(())
+    }
+
+    /// The configured fusion strategy.
+    pub fn fusion(&self) -> std::result::Result<Fusion, String> {
+        self.search.fusion.parse()
+    }
+
+    /// A model resolver for this configuration.
+    pub fn resolver(&self, progress: bool) -> crate::models::ModelResolver {
+        crate::models::ModelResolver {
+            models_dir: self.models_dir.clone(),
+            allow_fetch: !self.offline,
+            progress,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_env_override_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shopclerk.toml");
+        std::fs::write(
+            &path,
+            "models_dir = \"/m\"\n[search]\nfusion = \"rrf:30\"\n",
+        )
+        .unwrap();
+        let mut c = Config::from_toml_file(&path).unwrap();
+        assert_eq!(c.models_dir, PathBuf::from("/m"));
+        assert_eq!(c.fusion().unwrap(), Fusion::Rrf { k: 30.0 });
+        assert_eq!(c.index_dir, PathBuf::from("index/demo"));
+        c.apply_env(|n| (n == "SHOPCLERK_MODELS").then(|| "/env".to_string()))
+            .unwrap();
+        assert_eq!(c.models_dir, PathBuf::from("/env"));
+    }
+
+    #[test]
+    fn bad_config_names_the_file_and_the_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "modles_dir = 3\n").unwrap();
+        let err = Config::from_toml_file(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("bad.toml") && err.contains("modles_dir"),
+            "{err}"
+        );
+        let mut c = Config::default();
+        let err = c
+            .apply_env(|n| (n == "SHOPCLERK_FUSION").then(|| "magic".to_string()))
+            .unwrap_err();
+        assert!(err.to_string().contains("unknown fusion"), "{err}");
+    }
+}
