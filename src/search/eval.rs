@@ -93,9 +93,16 @@ pub fn evaluate(
                     .is_some_and(|leaf| q.relevant_categories.iter().any(|c| c == leaf))
             };
             let total = (0..products.len()).filter(|&r| is_relevant(r)).count();
+            // Products without a category cannot be judged: drop them from the ranking
+            // (a condensed list) instead of counting them as misses.
             let hits =
-                searcher.search_embedded(&q.query, Some(v), &Filter::default(), k, fusion)?;
-            let flags: Vec<bool> = hits.iter().map(|h| is_relevant(h.row)).collect();
+                searcher.search_embedded(&q.query, Some(v), &Filter::default(), 2 * k, fusion)?;
+            let flags: Vec<bool> = hits
+                .iter()
+                .filter(|h| products[h.row].leaf_category().is_some())
+                .take(k)
+                .map(|h| is_relevant(h.row))
+                .collect();
             let (ndcg, recall) = ndcg_recall(&flags, total, k);
             for key in ["all".to_string(), q.kind.clone()] {
                 let e = sums.entry(key).or_default();
