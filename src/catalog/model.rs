@@ -102,6 +102,13 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
+/// Currency codes recognised inside price text ("1099.00 INR").
+const KNOWN_CODES: &[&str] = &[
+    "INR", "USD", "EUR", "GBP", "JPY", "CNY", "AUD", "CAD", "CHF", "SEK", "NOK", "DKK", "PLN",
+    "BRL", "MXN", "SGD", "HKD", "KRW", "ZAR", "AED", "NZD", "SAR", "TRY", "THB", "IDR", "MYR",
+    "PHP", "VND", "CZK", "HUF", "ILS", "RUB", "CLP", "ISK", "PKR", "BDT", "LKR", "NPR",
+];
+
 /// Why a price text could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PriceError {
@@ -160,7 +167,10 @@ impl Money {
             currency = if letters.eq_ignore_ascii_case("rs") {
                 Currency::INR
             } else {
-                Currency::from_code(&letters).ok_or_else(bad)?
+                // Free text names only currencies shops actually use; "2.49 abc" is not a price.
+                Currency::from_code(&letters)
+                    .filter(|c| KNOWN_CODES.contains(&c.code()))
+                    .ok_or_else(bad)?
             };
         }
         if negative {
@@ -417,6 +427,7 @@ mod tests {
         assert!(matches!(inr("₹abc"), Err(PriceError::NotANumber(_))));
         assert!(matches!(inr(""), Err(PriceError::NotANumber(_))));
         assert!(matches!(inr("1.2.3"), Err(PriceError::NotANumber(_))));
+        assert!(matches!(inr("2.49 abc"), Err(PriceError::NotANumber(_))));
         assert!(matches!(inr("-5"), Err(PriceError::Negative(_))));
         assert!(matches!(inr("1.999"), Err(PriceError::OutOfRange(_))));
         assert!(matches!(

@@ -577,13 +577,13 @@ fn parse_demo_query(line: &str) -> (String, Filter) {
 
 /// True when the index is missing or older than the catalog file.
 fn index_is_stale(index_dir: &Path, catalog: &Path) -> bool {
-    let Ok(index) = ProductIndex::open(index_dir) else {
+    let Ok(Some(generation)) = search::current_generation(index_dir) else {
         return true;
     };
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     match (
         modified(catalog),
-        modified(&index.generation_dir().join("manifest.json")),
+        modified(&generation.join("manifest.json")),
     ) {
         (Some(c), Some(i)) => c > i,
         _ => true,

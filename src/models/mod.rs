@@ -444,6 +444,39 @@ fn embedder_files_at(dir: &Path) -> Result<EmbedderFiles> {
     })
 }
 
+/// Picks the compute device: `auto` (CUDA when built with the `cuda` feature and a GPU is
+/// there, else CPU), `cpu`, `cuda` or `cuda:N`.
+pub fn select_device(spec: &str) -> std::result::Result<candle_core::Device, String> {
+    let spec = spec.trim().to_ascii_lowercase();
+    match spec.as_str() {
+        "cpu" => Ok(candle_core::Device::Cpu),
+        "auto" | "" => {
+            if candle_core::utils::cuda_is_available() {
+                candle_core::Device::new_cuda(0).map_err(|e| e.to_string())
+            } else {
+                Ok(candle_core::Device::Cpu)
+            }
+        }
+        s if s == "cuda" || s.starts_with("cuda:") => {
+            if !candle_core::utils::cuda_is_available() {
+                return Err(format!(
+                    "device '{s}': this shopclerk was built without CUDA; rebuild with `--features cuda`"
+                ));
+            }
+            let ordinal = match s.strip_prefix("cuda:") {
+                Some(n) => n
+                    .parse()
+                    .map_err(|_| format!("device '{s}': '{n}' is not a GPU number"))?,
+                None => 0,
+            };
+            candle_core::Device::new_cuda(ordinal).map_err(|e| format!("device '{s}': {e}"))
+        }
+        other => Err(format!(
+            "unknown device '{other}': use auto, cpu, cuda or cuda:N"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -526,38 +559,5 @@ mod tests {
         std::fs::create_dir(gguf.parent().unwrap()).unwrap();
         std::fs::write(&gguf, "x").unwrap();
         assert_eq!(resolver.chat_model(Some("chat")).unwrap().gguf, gguf);
-    }
-}
-
-/// Picks the compute device: `auto` (CUDA when built with the `cuda` feature and a GPU is
-/// there, else CPU), `cpu`, `cuda` or `cuda:N`.
-pub fn select_device(spec: &str) -> std::result::Result<candle_core::Device, String> {
-    let spec = spec.trim().to_ascii_lowercase();
-    match spec.as_str() {
-        "cpu" => Ok(candle_core::Device::Cpu),
-        "auto" | "" => {
-            if candle_core::utils::cuda_is_available() {
-                candle_core::Device::new_cuda(0).map_err(|e| e.to_string())
-            } else {
-                Ok(candle_core::Device::Cpu)
-            }
-        }
-        s if s == "cuda" || s.starts_with("cuda:") => {
-            if !candle_core::utils::cuda_is_available() {
-                return Err(format!(
-                    "device '{s}': this shopclerk was built without CUDA; rebuild with `--features cuda`"
-                ));
-            }
-            let ordinal = match s.strip_prefix("cuda:") {
-                Some(n) => n
-                    .parse()
-                    .map_err(|_| format!("device '{s}': '{n}' is not a GPU number"))?,
-                None => 0,
-            };
-            candle_core::Device::new_cuda(ordinal).map_err(|e| format!("device '{s}': {e}"))
-        }
-        other => Err(format!(
-            "unknown device '{other}': use auto, cpu, cuda or cuda:N"
-        )),
     }
 }

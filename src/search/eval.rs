@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::filter::normalize_category;
 use super::{Filter, Fusion, HybridSearcher, Result};
 
 /// One judged query.
@@ -87,10 +88,16 @@ pub fn evaluate(
     for &fusion in fusions {
         let mut sums: BTreeMap<String, (usize, f64, f64)> = BTreeMap::new();
         for (q, v) in queries.iter().zip(&vectors) {
+            // Compared by letters and digits only: "USBCables" judges "USB Cables".
+            let relevant: Vec<String> = q
+                .relevant_categories
+                .iter()
+                .map(|c| normalize_category(c))
+                .collect();
             let is_relevant = |row: usize| {
                 products[row]
                     .leaf_category()
-                    .is_some_and(|leaf| q.relevant_categories.iter().any(|c| c == leaf))
+                    .is_some_and(|leaf| relevant.contains(&normalize_category(leaf)))
             };
             let total = (0..products.len()).filter(|&r| is_relevant(r)).count();
             // Products without a category cannot be judged: drop them from the ranking

@@ -25,7 +25,7 @@ pub use build::{BuildOptions, BuildReport, build_index, product_embedding_text};
 pub use dense::VectorMatrix;
 pub use filter::Filter;
 pub use fusion::Fusion;
-pub use store::{Manifest, ProductIndex};
+pub use store::{Manifest, ProductIndex, current_generation};
 
 /// Errors from building or querying an index.
 #[derive(Debug, thiserror::Error)]

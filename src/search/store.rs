@@ -76,7 +76,8 @@ impl std::fmt::Debug for ProductIndex {
     }
 }
 
-pub(crate) fn current_generation(dir: &Path) -> Result<Option<PathBuf>> {
+/// The live generation's directory of the index at `dir`, or `None` when nothing was built there.
+pub fn current_generation(dir: &Path) -> Result<Option<PathBuf>> {
     let current = dir.join("CURRENT");
     match std::fs::read_to_string(&current) {
         Ok(name) => {

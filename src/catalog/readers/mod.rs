@@ -5,6 +5,8 @@
 mod amazon2018;
 mod amazon_in;
 mod decathlon;
+#[cfg(test)]
+mod fuzz_tests;
 mod instacart;
 mod jsonl;
 
@@ -132,7 +134,10 @@ pub(crate) fn for_each_line(
         line_no += 1;
         let row = match std::str::from_utf8(&buf) {
             Ok(text) if text.trim().is_empty() => continue,
-            Ok(text) => f(text.trim_start_matches('\u{feff}')),
+            // Without its line ending, so serde's "at line 1 column N" points into the row.
+            Ok(text) => f(text
+                .trim_start_matches('\u{feff}')
+                .trim_end_matches(['\n', '\r'])),
             Err(e) => Err(format!("line is not valid UTF-8 ({e})")),
         };
         on_row(line_no, row)?;
@@ -143,9 +148,17 @@ pub(crate) fn for_each_line(
 pub(crate) fn strip_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_tag = false;
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
-            '<' => in_tag = true,
+            // Only "<tag", "</tag" or "<!--" open a tag; "size < 5" is text.
+            '<' if !in_tag
+                && chars
+                    .peek()
+                    .is_some_and(|n| n.is_ascii_alphabetic() || *n == '/' || *n == '!') =>
+            {
+                in_tag = true
+            }
             '>' if in_tag => {
                 in_tag = false;
                 out.push(' ');
@@ -162,4 +175,20 @@ pub(crate) fn strip_html(text: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'");
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_html;
+
+    #[test]
+    fn strips_tags_and_entities_but_keeps_comparisons() {
+        assert_eq!(
+            strip_html("<b>Gift&nbsp;Card</b> &amp; more"),
+            "Gift Card & more"
+        );
+        assert_eq!(strip_html("size < 5 and > 2"), "size < 5 and > 2");
+        assert_eq!(strip_html("<span class=\"a\""), "");
+        assert_eq!(strip_html("a<br/>b"), "a b");
+    }
 }

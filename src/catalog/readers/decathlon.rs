@@ -1,0 +1,261 @@
+//! Decathlon products scraped from its US Shopify shop: one JSON array of
+//! `{id, name, url, vendor, category, tags, images, creation_date, price}` objects, prices as
+//! USD text ("2.49").
+//!
+//! The file is one JSON value, not lines, so a "line" here is the 1-based position of the
+//! product in the array: rejection `decathlon.json:12` is the twelfth product.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, Read};
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::OnRow;
+use crate::catalog::{Currency, Error, Money, Product, Record, Result};
+
+/// Tags that say who a product is for; the rest are mostly internal codes ("CODE_R3: 11782").
+const AUDIENCE_TAGS: &[&str] = &[
+    "Men's",
+    "Women's",
+    "Boy's",
+    "Girl's",
+    "Boys",
+    "Girls",
+    "Kids",
+    "Babies",
+    "Baby Boy",
+    "Baby Girl",
+    "Unisex",
+];
+
+pub(crate) fn read(mut input: Box<dyn BufRead>, path: &Path, on_row: &mut OnRow<'_>) -> Result<()> {
+    let mut bytes = Vec::new();
+    input.read_to_end(&mut bytes).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let items: Vec<Value> = serde_json::from_slice(&bytes).map_err(|e| Error::Malformed {
+        path: path.to_path_buf(),
+        reason: format!("not a JSON array of products: {e}"),
+    })?;
+    for (index, item) in items.iter().enumerate() {
+        let row = match item {
+            Value::Object(object) => product(object).map(|p| Record::Product(Box::new(p))),
+            _ => Err("array item is not a JSON object".into()),
+        };
+        on_row(index as u64 + 1, row)?;
+    }
+    Ok(())
+}
+
+fn product(object: &Map<String, Value>) -> std::result::Result<Product, String> {
+    let id = text(object, "id");
+    if id.is_empty() {
+        return Err("product id is empty".into());
+    }
+    let title = text(object, "name");
+    if title.is_empty() {
+        return Err(format!("product '{id}' has an empty title"));
+    }
+    let price = text(object, "price");
+    if price.is_empty() {
+        return Err(format!("product '{id}' has no price"));
+    }
+    let mut product = Product::new(id, title);
+    product.price = Some(Money::parse(&price, Currency::USD).map_err(|e| format!("{e}"))?);
+    let category = text(object, "category");
+    if !category.is_empty() {
+        product.category_path = vec![category];
+    }
+    let vendor = text(object, "vendor");
+    product.brand = (!vendor.is_empty()).then_some(vendor);
+    product.url = Some(text(object, "url")).filter(|u| !u.is_empty());
+    product.image_url = match object.get("images") {
+        Some(Value::Array(images)) => images.iter().filter_map(Value::as_str).next(),
+        Some(Value::String(image)) => Some(image.as_str()),
+        _ => None,
+    }
+    .map(str::trim)
+    .filter(|u| !u.is_empty())
+    .map(str::to_string);
+    add_tag_attributes(&mut product, object);
+    Ok(product)
+}
+
+/// Keeps the few tags a shopper would search by: the sport ("GROUP_VALUE: FISHING"), who the
+/// product is for ("Men's") and its colour ("Color: Blue").
+fn add_tag_attributes(product: &mut Product, object: &Map<String, Value>) {
+    let Some(Value::Array(tags)) = object.get("tags") else {
+        return;
+    };
+    let mut audience = BTreeSet::new();
+    for tag in tags.iter().filter_map(Value::as_str).map(str::trim) {
+        if let Some((key, value)) = tag.split_once(':') {
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            match key.trim() {
+                "GROUP_VALUE" => {
+                    product
+                        .attributes
+                        .insert("sport".into(), value.to_lowercase());
+                }
+                "Color" => {
+                    product
+                        .attributes
+                        .insert("colour".into(), value.to_string());
+                }
+                _ => {}
+            }
+        } else if let Some(who) = AUDIENCE_TAGS.iter().find(|a| a.eq_ignore_ascii_case(tag)) {
+            audience.insert(*who);
+        }
+    }
+    if !audience.is_empty() {
+        product.attributes.insert(
+            "for".into(),
+            audience.into_iter().collect::<Vec<_>>().join(", "),
+        );
+    }
+}
+
+/// A string or number field as trimmed text ("" when missing): ids are JSON numbers here.
+fn text(object: &Map<String, Value>, key: &str) -> String {
+    match object.get(key) {
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    type Rows = Vec<(u64, std::result::Result<Record, String>)>;
+
+    fn run(bytes: &[u8]) -> (Result<()>, Rows) {
+        let mut rows = Vec::new();
+        let result = read(
+            Box::new(Cursor::new(bytes.to_vec())),
+            Path::new("decathlon.json"),
+            &mut |line, row| {
+                rows.push((line, row));
+                Ok(())
+            },
+        );
+        (result, rows)
+    }
+
+    #[test]
+    fn reads_products_and_rejects_bad_ones_by_position() {
+        let json = r#"[
+          {"id":100013768717,"name":"Fitness Foldable Shoe Bag","url":"https://www.decathlon.com/products/gym-foldable-shoe-bag","vendor":"Domyos","category":"Sport bag","tags":["2","Boy's","CODE_R3: 11782","GROUP_VALUE: FISHING","Men's","NATURE_ID:","Color: Khaki"],"images":"https://cdn.shopify.com/bag.jpg","creation_date":"2020-04-03T15:58:48-07:00","price":"2.49"},
+          {"id":2,"name":"","price":"1.00"},
+          {"id":3,"name":"Bad Price","price":"free"},
+          {"id":4,"name":"No Price"},
+          "not an object",
+          {"id":6,"name":"Minimal","price":10}
+        ]"#;
+        let (result, rows) = run(json.as_bytes());
+        assert!(result.is_ok());
+        let mut bag = Product::new("100013768717", "Fitness Foldable Shoe Bag");
+        bag.url = Some("https://www.decathlon.com/products/gym-foldable-shoe-bag".into());
+        bag.brand = Some("Domyos".into());
+        bag.category_path = vec!["Sport bag".into()];
+        bag.image_url = Some("https://cdn.shopify.com/bag.jpg".into());
+        bag.price = Some(Money::from_minor(249, Currency::USD));
+        bag.attributes.insert("sport".into(), "fishing".into());
+        bag.attributes.insert("for".into(), "Boy's, Men's".into());
+        bag.attributes.insert("colour".into(), "Khaki".into());
+        let mut minimal = Product::new("6", "Minimal");
+        minimal.price = Some(Money::from_minor(1000, Currency::USD));
+        assert_eq!(
+            rows,
+            vec![
+                (1, Ok(Record::Product(Box::new(bag)))),
+                (2, Err("product '2' has an empty title".into())),
+                (3, Err("price 'free' is not a number".into())),
+                (4, Err("product '4' has no price".into())),
+                (5, Err("array item is not a JSON object".into())),
+                (6, Ok(Record::Product(Box::new(minimal)))),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_an_array_is_malformed() {
+        for bad in [&b"{\"id\": 1}"[..], b"[{\"id\": 1},", b"", b"\xff\xfe"] {
+            let (result, rows) = run(bad);
+            assert!(rows.is_empty());
+            assert!(
+                matches!(&result, Err(Error::Malformed { reason, .. }) if reason.starts_with("not a JSON array of products")),
+                "{result:?}"
+            );
+        }
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            "[ -~€₹$:]{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(2, 8, 4, |inner| {
+            proptest::collection::vec(inner, 0..4).prop_map(Value::Array)
+        })
+    }
+
+    fn item() -> impl Strategy<Value = Value> {
+        let key = prop_oneof![
+            Just("id"),
+            Just("name"),
+            Just("url"),
+            Just("vendor"),
+            Just("category"),
+            Just("tags"),
+            Just("images"),
+            Just("price"),
+        ];
+        prop_oneof![
+            proptest::collection::btree_map(key, json_value(), 0..8).prop_map(|fields| {
+                Value::Object(
+                    fields
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect(),
+                )
+            }),
+            json_value(),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = run(&bytes);
+        }
+
+        #[test]
+        fn one_callback_per_array_item(items in proptest::collection::vec(item(), 0..20)) {
+            let json = Value::Array(items.clone()).to_string();
+            let (result, rows) = run(json.as_bytes());
+            prop_assert!(result.is_ok());
+            prop_assert_eq!(rows.len(), items.len());
+            let accepted = rows.iter().filter(|r| r.1.is_ok()).count();
+            let rejected = rows.iter().filter(|r| r.1.is_err()).count();
+            prop_assert_eq!(accepted + rejected, items.len());
+            let numbers: Vec<u64> = rows.iter().map(|r| r.0).collect();
+            prop_assert_eq!(numbers, (1..=items.len() as u64).collect::<Vec<_>>());
+        }
+    }
+}

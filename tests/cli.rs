@@ -1,0 +1,135 @@
+//! The `shopclerk` binary as a shop engineer uses it.
+
+mod common;
+
+use std::process::{Command, Output};
+
+fn shopclerk(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shopclerk"))
+        .args(args)
+        .env("SHOPCLERK_MODELS", common::models_dir())
+        .env_remove("SHOPCLERK_INDEX")
+        .output()
+        .expect("shopclerk runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const BROKEN: &str = r#"{"id": "a", "title": "USB cable", "price": {"amount": 199, "currency": "INR"}}
+{"id": "b", "title": "HDMI cable", "price": {"amount": "₹abc", "currency": "INR"}}
+not json at all
+{"id": "", "title": "no id"}
+{"id": "c", "title": "Kettle", "price": {"amount": 649.5, "currency": "INR"}}
+"#;
+
+#[test]
+fn broken_rows_are_reported_with_line_numbers_and_strict_stops_at_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("products.jsonl");
+    std::fs::write(&catalog, BROKEN).unwrap();
+    let out_dir = dir.path().join("index");
+    let (catalog, out_dir) = (catalog.to_str().unwrap(), out_dir.to_str().unwrap());
+
+    let strict = shopclerk(&[
+        "index",
+        "--catalog",
+        catalog,
+        "--out",
+        out_dir,
+        "--strict",
+        "--quiet",
+    ]);
+    assert!(!strict.status.success());
+    let err = text(&strict.stderr);
+    assert!(err.contains("products.jsonl:2:"), "{err}");
+    assert!(
+        !err.contains("products.jsonl:3:"),
+        "strict stops at the first bad row: {err}"
+    );
+    assert!(!std::path::Path::new(out_dir).join("CURRENT").exists());
+
+    let lenient = shopclerk(&["index", "--catalog", catalog, "--out", out_dir, "--quiet"]);
+    let err = text(&lenient.stderr);
+    assert!(lenient.status.success(), "{err}");
+    for line in [
+        "products.jsonl:2:",
+        "products.jsonl:3:",
+        "products.jsonl:4:",
+    ] {
+        assert!(err.contains(line), "{line} missing from: {err}");
+    }
+    assert!(err.contains("read 5, accepted 2, rejected 3"), "{err}");
+
+    let found = shopclerk(&["search", "--index", out_dir, "kettle", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&found.stdout).unwrap();
+    assert_eq!(json["results"][0]["id"], "c");
+    assert_eq!(json["results"][0]["price"]["amount"], 649.5);
+}
+
+#[test]
+fn demo_catalog_search_for_cheap_usb_c_cables() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let catalog = concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo_catalog.jsonl");
+    let built = shopclerk(&["index", "--catalog", catalog, "--out", out, "--quiet"]);
+    assert!(built.status.success(), "{}", text(&built.stderr));
+    assert!(
+        text(&built.stderr).contains("rejected 0"),
+        "{}",
+        text(&built.stderr)
+    );
+
+    let found = shopclerk(&[
+        "search",
+        "--index",
+        out,
+        "usb c cable",
+        "--max-price",
+        "300",
+        "--json",
+    ]);
+    assert!(found.status.success(), "{}", text(&found.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&found.stdout).unwrap();
+    assert_eq!(json["query"], "usb c cable");
+    let results = json["results"].as_array().unwrap();
+    assert!(results.len() >= 5, "{json:#}");
+    for r in results {
+        let price = r["price"]["amount"].as_f64().unwrap();
+        assert!(price <= 300.0, "{r}");
+        assert_eq!(r["price"]["currency"], "INR");
+    }
+    let cables = results
+        .iter()
+        .filter(|r| {
+            r["category"]
+                .as_array()
+                .unwrap()
+                .last()
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .contains("USB")
+        })
+        .count();
+    assert!(cables >= 5, "at least 5 USB cables: {json:#}");
+}
+
+#[test]
+fn unknown_flags_and_missing_index_are_clear_errors() {
+    let out = shopclerk(&["search", "--index", "/nonexistent/index", "cable"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no index here"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = shopclerk(&["search", "cable", "--fusion", "magic"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("unknown fusion"),
+        "{}",
+        text(&out.stderr)
+    );
+}
