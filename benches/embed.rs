@@ -45,26 +45,61 @@ fn embedder() -> BertEmbedder {
 fn plain_loop_per_second(titles: &[String]) -> f64 {
     use candle_core::{DType, Device, Tensor};
     use candle_transformers::models::bert::{BertModel, Config, DTYPE};
-    let models = std::env::var("SHOPCLERK_MODELS").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/models").into());
-    let files = ModelResolver::new(models).embedder(None).expect("default embedder resolves");
-    let config: Config = serde_json::from_str(&std::fs::read_to_string(&files.config).expect("config")).expect("config");
+    let models = std::env::var("SHOPCLERK_MODELS")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/models").into());
+    let files = ModelResolver::new(models)
+        .embedder(None)
+        .expect("default embedder resolves");
+    let config: Config =
+        serde_json::from_str(&std::fs::read_to_string(&files.config).expect("config"))
+            .expect("config");
     let tokenizer = tokenizers::Tokenizer::from_file(&files.tokenizer).expect("tokenizer");
-    let vb = candle_nn::VarBuilder::from_buffered_safetensors(std::fs::read(&files.weights).expect("weights"), DTYPE, &Device::Cpu)
-        .expect("weights");
+    let vb = candle_nn::VarBuilder::from_buffered_safetensors(
+        std::fs::read(&files.weights).expect("weights"),
+        DTYPE,
+        &Device::Cpu,
+    )
+    .expect("weights");
     let model = BertModel::load(vb, &config).expect("model");
     let started = Instant::now();
     let mut n = 0;
     for batch in titles.chunks(32).take(10) {
-        let enc = tokenizer.encode_batch(batch.to_vec(), true).expect("tokenizes");
+        let enc = tokenizer
+            .encode_batch(batch.to_vec(), true)
+            .expect("tokenizes");
         let ids: Vec<Vec<u32>> = enc.iter().map(|e| e.get_ids().to_vec()).collect();
-        let mask: Vec<Vec<u32>> = enc.iter().map(|e| e.get_attention_mask().to_vec()).collect();
+        let mask: Vec<Vec<u32>> = enc
+            .iter()
+            .map(|e| e.get_attention_mask().to_vec())
+            .collect();
         let ids = Tensor::new(ids, &Device::Cpu).expect("ids");
         let mask = Tensor::new(mask, &Device::Cpu).expect("mask");
-        let hidden = model.forward(&ids, &ids.zeros_like().expect("zeros"), Some(&mask)).expect("forward");
-        let m = mask.to_dtype(DType::F32).expect("f32").unsqueeze(2).expect("unsqueeze");
-        let mean = hidden.broadcast_mul(&m).expect("mul").sum(1).expect("sum").broadcast_div(&m.sum(1).expect("sum")).expect("div");
-        let norm = mean.sqr().expect("sqr").sum_keepdim(1).expect("sum").sqrt().expect("sqrt");
-        mean.broadcast_div(&norm).expect("div").to_vec2::<f32>().expect("vec");
+        let hidden = model
+            .forward(&ids, &ids.zeros_like().expect("zeros"), Some(&mask))
+            .expect("forward");
+        let m = mask
+            .to_dtype(DType::F32)
+            .expect("f32")
+            .unsqueeze(2)
+            .expect("unsqueeze");
+        let mean = hidden
+            .broadcast_mul(&m)
+            .expect("mul")
+            .sum(1)
+            .expect("sum")
+            .broadcast_div(&m.sum(1).expect("sum"))
+            .expect("div");
+        let norm = mean
+            .sqr()
+            .expect("sqr")
+            .sum_keepdim(1)
+            .expect("sum")
+            .sqrt()
+            .expect("sqrt");
+        mean.broadcast_div(&norm)
+            .expect("div")
+            .to_vec2::<f32>()
+            .expect("vec");
         n += batch.len();
     }
     n as f64 / started.elapsed().as_secs_f64()
@@ -81,13 +116,18 @@ fn report(embedder: &BertEmbedder, titles: &[String]) {
     }
     let secs = started.elapsed().as_secs_f64();
     let plain = plain_loop_per_second(titles);
-    println!("plain candle loop (tokenizer.json padding to 128, no bucketing): {plain:.0} embeddings/s");
+    println!(
+        "plain candle loop (tokenizer.json padding to 128, no bucketing): {plain:.0} embeddings/s"
+    );
     println!(
         "embedding throughput: {:.0} embeddings/s ({n} short titles in batches of 32; model {DEFAULT_EMBEDDER} f32; device cpu; {} threads)",
         n as f64 / secs,
         candle_core::utils::get_num_threads()
     );
-    println!("speed-up over the plain loop: {:.1}x", n as f64 / secs / plain);
+    println!(
+        "speed-up over the plain loop: {:.1}x",
+        n as f64 / secs / plain
+    );
 }
 
 fn bench(c: &mut Criterion) {

@@ -234,6 +234,34 @@ fn bench(c: &mut Criterion) {
         recall_hits as f64 / recall_total.max(1) as f64
     );
 
+    // Where the time goes, per component, over the same queries.
+    let mut parts: [Vec<Duration>; 3] = Default::default();
+    for (qi, q) in queries.iter().enumerate() {
+        let filter = &filters[qi % filters.len()];
+        let v = searcher.embed_query(q).expect("embeds");
+        let t0 = Instant::now();
+        let allowed = index.allowed_rows(filter).expect("filter");
+        let t1 = Instant::now();
+        index.vectors().top_k(&v, allowed.as_deref(), 50);
+        let t2 = Instant::now();
+        index.bm25(q, filter, 50).expect("bm25");
+        let t3 = Instant::now();
+        parts[0].push(t1 - t0);
+        parts[1].push(t2 - t1);
+        parts[2].push(t3 - t2);
+    }
+    for (name, mut times) in ["filter mask", "dense top-50", "bm25 top-50"]
+        .into_iter()
+        .zip(parts)
+    {
+        times.sort();
+        println!(
+            "  {name}: p50 {:.2} ms p99 {:.2} ms",
+            percentile(&times, 0.5),
+            percentile(&times, 0.99)
+        );
+    }
+
     let v = searcher.embed_query("usb c cable").expect("embeds");
     c.bench_function("hybrid query 100k, excluding embedding", |b| {
         b.iter(|| {

@@ -124,7 +124,17 @@ pub(crate) fn split_camel(s: &str) -> String {
     out
 }
 
-/// The query's words as the index tokenised them.
+/// Words that say nothing about a product (English, and the Hinglish glue words Indian
+/// shoppers type). They match most descriptions, so scoring them costs time and adds noise.
+const STOPWORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "for", "from", "get",
+    "has", "have", "i", "in", "is", "it", "me", "my", "need", "of", "on", "or", "so", "some",
+    "someth", "that", "the", "thing", "this", "to", "want", "was", "what", "which", "who", "will",
+    "with", "you", "your", "ka", "ke", "ki", "ko", "liy", "liye", "hai", "chahiy", "chahiye",
+    "mujh", "mujhe", "koi", "acha", "accha", "wala", "wali",
+];
+
+/// The query's words as the index tokenised them, stopwords dropped (unless nothing else is left).
 pub(crate) fn query_terms(index: &Index, query: &str) -> Vec<String> {
     let mut terms = Vec::new();
     let Some(mut analyzer) = index.tokenizers().get(TOKENIZER) else {
@@ -136,7 +146,12 @@ pub(crate) fn query_terms(index: &Index, query: &str) -> Vec<String> {
             terms.push(token.text.clone());
         }
     }
-    terms
+    let content: Vec<String> = terms
+        .iter()
+        .filter(|t| !STOPWORDS.contains(&t.as_str()))
+        .cloned()
+        .collect();
+    if content.is_empty() { terms } else { content }
 }
 
 /// Builds the BM25 query: for each word, the best-matching field (plus a share of the others),

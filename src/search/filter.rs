@@ -38,23 +38,23 @@ impl Filter {
         (self.min_price.map(to_minor), self.max_price.map(to_minor))
     }
 
-    /// Checks the non-category parts of the filter against a product. Products without a price
-    /// fail any price bound; without a rating, any rating bound.
-    pub(crate) fn accepts_facts(&self, product: &Product) -> bool {
-        if self.in_stock && !product.in_stock {
+    /// Checks the non-category parts of the filter against a product's facts. Products without
+    /// a price fail any price bound; without a rating, any rating bound.
+    pub(crate) fn accepts_facts(&self, facts: &RowFacts) -> bool {
+        if self.in_stock && !facts.in_stock {
             return false;
         }
         if let Some(min) = self.min_rating
-            && product.rating.is_none_or(|r| r < min)
+            && facts.rating.is_none_or(|r| r < min)
         {
             return false;
         }
         if self.min_price.is_some() || self.max_price.is_some() {
-            let Some(price) = product.price else {
+            let Some(price) = facts.price_minor else {
                 return false;
             };
-            let (lo, hi) = self.price_bounds_minor(price.currency.minor_per_major());
-            if lo.is_some_and(|lo| price.minor < lo) || hi.is_some_and(|hi| price.minor > hi) {
+            let (lo, hi) = self.price_bounds_minor(facts.minor_per_major);
+            if lo.is_some_and(|lo| price < lo) || hi.is_some_and(|hi| price > hi) {
                 return false;
             }
         }
@@ -81,6 +81,26 @@ impl Filter {
             return Err(format!("min rating {r} must be between 0 and 5"));
         }
         Ok(())
+    }
+}
+
+/// What filters look at, kept compact per row so a filter over 100k products stays fast.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RowFacts {
+    pub price_minor: Option<i64>,
+    pub minor_per_major: i64,
+    pub rating: Option<f32>,
+    pub in_stock: bool,
+}
+
+impl RowFacts {
+    pub(crate) fn of(p: &Product) -> RowFacts {
+        RowFacts {
+            price_minor: p.price.map(|m| m.minor),
+            minor_per_major: p.price.map_or(100, |m| m.currency.minor_per_major()),
+            rating: p.rating,
+            in_stock: p.in_stock,
+        }
     }
 }
 
@@ -179,21 +199,21 @@ mod tests {
             min_rating: Some(4.0),
             ..Filter::default()
         };
-        assert!(f.accepts_facts(&p));
+        assert!(f.accepts_facts(&RowFacts::of(&p)));
         let f = Filter {
             max_price: Some(299.99),
             ..Filter::default()
         };
-        assert!(!f.accepts_facts(&p));
+        assert!(!f.accepts_facts(&RowFacts::of(&p)));
         p.price = None;
         assert!(
             !Filter {
                 min_price: Some(0.0),
                 ..Filter::default()
             }
-            .accepts_facts(&p)
+            .accepts_facts(&RowFacts::of(&p))
         );
-        assert!(Filter::default().accepts_facts(&p));
+        assert!(Filter::default().accepts_facts(&RowFacts::of(&p)));
         assert!(
             Filter {
                 min_price: Some(5.0),

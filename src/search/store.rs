@@ -23,7 +23,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy};
 
 use super::bm25::{self, Fields};
 use super::dense::VectorMatrix;
-use super::filter::{Filter, resolve_category};
+use super::filter::{Filter, RowFacts, resolve_category};
 use super::{Error, Result, io_err};
 use crate::catalog::{Currency, Order, Product};
 
@@ -65,6 +65,8 @@ pub struct ProductIndex {
     /// Distinct category paths, and each row's path as an index into them.
     paths: Vec<Vec<String>>,
     row_path: Vec<u32>,
+    /// Per row: price, rating, stock, for filtering without touching products.
+    facts: Vec<RowFacts>,
 }
 
 impl std::fmt::Debug for ProductIndex {
@@ -187,6 +189,7 @@ impl ProductIndex {
                 });
             row_path.push(id);
         }
+        let facts = products.iter().map(RowFacts::of).collect();
         Ok(ProductIndex {
             dir: dir.to_path_buf(),
             generation,
@@ -200,6 +203,7 @@ impl ProductIndex {
             doc_rows,
             paths,
             row_path,
+            facts,
         })
     }
 
@@ -303,10 +307,10 @@ impl ProductIndex {
             None => vec![true; self.paths.len()],
         };
         Ok(Some(
-            self.products
+            self.facts
                 .iter()
                 .zip(&self.row_path)
-                .map(|(p, &path)| path_ok[path as usize] && filter.accepts_facts(p))
+                .map(|(facts, &path)| path_ok[path as usize] && filter.accepts_facts(facts))
                 .collect(),
         ))
     }
