@@ -292,9 +292,19 @@ fn index(config: &Config, args: &IndexArgs, progress: bool) -> Result<()> {
         format: args.format,
         strict: args.strict,
     };
-    let mut paths = args.catalogs.clone();
-    paths.extend(args.orders.iter().cloned());
-    let (catalog, report) = catalog::load(&paths, &options)?;
+    let mut builder = catalog::CatalogBuilder::new();
+    for path in &args.catalogs {
+        builder.add_file(path, &options)?;
+    }
+    // --format names the catalogs' format; order files are always detected.
+    let order_options = LoadOptions {
+        format: None,
+        ..options
+    };
+    for path in &args.orders {
+        builder.add_file(path, &order_options)?;
+    }
+    let (catalog, report) = builder.finish();
     let shown = if args.all_errors { usize::MAX } else { 20 };
     for r in report.rejected.iter().take(shown) {
         eprintln!("{r}");

@@ -4,11 +4,12 @@
 //! by header name, so their order does not matter; extra columns are ignored.
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use csv::{ByteRecord, StringRecord};
+use csv::StringRecord;
 
 use super::OnRow;
+use super::csv_rows::{CsvRows, column, required_column};
 use crate::catalog::{Currency, Error, Money, Product, Record, Result, Review};
 
 /// Feature bullets copied into `attributes` (all of them stay in `description`).
@@ -25,85 +26,6 @@ pub(crate) fn read(input: Box<dyn BufRead>, path: &Path, on_row: &mut OnRow<'_>)
         on_row(line, row)?;
     }
     Ok(())
-}
-
-/// One CSV row: the line it starts on, and its fields or why they could not be read.
-pub(super) type CsvRow = (u64, std::result::Result<StringRecord, String>);
-
-/// The rows of a CSV file with a header row, each with the line it starts on. Shared by the CSV
-/// readers (Amazon.in, Instacart).
-pub(super) struct CsvRows {
-    reader: csv::Reader<Box<dyn BufRead>>,
-    path: PathBuf,
-    raw: ByteRecord,
-}
-
-impl CsvRows {
-    /// Reads the header row. Rows may have more or fewer fields than the header.
-    pub(super) fn new(input: Box<dyn BufRead>, path: &Path) -> Result<(CsvRows, StringRecord)> {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(true)
-            .from_reader(input);
-        let headers = reader
-            .byte_headers()
-            .map_err(|e| csv_error(path, e))?
-            .clone();
-        let headers = StringRecord::from_byte_record_lossy(headers);
-        let rows = CsvRows {
-            reader,
-            path: path.to_path_buf(),
-            raw: ByteRecord::new(),
-        };
-        Ok((rows, headers))
-    }
-
-    /// The next row and its 1-based starting line; a row that is not UTF-8 is an `Err` reason
-    /// (that row's rejection, not the end of the file). `Err` from the outer result is I/O.
-    pub(super) fn next_row(&mut self) -> Result<Option<CsvRow>> {
-        // Byte records, converted here, so that one bad row does not end the file.
-        if !self
-            .reader
-            .read_byte_record(&mut self.raw)
-            .map_err(|e| csv_error(&self.path, e))?
-        {
-            return Ok(None);
-        }
-        let line = self.raw.position().map_or(0, |p| p.line());
-        let row = StringRecord::from_byte_record(std::mem::take(&mut self.raw))
-            .map_err(|e| format!("row is not valid UTF-8 ({})", e.utf8_error()));
-        Ok(Some((line, row)))
-    }
-}
-
-/// The index of the column named `name` in the header row.
-pub(super) fn column(headers: &StringRecord, name: &str) -> Option<usize> {
-    headers
-        .iter()
-        .position(|h| h.trim().trim_start_matches('\u{feff}') == name)
-}
-
-/// Like [`column`], for a column the reader cannot do without.
-pub(super) fn required_column(
-    headers: &StringRecord,
-    name: &str,
-) -> std::result::Result<usize, String> {
-    column(headers, name).ok_or_else(|| format!("no '{name}' column in the header row"))
-}
-
-/// A CSV error that stops the file: I/O, or the header row itself.
-fn csv_error(path: &Path, e: csv::Error) -> Error {
-    let reason = e.to_string();
-    match e.into_kind() {
-        csv::ErrorKind::Io(source) => Error::Io {
-            path: path.to_path_buf(),
-            source,
-        },
-        _ => Error::Malformed {
-            path: path.to_path_buf(),
-            reason,
-        },
-    }
 }
 
 /// Where each column we use sits in a row.

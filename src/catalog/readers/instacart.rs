@@ -9,7 +9,7 @@ use std::path::Path;
 use csv::StringRecord;
 
 use super::OnRow;
-use super::amazon_in::{CsvRows, column, required_column};
+use super::csv_rows::{CsvRows, column, required_column};
 use super::jsonl::validate;
 use crate::catalog::{Error, Order, Product, Record, Result};
 

@@ -4,6 +4,7 @@
 
 mod amazon2018;
 mod amazon_in;
+mod csv_rows;
 mod decathlon;
 #[cfg(test)]
 mod fuzz_tests;
