@@ -76,11 +76,13 @@ impl Rejection {
                 _ => {}
             }
         }
-        // serde errors end with "at line 1 column 57": not part of the kind.
-        match out.find(" at line ") {
-            Some(at) => out[..at].to_string(),
-            None => out,
+        // Where in the row ("at line 1 column 57", "(column 57)") is not part of the kind.
+        for marker in [" at line ", " (column "] {
+            if let Some(at) = out.find(marker) {
+                out.truncate(at);
+            }
         }
+        out
     }
 }
 

@@ -175,21 +175,26 @@ impl ModelResolver {
         }
     }
 
-    fn help(&self, example_repo: &str, example_file: &str) -> String {
+    fn help(&self, flag: &str, example_repo: &str, example_file: &str) -> String {
         format!(
             "Provide a model in one of three ways:\n  \
-             1. a path: --model /path/to/{example_file}\n  \
+             1. a path: {flag} /path/to/{example_file}\n  \
              2. the models directory: put the files under {}/<name>/ (set SHOPCLERK_MODELS to use another directory), or run `shopclerk models fetch` once while online\n  \
-             3. a Hugging Face repo id, fetched when online: --model {example_repo}",
+             3. a Hugging Face repo id, fetched when online: {flag} {example_repo}",
             self.models_dir.display()
         )
     }
 
     fn not_found(&self, what: &str, reason: String, chat: bool) -> Error {
         let help = if chat {
-            self.help("HuggingFaceTB/SmolLM2-135M-Instruct-GGUF", "model.gguf")
+            self.help(
+                "--model",
+                "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF",
+                "model.gguf",
+            )
         } else {
             self.help(
+                "--embedder",
                 "sentence-transformers/all-MiniLM-L6-v2",
                 "model-dir (config.json, tokenizer.json, model.safetensors)",
             )
