@@ -166,25 +166,15 @@ fn ids(object: &Map<String, Value>, key: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Cursor;
 
     use proptest::prelude::*;
 
     use super::*;
 
-    type Rows = Vec<(u64, std::result::Result<Record, String>)>;
+    use crate::catalog::readers::test_support::{Rows, run_reader};
 
     fn run(text: &str) -> (Result<()>, Rows) {
-        let mut rows = Vec::new();
-        let result = read(
-            Box::new(Cursor::new(text.as_bytes().to_vec())),
-            Path::new("meta.json"),
-            &mut |line, row| {
-                rows.push((line, row));
-                Ok(())
-            },
-        );
-        (result, rows)
+        run_reader(read, "meta.json", text.as_bytes())
     }
 
     #[test]

@@ -289,13 +289,12 @@ fn brand_from_title(title: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Cursor;
 
     use proptest::prelude::*;
 
     use super::*;
 
-    type Rows = Vec<(u64, std::result::Result<Record, String>)>;
+    use crate::catalog::readers::test_support::{Rows, run_reader};
 
     const HEADER: &str = "product_id,product_name,category,discounted_price,actual_price,discount_percentage,rating,rating_count,about_product,user_id,user_name,review_id,review_title,review_content,img_link,product_link\n";
 
@@ -304,16 +303,7 @@ mod tests {
     }
 
     fn run_bytes(bytes: Vec<u8>) -> (Result<()>, Rows) {
-        let mut rows = Vec::new();
-        let result = read(
-            Box::new(Cursor::new(bytes)),
-            Path::new("amazon.csv"),
-            &mut |line, row| {
-                rows.push((line, row));
-                Ok(())
-            },
-        );
-        (result, rows)
+        run_reader(read, "amazon.csv", &bytes)
     }
 
     fn product(row: &std::result::Result<Record, String>) -> &Product {

@@ -132,25 +132,15 @@ fn text(object: &Map<String, Value>, key: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Cursor;
 
     use proptest::prelude::*;
 
     use super::*;
 
-    type Rows = Vec<(u64, std::result::Result<Record, String>)>;
+    use crate::catalog::readers::test_support::{Rows, run_reader};
 
     fn run(bytes: &[u8]) -> (Result<()>, Rows) {
-        let mut rows = Vec::new();
-        let result = read(
-            Box::new(Cursor::new(bytes.to_vec())),
-            Path::new("decathlon.json"),
-            &mut |line, row| {
-                rows.push((line, row));
-                Ok(())
-            },
-        );
-        (result, rows)
+        run_reader(read, "decathlon.json", bytes)
     }
 
     #[test]

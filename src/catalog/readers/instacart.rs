@@ -178,28 +178,15 @@ impl OpenOrder {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Cursor;
 
     use proptest::prelude::*;
 
     use super::*;
 
-    type Rows = Vec<(u64, std::result::Result<Record, String>)>;
+    use crate::catalog::readers::test_support::{Reader, Rows, run_reader};
 
-    fn run(
-        reader: fn(Box<dyn BufRead>, &Path, &mut OnRow<'_>) -> Result<()>,
-        text: &str,
-    ) -> (Result<()>, Rows) {
-        let mut rows = Vec::new();
-        let result = reader(
-            Box::new(Cursor::new(text.as_bytes().to_vec())),
-            Path::new("instacart.csv"),
-            &mut |line, row| {
-                rows.push((line, row));
-                Ok(())
-            },
-        );
-        (result, rows)
+    fn run(reader: Reader, text: &str) -> (Result<()>, Rows) {
+        run_reader(reader, "instacart.csv", text.as_bytes())
     }
 
     fn order(id: &str, customer: &str, items: &[&str], sequence: u32) -> Record {

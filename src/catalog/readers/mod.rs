@@ -178,6 +178,36 @@ pub(crate) fn strip_html(text: &str) -> String {
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// What the reader tests share: run a reader over bytes and keep every row it reports.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::io::{BufRead, Cursor};
+    use std::path::Path;
+
+    use super::OnRow;
+    use crate::catalog::{Record, Result};
+
+    /// Rows as a reader reported them: line and record or rejection reason.
+    pub(crate) type Rows = Vec<(u64, std::result::Result<Record, String>)>;
+
+    /// A reader function.
+    pub(crate) type Reader = fn(Box<dyn BufRead>, &Path, &mut OnRow<'_>) -> Result<()>;
+
+    /// Runs `reader` over `bytes` as if read from a file named `file_name`.
+    pub(crate) fn run_reader(reader: Reader, file_name: &str, bytes: &[u8]) -> (Result<()>, Rows) {
+        let mut rows = Vec::new();
+        let result = reader(
+            Box::new(Cursor::new(bytes.to_vec())),
+            Path::new(file_name),
+            &mut |line, row| {
+                rows.push((line, row));
+                Ok(())
+            },
+        );
+        (result, rows)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::strip_html;
