@@ -157,7 +157,6 @@ impl HybridSearcher {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let rows = self.index.allowed_rows(filter)?;
         let depth = (limit * 3).max(MIN_CANDIDATES);
         let lexical = if fusion.uses_bm25() {
             self.index.bm25(query, filter, depth)?
@@ -165,7 +164,10 @@ impl HybridSearcher {
             Vec::new()
         };
         let semantic = match (fusion.uses_dense(), query_vector) {
-            (true, Some(v)) => self.index.vectors().top_k(v, rows.as_deref(), depth),
+            (true, Some(v)) => {
+                let rows = self.index.allowed_rows(filter)?;
+                self.index.vectors().top_k(v, rows.as_deref(), depth)
+            }
             _ => Vec::new(),
         };
         Ok(fusion.fuse(&lexical, &semantic, limit))
