@@ -233,7 +233,10 @@ impl fmt::Display for Money {
             "GBP" => "£",
             _ => "",
         };
-        let whole = self.minor / per;
+        let whole = group_digits(
+            &(self.minor / per).to_string(),
+            self.currency == Currency::INR,
+        );
         let frac = self.minor % per;
         if symbol.is_empty() {
             write!(f, "{} ", self.currency)?;
@@ -246,6 +249,24 @@ impl fmt::Display for Money {
             write!(f, "{whole}.{frac:0digits$}")
         }
     }
+}
+
+/// "1234567" -> "1,234,567", or the Indian "12,34,567" (last three digits, then pairs).
+fn group_digits(digits: &str, indian: bool) -> String {
+    let mut groups: Vec<&str> = Vec::new();
+    let mut rest = digits;
+    let mut size = 3;
+    while rest.len() > size {
+        let (head, tail) = rest.split_at(rest.len() - size);
+        groups.push(tail);
+        rest = head;
+        if indian {
+            size = 2;
+        }
+    }
+    groups.push(rest);
+    groups.reverse();
+    groups.join(",")
 }
 
 #[derive(Serialize, Deserialize)]
@@ -443,7 +464,21 @@ mod tests {
         assert_eq!(json, r#"{"amount":1099.99,"currency":"INR"}"#);
         let back: Money = serde_json::from_str(&json).unwrap();
         assert_eq!(back, m);
-        assert_eq!(m.to_string(), "₹1099.99");
+        assert_eq!(m.to_string(), "₹1,099.99");
+        let inr = |s: &str| Money::parse(s, Currency::INR).unwrap().to_string();
+        assert_eq!(inr("1234567"), "₹12,34,567");
+        assert_eq!(inr("999"), "₹999");
+        assert_eq!(inr("0.5"), "₹0.50");
+        assert_eq!(
+            Money::parse("$1234567.5", Currency::INR)
+                .unwrap()
+                .to_string(),
+            "$1,234,567.50"
+        );
+        assert_eq!(
+            Money::from_minor(1500, Currency::from_code("jpy").unwrap()).to_string(),
+            "JPY 1,500"
+        );
     }
 
     #[test]
