@@ -158,19 +158,26 @@ impl HybridSearcher {
             return Ok(Vec::new());
         }
         let depth = (limit * 3).max(MIN_CANDIDATES);
-        let lexical = if fusion.uses_bm25() {
-            self.index.bm25(query, filter, depth)?
-        } else {
-            Vec::new()
-        };
-        let semantic = match (fusion.uses_dense(), query_vector) {
-            (true, Some(v)) => {
-                let rows = self.index.allowed_rows(filter)?;
-                self.index.vectors().top_k(v, rows.as_deref(), depth)
-            }
-            _ => Vec::new(),
-        };
-        Ok(fusion.fuse(&lexical, &semantic, limit))
+        // The two retrievers are independent: run them side by side on rayon's pool.
+        let (lexical, semantic) = rayon::join(
+            || -> Result<Vec<(usize, f32)>> {
+                if fusion.uses_bm25() {
+                    self.index.bm25(query, filter, depth)
+                } else {
+                    Ok(Vec::new())
+                }
+            },
+            || -> Result<Vec<(usize, f32)>> {
+                match (fusion.uses_dense(), query_vector) {
+                    (true, Some(v)) => {
+                        let rows = self.index.allowed_rows(filter)?;
+                        Ok(self.index.vectors().top_k(v, rows.as_deref(), depth))
+                    }
+                    _ => Ok(Vec::new()),
+                }
+            },
+        );
+        Ok(fusion.fuse(&lexical?, &semantic?, limit))
     }
 
     /// The product at a hit's row.
