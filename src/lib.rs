@@ -14,5 +14,6 @@
 pub mod catalog;
 pub mod config;
 pub mod embed;
+pub mod llm;
 pub mod models;
 pub mod search;

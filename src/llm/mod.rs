@@ -1,0 +1,20 @@
+//! The local language model: "here is a GGUF chat model, give me its tokenizer (and, to come,
+//! streamed, constrained generation)."
+//!
+//! So far: [`tokenizer_from_gguf`], which builds the tokenizer a GGUF file describes when the
+//! model ships no `tokenizer.json`.
+
+mod tokenizer;
+
+pub use tokenizer::tokenizer_from_gguf;
+
+/// Errors from loading or running a chat model.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The GGUF metadata lacks what a tokenizer needs, or holds a kind this build cannot read.
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+}
+
+/// Result alias for the language model.
+pub type Result<T> = std::result::Result<T, Error>;
