@@ -6,22 +6,53 @@ use std::fs::File;
 use std::io::BufReader;
 
 use candle_core::quantized::gguf_file;
-use shopclerk::llm::tokenizer_from_gguf;
+use shopclerk::llm::{ChatTemplate, Message, Role, tokenizer_from_gguf};
 use shopclerk::models::ModelResolver;
 
-fn smollm2_tokenizer() -> tokenizers::Tokenizer {
+/// The ChatML prompt of the golden test.
+const PROMPT: &str = "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n<|im_start|>user\nI just bought a DSLR camera. What accessories from other categories might I need?<|im_end|>\n<|im_start|>assistant\n";
+
+fn smollm2_gguf() -> gguf_file::Content {
     let files = ModelResolver::new(common::models_dir())
         .chat_model(None)
         .unwrap();
     let mut reader = BufReader::new(File::open(&files.gguf).unwrap());
-    let content = gguf_file::Content::read(&mut reader).unwrap();
-    tokenizer_from_gguf(&content).unwrap()
+    gguf_file::Content::read(&mut reader).unwrap()
+}
+
+fn smollm2_tokenizer() -> tokenizers::Tokenizer {
+    tokenizer_from_gguf(&smollm2_gguf()).unwrap()
+}
+
+#[test]
+fn the_models_own_template_renders_chatml_with_its_default_system_prompt() {
+    let template = ChatTemplate::from_gguf(&smollm2_gguf());
+    let question =
+        "I just bought a DSLR camera. What accessories from other categories might I need?";
+    let rendered = template
+        .render(&[Message::new(Role::User, question)], true)
+        .unwrap();
+    // SmolLM2's template adds its own system prompt when the conversation has none.
+    assert_eq!(rendered, PROMPT);
+    let with_system = template
+        .render(
+            &[
+                Message::new(Role::System, "You are a shop assistant."),
+                Message::new(Role::User, "Hi"),
+            ],
+            true,
+        )
+        .unwrap();
+    assert_eq!(
+        with_system,
+        "<|im_start|>system\nYou are a shop assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+    );
 }
 
 #[test]
 fn chatml_prompt_encodes_to_the_ids_llama_cpp_gives() {
     let tokenizer = smollm2_tokenizer();
-    let prompt = "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n<|im_start|>user\nI just bought a DSLR camera. What accessories from other categories might I need?<|im_end|>\n<|im_start|>assistant\n";
+    let prompt = PROMPT;
     let ids = tokenizer.encode(prompt, false).unwrap().get_ids().to_vec();
     // Ids checked against llama.cpp's tokenizer for this GGUF.
     let expected: [u32; 47] = [

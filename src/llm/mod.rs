@@ -2,10 +2,13 @@
 //! streamed, constrained generation)."
 //!
 //! So far: [`tokenizer_from_gguf`], which builds the tokenizer a GGUF file describes when the
-//! model ships no `tokenizer.json`.
+//! model ships no `tokenizer.json`, and [`ChatTemplate`], which renders a conversation with the
+//! model's own Jinja chat template.
 
+mod template;
 mod tokenizer;
 
+pub use template::{CHATML, ChatTemplate, LLAMA3, Message, Role};
 pub use tokenizer::tokenizer_from_gguf;
 
 /// Errors from loading or running a chat model.
@@ -14,6 +17,9 @@ pub enum Error {
     /// The GGUF metadata lacks what a tokenizer needs, or holds a kind this build cannot read.
     #[error("tokenizer: {0}")]
     Tokenizer(String),
+    /// The chat template does not parse or fails to render.
+    #[error("chat template: {0}")]
+    Template(String),
 }
 
 /// Result alias for the language model.
