@@ -171,7 +171,7 @@ mod tests {
 
     use super::*;
 
-    use crate::catalog::readers::test_support::{Rows, run_reader};
+    use crate::catalog::readers::test_support::{Rows, json_value, run_reader};
 
     fn run(text: &str) -> (Result<()>, Rows) {
         run_reader(read, "meta.json", text.as_bytes())
@@ -272,20 +272,6 @@ mod tests {
         );
     }
 
-    /// JSON values of the kinds the real files hold, in the places they hold them or not.
-    fn json_value() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<f64>()
-                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
-            "[ -~<>&#;$]{0,16}".prop_map(Value::String),
-        ];
-        leaf.prop_recursive(2, 8, 4, |inner| {
-            proptest::collection::vec(inner, 0..4).prop_map(Value::Array)
-        })
-    }
-
     fn json_line() -> impl Strategy<Value = String> {
         let key = prop_oneof![
             Just("asin"),
@@ -304,13 +290,15 @@ mod tests {
             Just("summary"),
             Just("reviewText"),
         ];
-        proptest::collection::btree_map(key, json_value(), 0..10).prop_map(|fields| {
-            let object: Map<String, Value> = fields
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
-            Value::Object(object).to_string()
-        })
+        proptest::collection::btree_map(key, json_value("[ -~<>&#;$]{0,16}"), 0..10).prop_map(
+            |fields| {
+                let object: Map<String, Value> = fields
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect();
+                Value::Object(object).to_string()
+            },
+        )
     }
 
     proptest! {

@@ -193,6 +193,26 @@ pub(crate) mod test_support {
     /// A reader function.
     pub(crate) type Reader = fn(Box<dyn BufRead>, &Path, &mut OnRow<'_>) -> Result<()>;
 
+    /// Arbitrary JSON values of the shapes catalog files hold (scalars, short strings drawn
+    /// from `chars`, small nested arrays), for the readers' never-panic properties.
+    pub(crate) fn json_value(
+        chars: &'static str,
+    ) -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            chars.prop_map(Value::String),
+        ];
+        leaf.prop_recursive(2, 8, 4, |inner| {
+            proptest::collection::vec(inner, 0..4).prop_map(Value::Array)
+        })
+    }
+
     /// Runs `reader` over `bytes` as if read from a file named `file_name`.
     pub(crate) fn run_reader(reader: Reader, file_name: &str, bytes: &[u8]) -> (Result<()>, Rows) {
         let mut rows = Vec::new();
