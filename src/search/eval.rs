@@ -84,31 +84,42 @@ pub fn evaluate(
         .iter()
         .map(|q| searcher.embed_query(&q.query))
         .collect::<Result<_>>()?;
-    let mut out = Vec::new();
-    for &fusion in fusions {
-        let mut sums: BTreeMap<String, (usize, f64, f64)> = BTreeMap::new();
-        for (q, v) in queries.iter().zip(&vectors) {
-            // Compared by letters and digits only: "USBCables" judges "USB Cables".
+    // Each product's leaf category, normalised once: "USBCables" judges "USB Cables".
+    let leaves: Vec<Option<String>> = products
+        .iter()
+        .map(|p| p.leaf_category().map(normalize_category))
+        .collect();
+    // Per query: which rows are relevant, and how many, computed once for all fusions.
+    let judged: Vec<(Vec<bool>, usize)> = queries
+        .iter()
+        .map(|q| {
             let relevant: Vec<String> = q
                 .relevant_categories
                 .iter()
                 .map(|c| normalize_category(c))
                 .collect();
-            let is_relevant = |row: usize| {
-                products[row]
-                    .leaf_category()
-                    .is_some_and(|leaf| relevant.contains(&normalize_category(leaf)))
-            };
-            let total = (0..products.len()).filter(|&r| is_relevant(r)).count();
+            let rows: Vec<bool> = leaves
+                .iter()
+                .map(|leaf| leaf.as_ref().is_some_and(|l| relevant.contains(l)))
+                .collect();
+            let total = rows.iter().filter(|r| **r).count();
+            (rows, total)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for &fusion in fusions {
+        let mut sums: BTreeMap<String, (usize, f64, f64)> = BTreeMap::new();
+        for ((q, v), (relevant_rows, total)) in queries.iter().zip(&vectors).zip(&judged) {
+            let total = *total;
             // Products without a category cannot be judged: drop them from the ranking
             // (a condensed list) instead of counting them as misses.
             let hits =
                 searcher.search_embedded(&q.query, Some(v), &Filter::default(), 2 * k, fusion)?;
             let flags: Vec<bool> = hits
                 .iter()
-                .filter(|h| products[h.row].leaf_category().is_some())
+                .filter(|h| leaves[h.row].is_some())
                 .take(k)
-                .map(|h| is_relevant(h.row))
+                .map(|h| relevant_rows[h.row])
                 .collect();
             let (ndcg, recall) = ndcg_recall(&flags, total, k);
             for key in ["all".to_string(), q.kind.clone()] {
