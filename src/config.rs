@@ -61,6 +61,38 @@ impl Default for SearchConfig {
     }
 }
 
+/// Language-model serving settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmConfig {
+    /// Base URL of an OpenAI-compatible inference server (e.g. `http://gpu-box:8000/v1`,
+    /// `SHOPCLERK_LLM_SERVER`); unset to run the chat model in-process.
+    pub server: Option<String>,
+    /// Model name to ask that server for.
+    pub server_model: String,
+    /// Requests generating at the same time on the local model.
+    pub running: usize,
+    /// Requests allowed to wait for a turn; more are refused as overloaded.
+    pub waiting: usize,
+    /// Seconds a request may wait for a turn before it is refused as overloaded.
+    pub max_wait_secs: u64,
+    /// Conversation prefixes whose attention state is kept for reuse.
+    pub prefix_cache_entries: usize,
+}
+
+impl Default for LlmConfig {
+    fn default() -> LlmConfig {
+        LlmConfig {
+            server: None,
+            server_model: "default".into(),
+            running: 1,
+            waiting: 32,
+            max_wait_secs: 30,
+            prefix_cache_entries: 8,
+        }
+    }
+}
+
 /// All of shopclerk's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -79,6 +111,8 @@ pub struct Config {
     pub offline: bool,
     /// Search settings.
     pub search: SearchConfig,
+    /// Language-model serving settings.
+    pub llm: LlmConfig,
 }
 
 impl Default for Config {
@@ -91,6 +125,7 @@ impl Default for Config {
             device: "auto".into(),
             offline: false,
             search: SearchConfig::default(),
+            llm: LlmConfig::default(),
         }
     }
 }
@@ -137,6 +172,9 @@ impl Config {
         }
         if let Some(v) = get("SHOPCLERK_DEVICE") {
             self.device = v;
+        }
+        if let Some(v) = get("SHOPCLERK_LLM_SERVER") {
+            self.llm.server = Some(v).filter(|v| !v.trim().is_empty());
         }
         if let Some(v) = get("SHOPCLERK_FUSION") {
             self.search.fusion = v;

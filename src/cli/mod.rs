@@ -1,5 +1,7 @@
 //! Command-line interface: parses flags, calls the library, prints results.
 
+mod llm;
+
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -37,6 +39,9 @@ struct Global {
     /// Embedder: a directory, a name in the models directory, a Hugging Face repo id.
     #[arg(long, global = true)]
     embedder: Option<String>,
+    /// Chat model: a GGUF file, a name in the models directory, a Hugging Face repo id.
+    #[arg(long, global = true)]
+    model: Option<String>,
     /// Compute device: auto, cpu, cuda, cuda:N.
     #[arg(long, global = true)]
     device: Option<String>,
@@ -75,6 +80,19 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Stream the chat model's reply to one message.
+    Generate(llm::GenerateArgs),
+    /// Measure speed.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Chat model: load time, prompt and generation tokens/s, time to first token.
+    Llm(llm::BenchLlmArgs),
 }
 
 #[derive(Debug, Args)]
@@ -224,6 +242,9 @@ fn config(global: &Global) -> Result<Config> {
     if let Some(d) = &global.device {
         config.device = d.clone();
     }
+    if let Some(m) = &global.model {
+        config.chat_model = Some(m.clone());
+    }
     config.offline |= global.offline;
     Ok(config)
 }
@@ -262,6 +283,10 @@ fn run(cli: Cli) -> Result<()> {
             let index_dir = index.unwrap_or_else(|| config.index_dir.clone());
             eval_search(&config, &index_dir, &queries, &set, k, json)
         }
+        Command::Generate(args) => llm::generate(&config, &args, progress),
+        Command::Bench {
+            command: BenchCommand::Llm(args),
+        } => llm::bench(&config, &args, progress),
         Command::Config {
             command: ConfigCommand::Print,
         } => {
