@@ -13,9 +13,8 @@
 //! `description`, `$schema` and `$comment` are ignored; any other keyword is a compile error.
 //!
 //! What generation allows, narrower than what [`JsonSchema::validate`] accepts:
-//! - Properties come in the order of the schema's `properties` map. This crate builds
-//!   `serde_json` without `preserve_order`, so that order is alphabetical. Optional properties
-//!   may be skipped, required ones may not, none repeats.
+//! - Properties come in the order the schema lists them (this crate builds `serde_json` with
+//!   `preserve_order`). Optional properties may be skipped, required ones may not, none repeats.
 //! - Keys and enum strings must be written exactly as `serde_json` escapes them.
 //! - Output is compact, except one optional space after each `:` and `,`.
 //! - Numbers have at most 12 integer and 6 fraction digits and no exponent; `minimum` and
@@ -1320,15 +1319,15 @@ mod tests {
         assert_valid(&s, r#"{"intent":"search","query":"red shoes"}"#);
         assert_valid(
             &s,
-            r#"{"in_stock": true, "intent": "cart", "max_price": 49.99, "query": "", "tags": ["a", "b"]}"#,
+            r#"{"intent": "cart", "query": "", "max_price": 49.99, "in_stock": true, "tags": ["a", "b"]}"#,
         );
         assert_valid(
             &s,
-            r#"{"intent":"smalltalk","max_price":0,"query":"é \"q\" \\ \/ \b\f\n\r\t \u00e9 \u0000 😀","tags":[]}"#,
+            r#"{"intent":"smalltalk","query":"é \"q\" \\ \/ \b\f\n\r\t \u00e9 \u0000 😀","max_price":0,"tags":[]}"#,
         );
         assert_valid(
             &s,
-            r#"{"in_stock":false,"intent":"compare","max_price":123456789012.123456,"query":"x"}"#,
+            r#"{"intent":"compare","query":"x","max_price":123456789012.123456,"in_stock":false}"#,
         );
         let n = nested();
         assert_valid(
@@ -1380,7 +1379,7 @@ mod tests {
         assert_rejected_at(&s, r#"{"foo":1}"#, 2);
         assert_rejected_at(&s, r#"{"intentx":1}"#, 8);
         assert_rejected_at(&s, r#"{"intent":"cart","intent":"cart"}"#, 18);
-        // Properties come in schema (alphabetical) order: query may not precede intent.
+        // Properties come in schema order: query may not precede intent.
         assert_rejected_at(&s, r#"{"query":"x","intent":"cart"}"#, 2);
         // A required property cannot be skipped, nor the object closed before it.
         assert_rejected_at(&s, r#"{"intent":"cart","tags":[]}"#, 18);
@@ -1460,7 +1459,7 @@ mod tests {
     #[test]
     fn numbers_follow_grammar_and_bounds() {
         let s = shop();
-        let prefix = r#"{"intent":"cart","max_price":"#;
+        let prefix = r#"{"intent":"cart","query":"","max_price":"#;
         let at = prefix.len();
         for (num, ok) in [
             ("-1", 0),
@@ -1523,7 +1522,7 @@ mod tests {
         );
         assert_eq!(
             assert_completes(&s, br#"{"in"#),
-            r#"{"in_stock":false,"intent":"search","query":""}"#
+            r#"{"intent":"search","query":""}"#
         );
         assert_eq!(
             assert_completes(&s, br#"{"intent":"cart","query":"a\u00"#),
@@ -1531,11 +1530,11 @@ mod tests {
         );
         assert_eq!(
             assert_completes(&s, br#"{"intent":"cart","query":"", "#),
-            r#"{"intent":"cart","query":"", "tags":[]}"#
+            r#"{"intent":"cart","query":"", "max_price":0}"#
         );
         assert_eq!(
-            assert_completes(&s, br#"{"intent":"cart","max_price":12"#),
-            r#"{"intent":"cart","max_price":12,"query":""}"#
+            assert_completes(&s, br#"{"intent":"cart","query":"","max_price":12"#),
+            r#"{"intent":"cart","query":"","max_price":12}"#
         );
         assert_eq!(assert_completes(&nested(), b""), r#"{"a":[{"n":0}],"z":0}"#);
     }
@@ -1545,7 +1544,7 @@ mod tests {
         let docs: [(JsonSchema, &str); 4] = [
             (
                 shop(),
-                r#"{"in_stock": true, "intent": "compare", "max_price": 10.5, "query": "é\\u00e9 \"x\" 😀", "tags": ["a", "bb"]}"#,
+                r#"{"intent": "compare", "query": "é\\u00e9 \"x\" 😀", "max_price": 10.5, "in_stock": true, "tags": ["a", "bb"]}"#,
             ),
             (
                 nested(),
@@ -1560,7 +1559,7 @@ mod tests {
             ),
             (
                 tricky(),
-                r#"{"a":[0.5, 0.75,0.6],"k\"ey":-123,"o":{},"s":"abc"}"#,
+                r#"{"k\"ey":-123,"a":[0.5, 0.75,0.6],"s":"abc","o":{}}"#,
             ),
         ];
         for (schema, doc) in &docs {

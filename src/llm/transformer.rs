@@ -83,7 +83,11 @@ impl Config {
         let kv_heads = md_usize(ct, &format!("{a}.attention.head_count_kv")).unwrap_or(heads);
         let head_dim =
             md_usize(ct, &format!("{a}.attention.key_length")).unwrap_or(hidden / heads.max(1));
-        if heads == 0 || kv_heads == 0 || !heads.is_multiple_of(kv_heads) || !head_dim.is_multiple_of(2) {
+        if heads == 0
+            || kv_heads == 0
+            || !heads.is_multiple_of(kv_heads)
+            || !head_dim.is_multiple_of(2)
+        {
             return Err(format!(
                 "inconsistent attention shape: {heads} heads, {kv_heads} key/value heads, head width {head_dim}"
             ));
