@@ -78,6 +78,8 @@ pub struct LlmConfig {
     pub max_wait_secs: u64,
     /// Conversation prefixes whose attention state is kept for reuse.
     pub prefix_cache_entries: usize,
+    /// Prompt tokens processed per step; cached prefixes are reused in whole steps.
+    pub prompt_chunk: usize,
 }
 
 impl Default for LlmConfig {
@@ -89,6 +91,7 @@ impl Default for LlmConfig {
             waiting: 32,
             max_wait_secs: 30,
             prefix_cache_entries: 8,
+            prompt_chunk: 64,
         }
     }
 }

@@ -32,7 +32,8 @@ fn conversation(user: &str) -> Vec<Message> {
     vec![
         Message::new(
             Role::System,
-            "You are the shop assistant of a camera store.",
+            "You are the shop assistant of a camera store. Answer briefly, suggest accessories \
+             from other categories, and never invent prices: they come from the catalog.",
         ),
         Message::new(Role::User, user),
     ]
@@ -84,7 +85,13 @@ fn prefix_cached_and_uncached_generation_give_identical_text() {
     let cached = load(&path, LocalOptions::default());
     let system = &conversation("")[..1];
     let warmed = cached.warm(system).unwrap();
-    assert!(warmed > 5);
+    // Prefixes are reused in whole chunks, so that cached replies equal uncached ones exactly.
+    let chunk = LocalOptions::default().prompt_chunk;
+    let reusable = warmed - warmed % chunk;
+    assert!(
+        reusable > 0,
+        "the system prompt ({warmed} tokens) spans a chunk"
+    );
 
     for user in ["a memory card for my camera", "and a tripod under 2000"] {
         let (plain, _, plain_usage) = uncached
@@ -100,14 +107,17 @@ fn prefix_cached_and_uncached_generation_give_identical_text() {
         assert_eq!(plain, fast, "cache changed the reply to {user:?}");
         assert_eq!(plain_usage.cached_tokens, 0);
         assert!(
-            fast_usage.cached_tokens >= warmed,
-            "the system prompt ({warmed} tokens) should come from the cache, got {}",
+            fast_usage.cached_tokens >= reusable,
+            "the system prompt ({reusable} tokens) should come from the cache, got {}",
             fast_usage.cached_tokens
         );
     }
 
     // A session's next turn reuses the state of its previous turn, reply included.
-    let first = request("a memory card", 12);
+    let first = request(
+        "a memory card for my camera, fast enough for 4K video, at least 128 GB, from a brand I can trust",
+        12,
+    );
     let (reply, _, _) = cached
         .generate(first.clone())
         .unwrap()

@@ -8,16 +8,20 @@ use shopclerk::llm::{
 };
 use shopclerk::models::ModelResolver;
 
-const SYSTEM: &str = "You are a helpful AI assistant named SmolLM, trained by Hugging Face";
+const SYSTEM: &str = "You are the shop assistant of an online electronics store. Answer in \
+    two or three short sentences. When a customer buys something, suggest useful accessories \
+    from other categories. Never invent prices, stock or product facts: the shop adds them from \
+    its catalog. Be friendly and honest, and say so when you do not know.";
 
-fn ask(model: &LocalModel, messages: Vec<Message>, max_tokens: usize) -> (String, usize) {
+/// The greedy reply, with the prompt's length and how much of it came from the cache.
+fn ask(model: &LocalModel, messages: Vec<Message>, max_tokens: usize) -> (String, usize, usize) {
     let request = GenerateRequest {
         sampling: Sampling::greedy(),
         max_tokens,
         ..GenerateRequest::new(messages)
     };
     let (text, _, usage) = model.generate(request).unwrap().collect_text().unwrap();
-    (text, usage.cached_tokens)
+    (text, usage.prompt_tokens, usage.cached_tokens)
 }
 
 #[test]
@@ -38,17 +42,19 @@ fn greedy_replies_are_deterministic_and_the_prefix_cache_changes_nothing() {
     };
     let system = Message::new(Role::System, SYSTEM);
     model.warm(std::slice::from_ref(&system)).unwrap();
-    let question =
-        "I just bought a DSLR camera. What accessories from other categories might I need?";
+    let question = "I just bought a DSLR camera, a Nikon D5600 with the 18-55 mm kit lens, for \
+        a trekking trip to the mountains next month. What accessories from other categories \
+        might I need? My budget for accessories is about 5,000 rupees, and I mostly shoot \
+        landscapes, waterfalls and the night sky.";
     let turn = vec![system.clone(), Message::new(Role::User, question)];
 
-    let (reference, cached_none) = ask(&uncached, turn.clone(), 40);
-    let (again, _) = ask(&uncached, turn.clone(), 40);
+    let (reference, first_prompt, cached_none) = ask(&uncached, turn.clone(), 40);
+    let (again, _, _) = ask(&uncached, turn.clone(), 40);
     assert_eq!(reference, again, "greedy decoding must be deterministic");
     assert_eq!(cached_none, 0);
     assert!(reference.split_whitespace().count() > 10, "{reference}");
 
-    let (cached, cached_tokens) = ask(&model, turn.clone(), 40);
+    let (cached, _, cached_tokens) = ask(&model, turn.clone(), 40);
     assert!(
         cached_tokens > 10,
         "the system prompt should come from the cache"
@@ -59,10 +65,17 @@ fn greedy_replies_are_deterministic_and_the_prefix_cache_changes_nothing() {
     let mut next = turn;
     next.push(Message::new(Role::Assistant, reference));
     next.push(Message::new(Role::User, "Which of those is cheapest?"));
-    let (follow_cached, follow_cached_tokens) = ask(&model, next.clone(), 30);
-    let (follow_plain, _) = ask(&uncached, next, 30);
+    let (follow_cached, _, follow_cached_tokens) = ask(&model, next.clone(), 30);
+    let (follow_plain, _, _) = ask(&uncached, next, 30);
     assert_eq!(follow_cached, follow_plain);
-    assert!(follow_cached_tokens > 50, "got {follow_cached_tokens}");
+    // The previous prompt is reused in whole chunks (its reply went through the one-token
+    // path, whose arithmetic differs, so it is processed again).
+    let chunk = LocalOptions::default().prompt_chunk;
+    assert_eq!(follow_cached_tokens, first_prompt - first_prompt % chunk);
+    assert!(
+        follow_cached_tokens > cached_tokens,
+        "the previous turn should be reused beyond the system prompt: {follow_cached_tokens}"
+    );
 }
 
 #[test]

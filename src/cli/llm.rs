@@ -82,6 +82,7 @@ pub fn load_local_model(config: &Config, progress: bool) -> Result<(LocalModel, 
             max_wait: Duration::from_secs(config.llm.max_wait_secs),
         },
         prefix_cache_entries: config.llm.prefix_cache_entries,
+        prompt_chunk: config.llm.prompt_chunk,
         ..LocalOptions::default()
     };
     let start = Instant::now();

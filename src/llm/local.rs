@@ -36,9 +36,17 @@ pub struct LocalOptions {
     pub queue: QueueLimits,
     /// Attention states kept for reuse (each holds one conversation prefix).
     pub prefix_cache_entries: usize,
-    /// Prompt tokens processed per forward pass (bounds the memory of long prompts).
+    /// Prompt tokens are processed in chunks that start at multiples of this many tokens, and
+    /// cached prefixes are reused in whole chunks, so a reply is the same with or without the
+    /// cache: the same tokens always go through the same computation.
     pub prompt_chunk: usize,
+    /// Keep an f32 copy of the weights for prompt processing: `None` decides by size (models
+    /// whose f32 copy takes at most [`DENSE_PREFILL_MAX_BYTES`], on CPU).
+    pub dense_prefill: Option<bool>,
 }
+
+/// Largest f32 copy of the weights kept for prompt processing when not told otherwise.
+pub const DENSE_PREFILL_MAX_BYTES: u64 = 1 << 30;
 
 impl Default for LocalOptions {
     fn default() -> LocalOptions {
@@ -46,7 +54,8 @@ impl Default for LocalOptions {
             device: Device::Cpu,
             queue: QueueLimits::default(),
             prefix_cache_entries: 8,
-            prompt_chunk: 512,
+            prompt_chunk: 64,
+            dense_prefill: None,
         }
     }
 }
@@ -132,8 +141,17 @@ impl LocalModel {
                 ),
             ));
         }
-        let transformer = Transformer::from_gguf(&content, &mut reader, &options.device)
-            .map_err(|e| model_error(path, e))?;
+        let parameters: u64 = content
+            .tensor_infos
+            .values()
+            .map(|t| t.shape.elem_count() as u64)
+            .sum();
+        let dense_prefill = options
+            .dense_prefill
+            .unwrap_or(options.device.is_cpu() && parameters * 4 <= DENSE_PREFILL_MAX_BYTES);
+        let transformer =
+            Transformer::from_gguf(&content, &mut reader, &options.device, dense_prefill)
+                .map_err(|e| model_error(path, e))?;
         let tokenizer = match &files.tokenizer {
             Some(t) => Tokenizer::from_file(t).map_err(|e| model_error(t, e))?,
             None => tokenizer_from_gguf(&content)?,
@@ -228,8 +246,9 @@ impl LocalModel {
         if cached < tokens.len() {
             inner.prefill(&tokens[cached..], &mut state, &|| false)?;
         }
-        inner.lock_cache().insert(tokens.clone(), state, true);
-        Ok(tokens.len())
+        let exact = tokens.len();
+        inner.lock_cache().insert(tokens, exact, state, true);
+        Ok(exact)
     }
 
     /// Measures prompt processing and generation directly (no queue, no template): `prompt`
@@ -257,6 +276,7 @@ impl LocalModel {
         let generation_time = start.elapsed();
         // A follow-up turn: the first half of the prompt is cached, the second half is new.
         let half = tokens.len() / 2;
+        let half = half - half % inner.prompt_chunk;
         let mut cached = state.fork(t.config(), half).map_err(gen_error)?;
         let start = Instant::now();
         inner.prefill(&tokens[half..], &mut cached, &|| false)?;
@@ -333,13 +353,17 @@ impl Inner {
     fn cached_state(&self, tokens: &[u32]) -> Result<(KvState, usize)> {
         let config = self.transformer.config();
         let limit = tokens.len().saturating_sub(1);
-        if let Some(found) = self.lock_cache().lookup(tokens, limit, config) {
+        if let Some(found) = self
+            .lock_cache()
+            .lookup(tokens, limit, self.prompt_chunk, config)
+        {
             return found.map_err(gen_error);
         }
         Ok((self.transformer.new_state().map_err(gen_error)?, 0))
     }
 
-    /// Processes prompt tokens in chunks; returns the logits after the last one.
+    /// Processes prompt tokens after the state's current ones, in chunks ending at multiples of
+    /// `prompt_chunk`; returns the logits after the last token.
     fn prefill(
         &self,
         tokens: &[u32],
@@ -347,11 +371,15 @@ impl Inner {
         cancelled: &dyn Fn() -> bool,
     ) -> Result<Vec<f32>> {
         let mut logits = Vec::new();
-        for chunk in tokens.chunks(self.prompt_chunk) {
+        let mut rest = tokens;
+        while !rest.is_empty() {
             if cancelled() {
                 return Err(Error::Generation("cancelled".into()));
             }
+            let to_boundary = self.prompt_chunk - state.len() % self.prompt_chunk;
+            let (chunk, tail) = rest.split_at(to_boundary.min(rest.len()));
             logits = self.transformer.forward(chunk, state).map_err(gen_error)?;
+            rest = tail;
         }
         Ok(logits)
     }
@@ -494,7 +522,7 @@ impl Inner {
         tx.send_blocking(Ok(Event::Done { finish, usage }));
         let fed_len = state.len();
         fed.truncate(fed_len);
-        self.lock_cache().insert(fed, state, false);
+        self.lock_cache().insert(fed, prompt.len(), state, false);
         Ok(())
     }
 
@@ -557,6 +585,9 @@ struct PrefixCache {
 #[derive(Debug)]
 struct CacheEntry {
     tokens: Vec<u32>,
+    /// The leading tokens computed by prompt processing; generated tokens after them went
+    /// through the one-token path, whose arithmetic differs slightly, so they are not reused.
+    exact: usize,
     state: KvState,
     last_used: u64,
     pinned: bool,
@@ -575,19 +606,25 @@ impl PrefixCache {
         }
     }
 
-    /// A fork of the entry sharing the longest prefix with `tokens` (at most `limit` tokens).
+    /// A fork of the entry sharing the longest prefix with `tokens`: at most `limit` tokens,
+    /// in whole chunks of `chunk`.
     fn lookup(
         &mut self,
         tokens: &[u32],
         limit: usize,
+        chunk: usize,
         config: &super::transformer::Config,
     ) -> Option<candle_core::Result<(KvState, usize)>> {
         self.clock += 1;
+        let usable = |e: &CacheEntry| {
+            let n = common_prefix(&e.tokens, tokens).min(limit).min(e.exact);
+            n - n % chunk
+        };
         let (best, shared) = self
             .entries
             .iter()
             .enumerate()
-            .map(|(i, e)| (i, common_prefix(&e.tokens, tokens).min(limit)))
+            .map(|(i, e)| (i, usable(e)))
             .max_by_key(|&(_, n)| n)?;
         if shared == 0 {
             return None;
@@ -597,7 +634,7 @@ impl PrefixCache {
         Some(entry.state.fork(config, shared).map(|s| (s, shared)))
     }
 
-    fn insert(&mut self, tokens: Vec<u32>, state: KvState, pinned: bool) {
+    fn insert(&mut self, tokens: Vec<u32>, exact: usize, state: KvState, pinned: bool) {
         if self.capacity == 0 || tokens.is_empty() {
             return;
         }
@@ -628,6 +665,7 @@ impl PrefixCache {
         }
         self.entries.push(CacheEntry {
             tokens,
+            exact,
             state,
             last_used: self.clock,
             pinned,

@@ -28,7 +28,7 @@ pub use engine::{
     event_channel,
 };
 pub use json_constraint::{JsonSchema, JsonState};
-pub use local::{BenchReport, LocalModel, LocalOptions};
+pub use local::{BenchReport, DENSE_PREFILL_MAX_BYTES, LocalModel, LocalOptions};
 pub use openai::OpenAiCompatible;
 pub use queue::QueueLimits;
 pub use template::{CHATML, ChatTemplate, LLAMA3, Message, Role};

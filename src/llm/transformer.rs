@@ -121,9 +121,37 @@ impl Config {
     }
 }
 
+/// Prompt chunks at least this long use the dense copy of the weights, when there is one.
+const DENSE_MIN_TOKENS: usize = 8;
+
+/// A weight matrix: quantized (read once per generated token, where memory bandwidth rules),
+/// plus optionally a dense f32 copy for prompt processing (where a gemm beats per-row dot
+/// products).
+#[derive(Debug)]
+struct Weight {
+    quantized: QMatMul,
+    dense: Option<Tensor>,
+}
+
+impl Weight {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let tokens = x.dims().get(1).copied().unwrap_or(1);
+        match &self.dense {
+            // One gemm over all the chunk's tokens (measured: W·xᵀ instead was no faster).
+            Some(w) if tokens >= DENSE_MIN_TOKENS => {
+                let (batch, seq, width) = x.dims3()?;
+                let rows = x.reshape((batch * seq, width))?;
+                let out = rows.matmul(&w.t()?)?;
+                out.reshape((batch, seq, ()))
+            }
+            _ => self.quantized.forward(x),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Linear {
-    weight: QMatMul,
+    weight: Weight,
     bias: Option<Tensor>,
 }
 
@@ -147,9 +175,9 @@ struct Block {
     q_norm: Option<RmsNorm>,
     k_norm: Option<RmsNorm>,
     ffn_norm: RmsNorm,
-    gate: QMatMul,
-    up: QMatMul,
-    down: QMatMul,
+    gate: Weight,
+    up: Weight,
+    down: Weight,
 }
 
 /// The weights of one model, shared (read-only) by every session.
@@ -181,6 +209,7 @@ struct Loader<'a, R> {
     ct: &'a gguf_file::Content,
     reader: &'a mut R,
     device: &'a Device,
+    dense_prefill: bool,
 }
 
 impl<R: Read + Seek> Loader<'_, R> {
@@ -198,6 +227,20 @@ impl<R: Read + Seek> Loader<'_, R> {
     fn matmul(&mut self, name: &str) -> Result<QMatMul, String> {
         let t = self.qtensor(name)?;
         QMatMul::from_arc(t).map_err(|e| format!("tensor {name}: {e}"))
+    }
+
+    fn weight(&mut self, name: &str) -> Result<Weight, String> {
+        let t = self.qtensor(name)?;
+        let dense = if self.dense_prefill {
+            let w = t
+                .dequantize(self.device)
+                .map_err(|e| format!("tensor {name}: {e}"))?;
+            Some(w)
+        } else {
+            None
+        };
+        let quantized = QMatMul::from_arc(t).map_err(|e| format!("tensor {name}: {e}"))?;
+        Ok(Weight { quantized, dense })
     }
 
     fn dense(&mut self, name: &str) -> Result<Tensor, String> {
@@ -218,7 +261,7 @@ impl<R: Read + Seek> Loader<'_, R> {
             None
         };
         Ok(Linear {
-            weight: self.matmul(name)?,
+            weight: self.weight(name)?,
             bias,
         })
     }
@@ -242,15 +285,23 @@ fn rope_tables(config: &Config, device: &Device) -> candle_core::Result<(Tensor,
 }
 
 impl Transformer {
-    /// Loads the weights of a supported architecture onto `device`.
+    /// Loads the weights of a supported architecture onto `device`. With `dense_prefill`, the
+    /// block weights are also kept dequantized to f32 (four times the memory of Q8_0) to speed
+    /// up prompt processing.
     pub fn from_gguf<R: Read + Seek>(
         ct: &gguf_file::Content,
         reader: &mut R,
         device: &Device,
+        dense_prefill: bool,
     ) -> Result<Transformer, String> {
         let config = Config::from_gguf(ct)?;
         let eps = config.rms_eps;
-        let mut l = Loader { ct, reader, device };
+        let mut l = Loader {
+            ct,
+            reader,
+            device,
+            dense_prefill,
+        };
         let embeddings = l.matmul("token_embd.weight")?;
         let lm_head = if l.has("output.weight") {
             l.matmul("output.weight")?
@@ -279,9 +330,9 @@ impl Transformer {
                     None
                 },
                 ffn_norm: l.norm(&format!("{p}.ffn_norm.weight"), eps)?,
-                gate: l.matmul(&format!("{p}.ffn_gate.weight"))?,
-                up: l.matmul(&format!("{p}.ffn_up.weight"))?,
-                down: l.matmul(&format!("{p}.ffn_down.weight"))?,
+                gate: l.weight(&format!("{p}.ffn_gate.weight"))?,
+                up: l.weight(&format!("{p}.ffn_up.weight"))?,
+                down: l.weight(&format!("{p}.ffn_down.weight"))?,
             });
         }
         let (cos, sin) = rope_tables(&config, device).map_err(|e| format!("rope tables: {e}"))?;
