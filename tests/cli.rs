@@ -133,3 +133,52 @@ fn unknown_flags_and_missing_index_are_clear_errors() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn generate_streams_json_that_parses_and_names_a_broken_model_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tiny.gguf");
+    common::tiny_llama::write(&model, "llama");
+    let schema = dir.path().join("schema.json");
+    std::fs::write(
+        &schema,
+        r#"{"type": "object", "properties": {"intent": {"enum": ["search", "cart"]}, "in_stock": {"type": "boolean"}}, "required": ["intent"]}"#,
+    )
+    .unwrap();
+    let (model, schema) = (model.to_str().unwrap(), schema.to_str().unwrap());
+    let out = shopclerk(&[
+        "--model",
+        model,
+        "--device",
+        "cpu",
+        "generate",
+        "--prompt",
+        "add it to my cart",
+        "--json-schema",
+        schema,
+        "--max-tokens",
+        "30",
+        "--stats",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let reply: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert!(["search", "cart"].contains(&reply["intent"].as_str().unwrap()));
+    assert!(
+        text(&out.stderr).contains("tokens"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let broken = dir.path().join("broken.gguf");
+    std::fs::write(&broken, b"not a model").unwrap();
+    let out = shopclerk(&[
+        "--model",
+        broken.to_str().unwrap(),
+        "generate",
+        "--prompt",
+        "hi",
+    ]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("broken.gguf") && err.contains("GGUF"), "{err}");
+}

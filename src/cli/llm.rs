@@ -143,6 +143,7 @@ pub fn generate(config: &Config, args: &GenerateArgs, progress: bool) -> Result<
             }
             Event::Done { finish, usage } => {
                 writeln!(out)?;
+                out.flush()?;
                 if args.stats {
                     eprintln!(
                         "[{}] finish: {finish:?}; prompt {} tokens ({} cached), reply {} tokens; \
