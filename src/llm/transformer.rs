@@ -267,13 +267,21 @@ impl<R: Read + Seek> Loader<'_, R> {
     }
 }
 
-fn rope_tables(config: &Config, device: &Device) -> candle_core::Result<(Tensor, Tensor)> {
+/// Rotary tables; `factors` are Llama 3.1's per-frequency scaling (`rope_freqs.weight`), which
+/// divide the frequencies as llama.cpp does.
+fn rope_tables(
+    config: &Config,
+    factors: Option<&[f32]>,
+    device: &Device,
+) -> candle_core::Result<(Tensor, Tensor)> {
     let half = config.head_dim / 2;
     let inv_freq: Vec<f32> = (0..half)
         .map(|i| {
+            let factor = factors.and_then(|f| f.get(i)).copied().unwrap_or(1.0);
             1.0 / config
                 .rope_base
                 .powf(2.0 * i as f32 / config.head_dim as f32)
+                / factor
         })
         .collect();
     let inv_freq = Tensor::from_vec(inv_freq, (1, half), device)?;
@@ -335,7 +343,18 @@ impl Transformer {
                 down: l.weight(&format!("{p}.ffn_down.weight"))?,
             });
         }
-        let (cos, sin) = rope_tables(&config, device).map_err(|e| format!("rope tables: {e}"))?;
+        let factors = if l.has("rope_freqs.weight") {
+            let f = l.dense("rope_freqs.weight")?;
+            Some(
+                f.flatten_all()
+                    .and_then(|f| f.to_vec1::<f32>())
+                    .map_err(|e| format!("tensor rope_freqs.weight: {e}"))?,
+            )
+        } else {
+            None
+        };
+        let (cos, sin) = rope_tables(&config, factors.as_deref(), device)
+            .map_err(|e| format!("rope tables: {e}"))?;
         Ok(Transformer {
             config,
             embeddings,
