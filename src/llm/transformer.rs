@@ -168,15 +168,12 @@ impl Linear {
 #[derive(Debug)]
 struct Block {
     attn_norm: RmsNorm,
-    q: Linear,
-    k: Linear,
-    v: Linear,
+    qkv: Stacked,
     o: Linear,
     q_norm: Option<RmsNorm>,
     k_norm: Option<RmsNorm>,
     ffn_norm: RmsNorm,
-    gate: Weight,
-    up: Weight,
+    gate_up: Stacked,
     down: Weight,
 }
 
@@ -231,6 +228,10 @@ impl<R: Read + Seek> Loader<'_, R> {
 
     fn weight(&mut self, name: &str) -> Result<Weight, String> {
         let t = self.qtensor(name)?;
+        self.weight_from(t, name)
+    }
+
+    fn weight_from(&mut self, t: Arc<QTensor>, name: &str) -> Result<Weight, String> {
         let dense = if self.dense_prefill {
             let w = t
                 .dequantize(self.device)
@@ -253,17 +254,104 @@ impl<R: Read + Seek> Loader<'_, R> {
         Ok(RmsNorm::new(self.dense(name)?, eps))
     }
 
-    fn linear(&mut self, name: &str) -> Result<Linear, String> {
+    fn bias(&mut self, name: &str) -> Result<Option<Tensor>, String> {
         let bias_name = name.replace(".weight", ".bias");
-        let bias = if self.has(&bias_name) {
-            Some(self.dense(&bias_name)?)
+        if self.has(&bias_name) {
+            Ok(Some(self.dense(&bias_name)?))
         } else {
-            None
-        };
+            Ok(None)
+        }
+    }
+
+    fn linear(&mut self, name: &str) -> Result<Linear, String> {
         Ok(Linear {
+            bias: self.bias(name)?,
             weight: self.weight(name)?,
-            bias,
         })
+    }
+
+    /// Matrices applied to the same input, stacked row-wise into one when they share a
+    /// quantization format (one matmul instead of several per token); separate otherwise.
+    fn stacked(&mut self, names: &[String]) -> Result<Stacked, String> {
+        let tensors = names
+            .iter()
+            .map(|n| self.qtensor(n))
+            .collect::<Result<Vec<_>, _>>()?;
+        let biases = names
+            .iter()
+            .map(|n| self.bias(n))
+            .collect::<Result<Vec<_>, _>>()?;
+        let widths: Vec<usize> = tensors.iter().map(|t| t.shape().dims()[0]).collect();
+        let first = &tensors[0];
+        let same_format = tensors.iter().all(|t| {
+            t.dtype() == first.dtype() && t.shape().dims().get(1) == first.shape().dims().get(1)
+        });
+        let all_or_no_bias =
+            biases.iter().all(Option::is_some) || biases.iter().all(Option::is_none);
+        if !(self.device.is_cpu() && same_format && all_or_no_bias && tensors.len() > 1) {
+            let parts = tensors
+                .into_iter()
+                .zip(biases)
+                .zip(names)
+                .map(|((t, bias), name)| {
+                    Ok(Linear {
+                        weight: self.weight_from(t, name)?,
+                        bias,
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            return Ok(Stacked { parts, widths });
+        }
+        let joined = names.join("+");
+        let fail = |e: candle_core::Error| format!("tensors {joined}: {e}");
+        let mut bytes = Vec::new();
+        for t in &tensors {
+            bytes.extend_from_slice(&t.data().map_err(fail)?);
+        }
+        let columns = first.shape().dims()[1];
+        let storage = candle_core::quantized::QStorage::from_data(
+            std::borrow::Cow::Owned(bytes),
+            self.device,
+            first.dtype(),
+        )
+        .map_err(fail)?;
+        let rows: usize = widths.iter().sum();
+        let stacked = Arc::new(QTensor::new(storage, (rows, columns)).map_err(fail)?);
+        let bias = match biases.into_iter().collect::<Option<Vec<Tensor>>>() {
+            Some(b) => Some(Tensor::cat(&b, 0).map_err(fail)?),
+            None => None,
+        };
+        Ok(Stacked {
+            parts: vec![Linear {
+                weight: self.weight_from(stacked, &joined)?,
+                bias,
+            }],
+            widths,
+        })
+    }
+}
+
+/// Several projections of the same input (q, k, v; gate, up), computed by one stacked matrix
+/// when possible.
+#[derive(Debug)]
+struct Stacked {
+    parts: Vec<Linear>,
+    widths: Vec<usize>,
+}
+
+impl Stacked {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Vec<Tensor>> {
+        if let [single] = self.parts.as_slice() {
+            let y = single.forward(x)?;
+            let mut offset = 0;
+            let mut outs = Vec::with_capacity(self.widths.len());
+            for &w in &self.widths {
+                outs.push(y.narrow(candle_core::D::Minus1, offset, w)?);
+                offset += w;
+            }
+            return Ok(outs);
+        }
+        self.parts.iter().map(|p| p.forward(x)).collect()
     }
 }
 
@@ -323,9 +411,11 @@ impl Transformer {
             let qk_norm = l.has(&format!("{p}.attn_q_norm.weight"));
             blocks.push(Block {
                 attn_norm: l.norm(&format!("{p}.attn_norm.weight"), eps)?,
-                q: l.linear(&format!("{p}.attn_q.weight"))?,
-                k: l.linear(&format!("{p}.attn_k.weight"))?,
-                v: l.linear(&format!("{p}.attn_v.weight"))?,
+                qkv: l.stacked(&[
+                    format!("{p}.attn_q.weight"),
+                    format!("{p}.attn_k.weight"),
+                    format!("{p}.attn_v.weight"),
+                ])?,
                 o: l.linear(&format!("{p}.attn_output.weight"))?,
                 q_norm: if qk_norm {
                     Some(l.norm(&format!("{p}.attn_q_norm.weight"), eps)?)
@@ -338,8 +428,8 @@ impl Transformer {
                     None
                 },
                 ffn_norm: l.norm(&format!("{p}.ffn_norm.weight"), eps)?,
-                gate: l.weight(&format!("{p}.ffn_gate.weight"))?,
-                up: l.weight(&format!("{p}.ffn_up.weight"))?,
+                gate_up: l
+                    .stacked(&[format!("{p}.ffn_gate.weight"), format!("{p}.ffn_up.weight")])?,
                 down: l.weight(&format!("{p}.ffn_down.weight"))?,
             });
         }
@@ -407,9 +497,16 @@ impl Transformer {
         let scale = 1.0 / (c.head_dim as f64).sqrt();
         for (i, b) in self.blocks.iter().enumerate() {
             let h = b.attn_norm.forward(&x)?;
-            let q = b.q.forward(&h)?.reshape((1, seq, c.heads, c.head_dim))?;
-            let k = b.k.forward(&h)?.reshape((1, seq, c.kv_heads, c.head_dim))?;
-            let v = b.v.forward(&h)?.reshape((1, seq, c.kv_heads, c.head_dim))?;
+            let qkv = b.qkv.forward(&h)?;
+            let q = qkv[0]
+                .contiguous()?
+                .reshape((1, seq, c.heads, c.head_dim))?;
+            let k = qkv[1]
+                .contiguous()?
+                .reshape((1, seq, c.kv_heads, c.head_dim))?;
+            let v = qkv[2]
+                .contiguous()?
+                .reshape((1, seq, c.kv_heads, c.head_dim))?;
             let (q, k) = match (&b.q_norm, &b.k_norm) {
                 (Some(qn), Some(kn)) => (qn.forward(&q)?, kn.forward(&k)?),
                 _ => (q, k),
@@ -451,7 +548,8 @@ impl Transformer {
                 .reshape((1, seq, c.heads * c.head_dim))?;
             x = (x + b.o.forward(&attn)?)?;
             let h = b.ffn_norm.forward(&x)?;
-            let gated = (b.gate.forward(&h)?.silu()? * b.up.forward(&h)?)?;
+            let gate_up = b.gate_up.forward(&h)?;
+            let gated = (gate_up[0].silu()? * &gate_up[1])?;
             x = (x + b.down.forward(&gated)?)?;
         }
         state.len = pos + seq;
