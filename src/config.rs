@@ -84,14 +84,32 @@ pub struct LlmConfig {
 
 impl Default for LlmConfig {
     fn default() -> LlmConfig {
+        let local = crate::llm::LocalOptions::default();
         LlmConfig {
             server: None,
             server_model: "default".into(),
-            running: 1,
-            waiting: 32,
-            max_wait_secs: 30,
-            prefix_cache_entries: 8,
-            prompt_chunk: 64,
+            running: local.queue.running,
+            waiting: local.queue.waiting,
+            max_wait_secs: local.queue.max_wait.as_secs(),
+            prefix_cache_entries: local.prefix_cache_entries,
+            prompt_chunk: local.prompt_chunk,
+        }
+    }
+}
+
+impl LlmConfig {
+    /// How to run the local model on `device` with these settings.
+    pub fn local_options(&self, device: candle_core::Device) -> crate::llm::LocalOptions {
+        crate::llm::LocalOptions {
+            device,
+            queue: crate::llm::QueueLimits {
+                running: self.running,
+                waiting: self.waiting,
+                max_wait: std::time::Duration::from_secs(self.max_wait_secs),
+            },
+            prefix_cache_entries: self.prefix_cache_entries,
+            prompt_chunk: self.prompt_chunk,
+            ..crate::llm::LocalOptions::default()
         }
     }
 }

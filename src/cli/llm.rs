@@ -7,10 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::Args;
 use shopclerk::config::Config;
-use shopclerk::llm::{
-    ChatModel, Event, GenerateRequest, LocalModel, LocalOptions, Message, QueueLimits, Role,
-    Sampling,
-};
+use shopclerk::llm::{ChatModel, Event, GenerateRequest, LocalModel, Message, Role, Sampling};
 use shopclerk::models;
 
 /// Flags of `shopclerk generate`.
@@ -74,17 +71,7 @@ pub fn load_local_model(config: &Config, progress: bool) -> Result<(LocalModel, 
         .resolver(progress)
         .chat_model(config.chat_model.as_deref())?;
     let device = models::select_device(&config.device).map_err(anyhow::Error::msg)?;
-    let options = LocalOptions {
-        device,
-        queue: QueueLimits {
-            running: config.llm.running,
-            waiting: config.llm.waiting,
-            max_wait: Duration::from_secs(config.llm.max_wait_secs),
-        },
-        prefix_cache_entries: config.llm.prefix_cache_entries,
-        prompt_chunk: config.llm.prompt_chunk,
-        ..LocalOptions::default()
-    };
+    let options = config.llm.local_options(device);
     let start = Instant::now();
     let model = LocalModel::load(&files, options)
         .with_context(|| format!("loading chat model {}", files.gguf.display()))?;

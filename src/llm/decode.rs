@@ -43,20 +43,28 @@ pub fn token_bytes(tokenizer: &Tokenizer) -> Vec<Vec<u8>> {
     bytes
 }
 
-/// GPT-2's reversible byte-to-character table, inverted: index by char code, get the byte.
+/// GPT-2's reversible byte-to-character table: how byte-level BPE vocabularies spell each byte
+/// (printable bytes as themselves, the others as characters from U+0100 on; a space is 'Ġ').
+pub fn byte_level_chars() -> [char; 256] {
+    let mut chars = ['\0'; 256];
+    let mut next = 256u32;
+    for b in 0..=255u8 {
+        let code = if matches!(b, 33..=126 | 161..=172 | 174..=255) {
+            b as u32
+        } else {
+            next += 1;
+            next - 1
+        };
+        chars[b as usize] = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+    }
+    chars
+}
+
+/// [`byte_level_chars`] inverted: index by char code, get the byte.
 fn unicode_to_byte() -> Vec<Option<u8>> {
     let mut table = vec![None; 512];
-    let mut next = 256usize;
-    for b in 0..=255u8 {
-        let printable = matches!(b, 33..=126 | 161..=172 | 174..=255);
-        let code = if printable {
-            b as usize
-        } else {
-            let c = next;
-            next += 1;
-            c
-        };
-        table[code] = Some(b);
+    for (b, c) in byte_level_chars().into_iter().enumerate() {
+        table[c as usize] = Some(b as u8);
     }
     table
 }

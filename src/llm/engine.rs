@@ -93,6 +93,37 @@ impl GenerateRequest {
     }
 }
 
+impl GenerateRequest {
+    /// Checks what no model could make sense of: no messages, no token budget, sampling
+    /// values out of range.
+    pub fn validate(&self) -> Result<()> {
+        let invalid = |what: String| Err(Error::InvalidRequest(what));
+        let s = &self.sampling;
+        if self.messages.is_empty() {
+            return invalid("the conversation has no messages".into());
+        }
+        if self.max_tokens == 0 {
+            return invalid("max_tokens must be at least 1".into());
+        }
+        if !s.temperature.is_finite() || s.temperature < 0.0 {
+            return invalid(format!(
+                "temperature must be 0 or more, not {}",
+                s.temperature
+            ));
+        }
+        if !(s.top_p > 0.0 && s.top_p <= 1.0) {
+            return invalid(format!("top_p must be in (0, 1], not {}", s.top_p));
+        }
+        if !s.repeat_penalty.is_finite() || s.repeat_penalty <= 0.0 {
+            return invalid(format!(
+                "repeat_penalty must be more than 0, not {}",
+                s.repeat_penalty
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Why generation ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -20,7 +20,7 @@ use super::decode::{StreamDecoder, token_bytes};
 use super::engine::{EventSender, event_channel};
 use super::queue::{Queue, QueueLimits, Slot};
 use super::sampler::Sampler;
-use super::transformer::{ARCHITECTURES, KvState, Transformer};
+use super::transformer::{KvState, Transformer};
 use super::{
     ChatModel, ChatTemplate, Error, Event, EventStream, FinishReason, GenerateRequest, JsonSchema,
     JsonState, Message, Result, Role, Usage, tokenizer_from_gguf,
@@ -126,21 +126,6 @@ impl LocalModel {
         let mut reader = BufReader::new(file);
         let content = gguf_file::Content::read(&mut reader)
             .map_err(|e| model_error(path, format!("not a readable GGUF file: {e}")))?;
-        let architecture = content
-            .metadata
-            .get("general.architecture")
-            .and_then(|v| v.to_string().ok())
-            .cloned()
-            .unwrap_or_default();
-        if !ARCHITECTURES.contains(&architecture.as_str()) {
-            return Err(model_error(
-                path,
-                format!(
-                    "architecture {architecture:?} is not supported; supported: {}",
-                    ARCHITECTURES.join(", ")
-                ),
-            ));
-        }
         let parameters: u64 = content
             .tensor_infos
             .values()
@@ -189,7 +174,8 @@ impl LocalModel {
             .cloned()
             .unwrap_or_else(|| path.display().to_string());
         let description = format!(
-            "{name} ({architecture}, {quantization}, {} layers) on {}",
+            "{name} ({}, {quantization}, {} layers) on {}",
+            transformer.config().architecture,
             transformer.config().layers,
             device_name(&options.device)
         );
@@ -262,16 +248,12 @@ impl LocalModel {
         let start = Instant::now();
         let mut logits = inner.prefill(&tokens, &mut state, &|| false)?;
         let mut sampler = Sampler::new(&super::Sampling::greedy());
-        let mut next = sampler
-            .choose(&mut logits, &[], |_| true, false)
-            .unwrap_or(0);
+        let mut next = sampler.choose(&mut logits, &[], None).unwrap_or(0);
         let prompt_time = start.elapsed();
         let start = Instant::now();
         for _ in 1..generate.max(1) {
             let mut logits = t.forward(&[next], &mut state).map_err(gen_error)?;
-            next = sampler
-                .choose(&mut logits, &[], |_| true, false)
-                .unwrap_or(0);
+            next = sampler.choose(&mut logits, &[], None).unwrap_or(0);
         }
         let generation_time = start.elapsed();
         // A follow-up turn: the first half of the prompt is cached, the second half is new.
@@ -386,35 +368,7 @@ impl Inner {
 
     /// Checks a request and prepares what generation needs.
     fn prepare(&self, request: &GenerateRequest) -> Result<(Vec<u32>, Option<JsonState>)> {
-        if request.messages.is_empty() {
-            return Err(Error::InvalidRequest(
-                "the conversation has no messages".into(),
-            ));
-        }
-        let s = &request.sampling;
-        if !s.temperature.is_finite() || s.temperature < 0.0 {
-            return Err(Error::InvalidRequest(format!(
-                "temperature must be 0 or more, not {}",
-                s.temperature
-            )));
-        }
-        if !(s.top_p > 0.0 && s.top_p <= 1.0) {
-            return Err(Error::InvalidRequest(format!(
-                "top_p must be in (0, 1], not {}",
-                s.top_p
-            )));
-        }
-        if !s.repeat_penalty.is_finite() || s.repeat_penalty <= 0.0 {
-            return Err(Error::InvalidRequest(format!(
-                "repeat_penalty must be positive, not {}",
-                s.repeat_penalty
-            )));
-        }
-        if request.max_tokens == 0 {
-            return Err(Error::InvalidRequest(
-                "max_tokens must be at least 1".into(),
-            ));
-        }
+        request.validate()?;
         let json = match &request.json_schema {
             None => None,
             Some(schema) => {
@@ -464,8 +418,9 @@ impl Inner {
             return Ok(());
         }
         let finish = loop {
-            let allowed = |id: u32| self.allowed(id, json.as_ref());
-            let choice = sampler.choose(&mut logits, &fed, allowed, json.is_some());
+            let filter = |id: u32| self.allowed(id, json.as_ref());
+            let allowed = json.is_some().then_some(&filter as &dyn Fn(u32) -> bool);
+            let choice = sampler.choose(&mut logits, &fed, allowed);
             first_token_at.get_or_insert_with(Instant::now);
             generated += 1;
             self.generated_total.fetch_add(1, Ordering::Relaxed);
@@ -520,8 +475,6 @@ impl Inner {
             generation: first.elapsed(),
         };
         tx.send_blocking(Ok(Event::Done { finish, usage }));
-        let fed_len = state.len();
-        fed.truncate(fed_len);
         self.lock_cache().insert(fed, prompt.len(), state, false);
         Ok(())
     }

@@ -23,6 +23,7 @@ mod transformer;
 
 use std::time::Duration;
 
+pub use decode::byte_level_chars;
 pub use engine::{
     ChatModel, Event, EventSender, EventStream, FinishReason, GenerateRequest, Sampling, Usage,
     event_channel,

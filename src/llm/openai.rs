@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{
-    ChatModel, Error, Event, EventSender, EventStream, FinishReason, GenerateRequest, Result, Role,
+    ChatModel, Error, Event, EventSender, EventStream, FinishReason, GenerateRequest, Result,
     Usage, event_channel,
 };
 
@@ -158,11 +158,7 @@ impl OpenAiCompatible {
 
     /// The JSON body of the chat-completions request for `request` (already validated).
     fn request_body(&self, request: &GenerateRequest) -> Value {
-        let mut messages: Vec<Value> = request
-            .messages
-            .iter()
-            .map(|m| json!({ "role": role_name(m.role), "content": m.content }))
-            .collect();
+        let mut messages: Vec<Value> = request.messages.iter().map(|m| json!(m)).collect();
         let sampling = &request.sampling;
         let mut body = Map::new();
         body.insert("model".into(), json!(self.model));
@@ -219,14 +215,6 @@ impl OpenAiCompatible {
     }
 }
 
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::System => "system",
-        Role::User => "user",
-        Role::Assistant => "assistant",
-    }
-}
-
 /// An `f32` as the JSON number it reads as (0.95, not 0.949999988079071).
 fn json_f32(x: f32) -> Value {
     x.to_string()
@@ -236,33 +224,11 @@ fn json_f32(x: f32) -> Value {
         .map_or(Value::Null, Value::Number)
 }
 
-/// Checks what the server would reject less clearly, or what makes no sense at all.
+/// Checks the request; servers also reject empty stop strings, less clearly.
 fn validate(request: &GenerateRequest) -> Result<()> {
-    let invalid = |what: String| Err(Error::InvalidRequest(what));
-    let sampling = &request.sampling;
-    if request.messages.is_empty() {
-        return invalid("the conversation has no messages".into());
-    }
-    if request.max_tokens == 0 {
-        return invalid("max_tokens must be at least 1".into());
-    }
-    if !sampling.temperature.is_finite() || sampling.temperature < 0.0 {
-        return invalid(format!(
-            "temperature must be 0 or more, not {}",
-            sampling.temperature
-        ));
-    }
-    if !sampling.top_p.is_finite() || sampling.top_p <= 0.0 || sampling.top_p > 1.0 {
-        return invalid(format!("top_p must be in (0, 1], not {}", sampling.top_p));
-    }
-    if !sampling.repeat_penalty.is_finite() || sampling.repeat_penalty <= 0.0 {
-        return invalid(format!(
-            "repeat_penalty must be more than 0, not {}",
-            sampling.repeat_penalty
-        ));
-    }
+    request.validate()?;
     if let Some(i) = request.stop.iter().position(String::is_empty) {
-        return invalid(format!("stop string {i} is empty"));
+        return Err(Error::InvalidRequest(format!("stop string {i} is empty")));
     }
     Ok(())
 }

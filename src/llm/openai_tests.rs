@@ -6,6 +6,7 @@ use std::thread::JoinHandle;
 use proptest::prelude::*;
 
 use super::*;
+use crate::llm::Role;
 use crate::llm::{Message, Sampling};
 
 /// The blocking `Iterator::next` (the inherent `next` is async).

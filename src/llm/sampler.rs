@@ -28,15 +28,15 @@ impl Sampler {
         }
     }
 
-    /// Picks a token among those `allowed` accepts, or `None` when it accepts none.
-    /// `recent` are the tokens the repeat penalty applies to.
+    /// Picks a token among those `allowed` accepts (all when there is no filter), or `None`
+    /// when it accepts none. `recent` are the tokens the repeat penalty applies to.
     pub fn choose(
         &mut self,
         logits: &mut [f32],
         recent: &[u32],
-        mut allowed: impl FnMut(u32) -> bool,
-        filtered: bool,
+        allowed: Option<&dyn Fn(u32) -> bool>,
     ) -> Option<u32> {
+        let filtered = allowed.is_some();
         self.penalise(logits, recent);
         let s = &self.sampling;
         let greedy = s.temperature <= 0.0;
@@ -53,7 +53,7 @@ impl Sampler {
             if candidates.len() >= limit || (greedy && !candidates.is_empty()) {
                 break;
             }
-            if !filtered || allowed(id) {
+            if allowed.is_none_or(|ok| ok(id)) {
                 candidates.push(id);
             }
         }
@@ -147,10 +147,10 @@ mod tests {
     #[test]
     fn greedy_takes_the_best_token_and_a_filter_takes_the_best_allowed() {
         let mut s = Sampler::new(&Sampling::greedy());
-        assert_eq!(s.choose(&mut logits(), &[], |_| true, false), Some(1));
-        assert_eq!(s.choose(&mut logits(), &[], |id| id != 1, true), Some(4));
-        assert_eq!(s.choose(&mut logits(), &[], |id| id == 3, true), Some(3));
-        assert_eq!(s.choose(&mut logits(), &[], |_| false, true), None);
+        assert_eq!(s.choose(&mut logits(), &[], None), Some(1));
+        assert_eq!(s.choose(&mut logits(), &[], Some(&|id| id != 1)), Some(4));
+        assert_eq!(s.choose(&mut logits(), &[], Some(&|id| id == 3)), Some(3));
+        assert_eq!(s.choose(&mut logits(), &[], Some(&|_| false)), None);
     }
 
     #[test]
@@ -171,7 +171,7 @@ mod tests {
             repeat_penalty: 1.5,
             ..Sampling::greedy()
         });
-        assert_eq!(s.choose(&mut logits(), &[1], |_| true, false), Some(4));
+        assert_eq!(s.choose(&mut logits(), &[1], None), Some(4));
     }
 
     #[test]
@@ -187,7 +187,7 @@ mod tests {
         let draw = || {
             let mut s = Sampler::new(&settings);
             (0..50)
-                .map(|_| s.choose(&mut logits(), &[], |_| true, false).unwrap())
+                .map(|_| s.choose(&mut logits(), &[], None).unwrap())
                 .collect::<Vec<_>>()
         };
         let a = draw();
@@ -206,7 +206,7 @@ mod tests {
             ..Sampling::default()
         });
         for _ in 0..20 {
-            assert_eq!(s.choose(&mut logits(), &[], |_| true, false), Some(1));
+            assert_eq!(s.choose(&mut logits(), &[], None), Some(1));
         }
     }
 }

@@ -16,24 +16,6 @@ const FFN: usize = 128;
 /// Control tokens, after the 256 byte tokens.
 pub const CONTROL: [&str; 3] = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
 
-/// GPT-2's byte-to-character table, as byte-level BPE vocabularies spell bytes.
-fn byte_char(b: u8) -> char {
-    let mut next = 256u32;
-    for x in 0..=255u8 {
-        let printable = matches!(x, 33..=126 | 161..=172 | 174..=255);
-        let code = if printable {
-            x as u32
-        } else {
-            next += 1;
-            next - 1
-        };
-        if x == b {
-            return char::from_u32(code).unwrap_or('?');
-        }
-    }
-    '?'
-}
-
 /// Deterministic pseudo-random values in [-scale, scale].
 fn random(n: usize, seed: u64, scale: f32) -> Vec<f32> {
     let mut x = seed
@@ -62,7 +44,10 @@ fn ones(n: usize) -> QTensor {
 /// Writes the tiny model with the given `general.architecture` (use "llama" for a runnable one).
 pub fn write(path: &Path, architecture: &str) {
     use gguf_file::Value;
-    let mut tokens: Vec<String> = (0..=255u8).map(|b| byte_char(b).to_string()).collect();
+    let mut tokens: Vec<String> = shopclerk::llm::byte_level_chars()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     tokens.extend(CONTROL.iter().map(|s| s.to_string()));
     let mut types = vec![1i32; 256];
     types.extend([3, 3, 3]);
@@ -118,34 +103,19 @@ pub fn write(path: &Path, architecture: &str) {
         let p = format!("blk.{i}");
         tensors.push((format!("{p}.attn_norm.weight"), ones(HIDDEN)));
         tensors.push((format!("{p}.ffn_norm.weight"), ones(HIDDEN)));
-        tensors.push((
-            format!("{p}.attn_q.weight"),
-            matrix(HIDDEN, HIDDEN, s + 1, GgmlDType::Q8_0),
-        ));
-        tensors.push((
-            format!("{p}.attn_k.weight"),
-            matrix(kv, HIDDEN, s + 2, GgmlDType::Q8_0),
-        ));
-        tensors.push((
-            format!("{p}.attn_v.weight"),
-            matrix(kv, HIDDEN, s + 3, GgmlDType::Q8_0),
-        ));
-        tensors.push((
-            format!("{p}.attn_output.weight"),
-            matrix(HIDDEN, HIDDEN, s + 4, GgmlDType::Q8_0),
-        ));
-        tensors.push((
-            format!("{p}.ffn_gate.weight"),
-            matrix(FFN, HIDDEN, s + 5, GgmlDType::Q8_0),
-        ));
-        tensors.push((
-            format!("{p}.ffn_up.weight"),
-            matrix(FFN, HIDDEN, s + 6, GgmlDType::Q8_0),
-        ));
-        tensors.push((
-            format!("{p}.ffn_down.weight"),
-            matrix(HIDDEN, FFN, s + 7, GgmlDType::Q8_0),
-        ));
+        let matrices = [
+            ("attn_q", HIDDEN, HIDDEN),
+            ("attn_k", kv, HIDDEN),
+            ("attn_v", kv, HIDDEN),
+            ("attn_output", HIDDEN, HIDDEN),
+            ("ffn_gate", FFN, HIDDEN),
+            ("ffn_up", FFN, HIDDEN),
+            ("ffn_down", HIDDEN, FFN),
+        ];
+        for (j, (name, rows, cols)) in matrices.into_iter().enumerate() {
+            let m = matrix(rows, cols, s + j as u64 + 1, GgmlDType::Q8_0);
+            tensors.push((format!("{p}.{name}.weight"), m));
+        }
     }
     let md: Vec<(&str, &Value)> = metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let ts: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
