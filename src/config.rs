@@ -134,6 +134,8 @@ pub struct Config {
     pub search: SearchConfig,
     /// Language-model serving settings.
     pub llm: LlmConfig,
+    /// Cross-sell and upsell settings.
+    pub recommend: crate::recommend::RecommendConfig,
 }
 
 impl Default for Config {
@@ -147,6 +149,7 @@ impl Default for Config {
             offline: false,
             search: SearchConfig::default(),
             llm: LlmConfig::default(),
+            recommend: crate::recommend::RecommendConfig::default(),
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The library answers one question per module (see `ARCHITECTURE.md`): [`catalog`] reads
 //! product files, [`models`] finds model weights, [`embed`] turns text into vectors, [`search`]
-//! builds and queries the hybrid (BM25 + embedding) product index, [`config`] holds settings.
+//! builds and queries the hybrid (BM25 + embedding) product index, [`recommend`] suggests
+//! cross-sell and upsell items, [`llm`] runs the chat model, [`config`] holds settings.
 //! The `shopclerk` binary is a thin shell over it.
 //!
 //! ```
@@ -16,4 +17,5 @@ pub mod config;
 pub mod embed;
 pub mod llm;
 pub mod models;
+pub mod recommend;
 pub mod search;

@@ -6,7 +6,7 @@
 //! [`Record`]s row by row; [`load`] gathers them, attaches reviews to their products, resolves
 //! duplicate ids (the last wins, with a warning) and counts rejections by reason.
 
-mod model;
+pub(crate) mod model;
 mod readers;
 
 use std::collections::{BTreeMap, HashMap};

@@ -252,7 +252,7 @@ impl fmt::Display for Money {
 }
 
 /// "1234567" -> "1,234,567", or the Indian "12,34,567" (last three digits, then pairs).
-fn group_digits(digits: &str, indian: bool) -> String {
+pub(crate) fn group_digits(digits: &str, indian: bool) -> String {
     let mut groups: Vec<&str> = Vec::new();
     let mut rest = digits;
     let mut size = 3;

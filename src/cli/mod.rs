@@ -1,6 +1,7 @@
 //! Command-line interface: parses flags, calls the library, prints results.
 
 mod llm;
+mod recommend;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -80,6 +81,8 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Cross-sell and upsell suggestions for one or more products.
+    Recommend(recommend::RecommendArgs),
     /// Stream the chat model's reply to one message.
     Generate(llm::GenerateArgs),
     /// Measure speed.
@@ -201,6 +204,10 @@ enum EvalCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Cross-sell against real baskets: every baseline and the blend, plus a cold-start run.
+    CrossSell(recommend::EvalCrossSellArgs),
+    /// Upsell promises (category, price band, rating) over a catalog, coverage and uplift.
+    Upsell(recommend::EvalUpsellArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,6 +290,13 @@ fn run(cli: Cli) -> Result<()> {
             let index_dir = index.unwrap_or_else(|| config.index_dir.clone());
             eval_search(&config, &index_dir, &queries, &set, k, json)
         }
+        Command::Eval {
+            command: EvalCommand::CrossSell(args),
+        } => recommend::eval_cross_sell(&config, &args),
+        Command::Eval {
+            command: EvalCommand::Upsell(args),
+        } => recommend::eval_upsell(&config, &args),
+        Command::Recommend(args) => recommend::recommend(&config, &args),
         Command::Generate(args) => llm::generate(&config, &args, progress),
         Command::Bench {
             command: BenchCommand::Llm(args),

@@ -258,6 +258,8 @@ pub fn build_index(
         }
         Ok(())
     })?;
+    let stats = basket_stats(&products, &orders);
+    write_file(crate::recommend::STATS_FILE, &|w| stats.write(w))?;
     write_file("embeddings.f32", &|w| {
         for (i, v) in vectors.iter().enumerate() {
             let v = v
@@ -347,6 +349,32 @@ pub fn build_index(
         embed_seconds,
         total_seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Co-purchase statistics of the new generation: from the orders, and from the also-bought
+/// lists of catalogs that record them (each listed pair counts as a two-item basket).
+fn basket_stats(products: &[Product], orders: &[Order]) -> crate::recommend::BasketStats {
+    use crate::recommend::{BasketStats, LearnOptions, Leaves, stats::baskets_of};
+    let rows: HashMap<&str, usize> = products
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    let row_of = |id: &str| rows.get(id).copied();
+    let mut baskets = baskets_of(orders, &row_of);
+    for (a, p) in products.iter().enumerate() {
+        for b in p.related.also_bought.iter().filter_map(|id| row_of(id)) {
+            if b != a {
+                baskets.push(vec![a as u32, b as u32]);
+            }
+        }
+    }
+    BasketStats::learn(
+        products.len(),
+        &Leaves::of(products),
+        &baskets,
+        &LearnOptions::default(),
+    )
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {

@@ -1,0 +1,270 @@
+//! `shopclerk recommend`, `eval cross-sell`, `eval upsell` and `ab report`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use shopclerk::catalog::{self, LoadOptions, Money, Order};
+use shopclerk::config::Config;
+use shopclerk::recommend::eval::{self, CrossSellOptions, Split, StrategyResult};
+use shopclerk::recommend::{Kind, Recommender, Request, Suggestion};
+use shopclerk::search::ProductIndex;
+
+/// `shopclerk recommend`.
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// Index directory.
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// Anchor product id (repeat for a cart or session, oldest first).
+    #[arg(long = "item", required = true)]
+    items: Vec<String>,
+    /// Which suggestions: cross, up or both.
+    #[arg(long, default_value = "both")]
+    kind: Kind,
+    /// Suggestions per list.
+    #[arg(long, default_value_t = 5)]
+    limit: usize,
+    /// The customer's budget in the catalog's currency (caps upsell prices).
+    #[arg(long)]
+    budget: Option<f64>,
+    /// Product ids not to suggest (declined or already shown).
+    #[arg(long)]
+    exclude: Vec<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `shopclerk eval cross-sell`.
+#[derive(Debug, Args)]
+pub struct EvalCrossSellArgs {
+    /// Index directory (its catalog and embeddings; its own statistics are not used).
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// Orders to learn from (and to hold some out of, without --test-orders).
+    #[arg(long, required = true)]
+    orders: Vec<PathBuf>,
+    /// Orders to evaluate on; the --orders are then all used for learning.
+    #[arg(long)]
+    test_orders: Vec<PathBuf>,
+    /// Hold out by order or by customer.
+    #[arg(long, default_value = "customer")]
+    split: Split,
+    /// Share of orders (or customers) held out.
+    #[arg(long, default_value_t = 0.2)]
+    test_share: f64,
+    /// Seed of the split and the cold-start draw.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Cut-off rank.
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// Category depth a suggestion must differ at (1: another department).
+    #[arg(long, default_value_t = 1)]
+    depth: usize,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `shopclerk eval upsell`.
+#[derive(Debug, Args)]
+pub struct EvalUpsellArgs {
+    /// Index directory.
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// Upsells asked per product.
+    #[arg(long, default_value_t = 3)]
+    limit: usize,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn open_index(config: &Config, index: &Option<PathBuf>) -> Result<Arc<ProductIndex>> {
+    let dir = index.clone().unwrap_or_else(|| config.index_dir.clone());
+    Ok(Arc::new(ProductIndex::open(&dir).with_context(|| {
+        format!("opening the index at {}", dir.display())
+    })?))
+}
+
+/// Prints suggestions for the given anchors.
+pub fn recommend(config: &Config, args: &RecommendArgs) -> Result<()> {
+    let index = open_index(config, &args.index)?;
+    let currency = index.manifest().currency;
+    let recommender = Recommender::open(index, config.recommend.clone())?;
+    let budget = args
+        .budget
+        .map(|b| Money::from_amount(b, currency))
+        .transpose()
+        .context("--budget")?;
+    let request = Request {
+        kind: args.kind,
+        budget,
+        exclude: args.exclude.clone(),
+        ..Request::new(args.items.clone(), args.limit)
+    };
+    let out = recommender.recommend(&request)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    for a in &out.anchors {
+        println!("for: {}  {}", short(&a.title), price_text(a.price));
+    }
+    let print = |title: &str, list: &[Suggestion]| {
+        println!("\n{title}:");
+        if list.is_empty() {
+            println!("  (none)");
+        }
+        for (i, s) in list.iter().enumerate() {
+            println!(
+                "{:>3}. {}  {}  [{}]\n     {}",
+                i + 1,
+                short(&s.title),
+                price_text(s.price),
+                s.category.last().map_or("", String::as_str),
+                s.reason.text
+            );
+        }
+    };
+    if matches!(args.kind, Kind::Cross | Kind::Both) {
+        print("cross-sell", &out.cross_sell);
+    }
+    if matches!(args.kind, Kind::Up | Kind::Both) {
+        print("upsell", &out.upsell);
+    }
+    Ok(())
+}
+
+fn short(title: &str) -> String {
+    let t: String = title.chars().take(80).collect();
+    if t.len() < title.len() { format!("{t}…") } else { t }
+}
+
+fn price_text(price: Option<Money>) -> String {
+    price.map_or_else(|| "no price".into(), |p| p.to_string())
+}
+
+fn read_orders(paths: &[PathBuf]) -> Result<Vec<Order>> {
+    let (catalog, report) = catalog::load(paths, &LoadOptions::default())?;
+    if !report.rejected.is_empty() {
+        eprintln!("{}", report.summary());
+    }
+    if catalog.orders.is_empty() {
+        bail!("no orders in {}", describe(paths));
+    }
+    Ok(catalog.orders)
+}
+
+fn describe(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs the cross-sell evaluation and prints one table (or JSON).
+pub fn eval_cross_sell(config: &Config, args: &EvalCrossSellArgs) -> Result<()> {
+    let started = Instant::now();
+    let index = open_index(config, &args.index)?;
+    let orders = read_orders(&args.orders)?;
+    let (train, test) = if args.test_orders.is_empty() {
+        eval::split_orders(&orders, args.split, args.seed, args.test_share)
+    } else {
+        (orders, read_orders(&args.test_orders)?)
+    };
+    let options = CrossSellOptions {
+        k: args.k,
+        depth: args.depth,
+        cold_share: 0.2,
+        seed: args.seed,
+    };
+    let report = eval::evaluate_cross_sell(&index, &train, &test, &config.recommend, &options);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "cross-sell, {} train / {} test orders ({}), {} queries, k={}, other categories at depth {} ({:.1}s)",
+        report.train_orders,
+        report.test_orders,
+        if args.test_orders.is_empty() {
+            format!("split by {:?}, seed {}", args.split, args.seed).to_lowercase()
+        } else {
+            "given test file".into()
+        },
+        report.queries,
+        report.k,
+        args.depth,
+        started.elapsed().as_secs_f64()
+    );
+    print_table(&report.results, report.k);
+    println!(
+        "\ncold start: co-purchase data of {} products withheld, {} queries anchored on them",
+        report.cold_products, report.cold_queries
+    );
+    print_table(&report.cold_start, report.k);
+    Ok(())
+}
+
+fn print_table(results: &[StrategyResult], k: usize) {
+    println!(
+        "{:<16} {:>7} {:>8} {:>7} {:>9} {:>9}",
+        "strategy",
+        format!("Hit@{k}"),
+        format!("NDCG@{k}"),
+        "MRR",
+        "coverage",
+        "diversity"
+    );
+    for r in results {
+        println!(
+            "{:<16} {:>7.4} {:>8.4} {:>7.4} {:>9.4} {:>9.3}",
+            r.strategy, r.hit, r.ndcg, r.mrr, r.coverage, r.diversity
+        );
+    }
+    let best_baseline = results
+        .iter()
+        .filter(|r| r.strategy != "blend")
+        .max_by(|a, b| a.ndcg.total_cmp(&b.ndcg));
+    if let (Some(base), Some(blend)) = (best_baseline, results.iter().find(|r| r.strategy == "blend")) {
+        println!(
+            "blend vs best baseline ({}): NDCG@{k} {:+.1}%",
+            base.strategy,
+            (blend.ndcg / base.ndcg.max(f64::MIN_POSITIVE) - 1.0) * 100.0
+        );
+    }
+}
+
+/// Checks every upsell over the catalog and prints the figures.
+pub fn eval_upsell(config: &Config, args: &EvalUpsellArgs) -> Result<()> {
+    let index = open_index(config, &args.index)?;
+    let recommender = Recommender::open(index, config.recommend.clone())?;
+    let report = eval::evaluate_upsell(&recommender, args.limit);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "upsell over {} priced products, up to {} each\n  coverage (>= 1 upsell): {:.1}%\n  suggestions: {}\n  keep every promise: {:.1}%\n  same leaf category: {:.1}%\n  median price uplift: {:.0}%",
+        report.anchors,
+        args.limit,
+        report.coverage * 100.0,
+        report.suggestions,
+        report.valid * 100.0,
+        report.same_leaf * 100.0,
+        report.median_uplift_percent
+    );
+    for v in &report.violations {
+        println!("  violation: {v}");
+    }
+    if report.valid < 1.0 && report.suggestions > 0 {
+        bail!("some upsell suggestions broke a promise");
+    }
+    Ok(())
+}

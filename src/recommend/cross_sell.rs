@@ -1,0 +1,248 @@
+//! Cross-sell: complements from other categories, blended from the signals, with no
+//! substitutes of the anchors or of each other, diversified.
+
+use super::reason::{CategoryPairEvidence, CoPurchaseEvidence, Reason};
+use super::signals::{CategoryPairs, CoPurchase, Content, Context, Popularity, Signal};
+use super::{Recommender, Suggestion, Weights};
+
+/// How a ranked list is post-processed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ranking {
+    /// Divide scores by popularity to the configured power.
+    pub debias: bool,
+    /// Maximal marginal relevance, at most `max_per_leaf` per leaf, no mutual substitutes.
+    pub diversify: bool,
+}
+
+impl Ranking {
+    /// The configured blend: debiased and diversified.
+    pub const BLEND: Ranking = Ranking {
+        debias: true,
+        diversify: true,
+    };
+    /// Plain top-k by score, for baselines.
+    pub const PLAIN: Ranking = Ranking {
+        debias: false,
+        diversify: false,
+    };
+}
+
+/// Candidates kept for diversification, per suggestion asked for.
+const POOL_PER_SUGGESTION: usize = 8;
+/// Fewer candidates than this many per suggestion asked for makes the content scan run even
+/// when other signals proposed some.
+const CONTENT_SCAN_BELOW: usize = 4;
+
+impl Recommender {
+    /// The best `limit` cross-sell rows for `anchors` (oldest first), with their scores.
+    pub fn cross_sell_rows(
+        &self,
+        anchors: &[u32],
+        exclude: &[u32],
+        weights: &Weights,
+        limit: usize,
+        ranking: Ranking,
+    ) -> Vec<(u32, f32)> {
+        if anchors.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let learned = self.read();
+        let ctx = Context {
+            catalog: &self.catalog,
+            stats: &learned.stats,
+            popular: &learned.popular,
+            shrinkage: self.config.shrinkage,
+        };
+        let signals: Vec<(&dyn Signal, f32)> = [
+            (&CoPurchase as &dyn Signal, weights.copurchase),
+            (&CategoryPairs, weights.category),
+            (&Popularity, weights.popularity),
+            (&Content, weights.content),
+        ]
+        .into_iter()
+        .filter(|&(_, w)| w > 0.0)
+        .collect();
+
+        let products = self.catalog.products();
+        let eligible = |c: u32| -> bool {
+            !anchors.contains(&c)
+                && !exclude.contains(&c)
+                && products.get(c as usize).is_some_and(|p| p.in_stock)
+                && anchors.iter().all(|&a| {
+                    !self.catalog.same_group(a, c)
+                        && self.catalog.similarity(a, c) < self.config.substitute_similarity
+                })
+        };
+        let mut candidates: Vec<u32> = Vec::new();
+        for &a in anchors {
+            for (signal, _) in signals.iter().filter(|(s, _)| s.name() != "content") {
+                signal.candidates(&ctx, a, &mut candidates);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates.retain(|&c| eligible(c));
+        if weights.content > 0.0 && candidates.len() < limit * CONTENT_SCAN_BELOW {
+            for &a in anchors {
+                Content.candidates(&ctx, a, &mut candidates);
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            candidates.retain(|&c| eligible(c));
+        }
+
+        // Later anchors (the latest cart item, what was just bought) weigh more.
+        let n = anchors.len();
+        let recency: Vec<f32> = (0..n)
+            .map(|i| self.config.recency_decay.powi((n - 1 - i) as i32))
+            .collect();
+        let total: f32 = recency.iter().sum();
+        let mut scores = vec![0f32; candidates.len()];
+        let mut buffer = vec![0f32; candidates.len()];
+        for (&a, &r) in anchors.iter().zip(&recency) {
+            for &(signal, w) in &signals {
+                signal.score(&ctx, a, &candidates, &mut buffer);
+                for (s, b) in scores.iter_mut().zip(&buffer) {
+                    *s += r / total * w * b;
+                }
+            }
+        }
+        let mut ranked: Vec<(u32, f32)> = candidates
+            .into_iter()
+            .zip(scores)
+            .filter(|&(_, s)| s > 0.0)
+            .map(|(c, s)| {
+                if ranking.debias && self.config.popularity_debias > 0.0 {
+                    let n = learned.stats.item_counts.get(c as usize).copied().unwrap_or(0);
+                    (c, s / ((n + 1) as f32).powf(self.config.popularity_debias))
+                } else {
+                    (c, s)
+                }
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        if !ranking.diversify {
+            ranked.truncate(limit);
+            return ranked;
+        }
+        ranked.truncate(limit * POOL_PER_SUGGESTION);
+        self.diversify(ranked, limit)
+    }
+
+    /// Greedy maximal marginal relevance with the hard rules: at most `max_per_leaf` per leaf
+    /// category, never two substitutes.
+    fn diversify(&self, mut pool: Vec<(u32, f32)>, limit: usize) -> Vec<(u32, f32)> {
+        let top = pool.first().map_or(1.0, |p| p.1).max(f32::MIN_POSITIVE);
+        let lambda = self.config.mmr_lambda.clamp(0.0, 1.0);
+        let mut chosen: Vec<(u32, f32)> = Vec::with_capacity(limit);
+        while chosen.len() < limit && !pool.is_empty() {
+            pool.retain(|&(c, _)| {
+                let leaf = self.catalog.leaves.get(c as usize);
+                let same_leaf = chosen
+                    .iter()
+                    .filter(|&&(s, _)| leaf.is_some() && self.catalog.leaves.get(s as usize) == leaf)
+                    .count();
+                same_leaf < self.config.max_per_leaf.max(1)
+                    && chosen.iter().all(|&(s, _)| {
+                        self.catalog.similarity(s, c) < self.config.substitute_similarity
+                    })
+            });
+            let best = pool
+                .iter()
+                .enumerate()
+                .map(|(i, &(c, s))| {
+                    let redundancy = chosen
+                        .iter()
+                        .map(|&(t, _)| self.catalog.similarity(c, t))
+                        .fold(0f32, f32::max);
+                    (i, lambda * s / top - (1.0 - lambda) * redundancy)
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+            match best {
+                Some((i, _)) => chosen.push(pool.remove(i)),
+                None => break,
+            }
+        }
+        chosen
+    }
+
+    /// Cross-sell suggestions with their reasons.
+    pub(super) fn cross_sell(
+        &self,
+        anchors: &[u32],
+        exclude: &[u32],
+        weights: &Weights,
+        limit: usize,
+    ) -> Vec<Suggestion> {
+        let rows = self.cross_sell_rows(anchors, exclude, weights, limit, Ranking::BLEND);
+        let learned = self.read();
+        let ctx = Context {
+            catalog: &self.catalog,
+            stats: &learned.stats,
+            popular: &learned.popular,
+            shrinkage: self.config.shrinkage,
+        };
+        rows.into_iter()
+            .map(|(c, score)| {
+                let reason = self.cross_sell_reason(&ctx, anchors, c);
+                self.suggestion(c, score, reason)
+            })
+            .collect()
+    }
+
+    fn cross_sell_reason(&self, ctx: &Context<'_>, anchors: &[u32], c: u32) -> Reason {
+        let stats = ctx.stats;
+        let count = |r: u32| stats.item_counts.get(r as usize).copied().unwrap_or(0);
+        let mut reason = Reason::default();
+        // The anchor with the most baskets shared, the latest on ties.
+        let best = anchors
+            .iter()
+            .rev()
+            .map(|&a| (a, stats.items.count(a as usize, c)))
+            .max_by_key(|&(_, k)| k);
+        let mut about = anchors.last().copied().unwrap_or(c);
+        if let Some((a, k)) = best.filter(|&(_, k)| k > 0) {
+            let lift = k as f32 * stats.baskets.max(1) as f32
+                / (count(a).max(1) as f32 * count(c).max(1) as f32);
+            reason.copurchase = Some(CoPurchaseEvidence {
+                anchor: self.catalog.products()[a as usize].id.clone(),
+                count: k,
+                anchor_count: count(a),
+                lift,
+            });
+            about = a;
+        }
+        let pair = anchors
+            .iter()
+            .rev()
+            .filter_map(|&a| {
+                let from = self.catalog.leaves.get(a as usize)?;
+                let to = self.catalog.leaves.get(c as usize)?;
+                let (_, both) = CategoryPairs::conditional(ctx, from, to);
+                let n = stats.category_counts.get(from as usize).copied().unwrap_or(0);
+                (both > 0).then(|| (a, both, both as f32 / n.max(1) as f32))
+            })
+            .max_by(|x, y| x.2.total_cmp(&y.2));
+        if let Some((a, both, share)) = pair {
+            reason.category_pair = Some(CategoryPairEvidence {
+                from: self.catalog.leaf_name(a).to_string(),
+                to: self.catalog.leaf_name(c).to_string(),
+                share,
+                baskets: both,
+            });
+            if reason.copurchase.is_none() {
+                about = a;
+            }
+        }
+        reason.similarity = anchors
+            .iter()
+            .map(|&a| self.catalog.similarity(a, c))
+            .max_by(f32::total_cmp);
+        let label = match self.catalog.leaf_name(about) {
+            "" => "your choice".to_string(),
+            leaf => leaf.to_string(),
+        };
+        reason.text = reason.cross_sell_text(&label);
+        reason
+    }
+}

@@ -1,0 +1,415 @@
+//! Offline evaluation: "does the blend predict what real baskets hold better than the obvious
+//! baselines, and does upsell keep its promises?"
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::cross_sell::Ranking;
+use super::stats::{BasketStats, LearnOptions, baskets_of};
+use super::{Catalog, RecommendConfig, Recommender, Weights};
+use crate::catalog::Order;
+use crate::search::ProductIndex;
+
+/// How held-out orders are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// Random orders: a customer's other orders may be in training.
+    Order,
+    /// Random customers: no customer is in both halves.
+    Customer,
+}
+
+impl std::str::FromStr for Split {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Split, String> {
+        match s {
+            "order" => Ok(Split::Order),
+            "customer" => Ok(Split::Customer),
+            _ => Err(format!("split '{s}': expected order or customer")),
+        }
+    }
+}
+
+/// Cross-sell evaluation settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CrossSellOptions {
+    /// Cut-off rank.
+    pub k: usize,
+    /// Category depth a prediction must differ at (1: another department).
+    pub depth: usize,
+    /// Share of products whose co-purchase data the cold-start run withholds.
+    pub cold_share: f64,
+    /// Seed of the cold-start product draw.
+    pub seed: u64,
+}
+
+/// One strategy's figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StrategyResult {
+    /// Strategy name.
+    pub strategy: String,
+    /// Share of (basket, anchor) queries with a hit in the top k.
+    pub hit: f64,
+    /// Mean NDCG@k.
+    pub ndcg: f64,
+    /// Mean reciprocal rank of the first hit within the top k.
+    pub mrr: f64,
+    /// Share of the catalog recommended at least once.
+    pub coverage: f64,
+    /// Mean intra-list diversity: 1 - mean pairwise cosine similarity of a list's products.
+    pub diversity: f64,
+}
+
+/// The whole cross-sell evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrossSellReport {
+    /// Orders learned from.
+    pub train_orders: usize,
+    /// Orders evaluated.
+    pub test_orders: usize,
+    /// (basket, anchor) queries evaluated.
+    pub queries: usize,
+    /// Cut-off rank.
+    pub k: usize,
+    /// All strategies on the held-out orders.
+    pub results: Vec<StrategyResult>,
+    /// Cold-start products withheld.
+    pub cold_products: usize,
+    /// Queries whose anchor is a cold-start product.
+    pub cold_queries: usize,
+    /// All strategies, anchors limited to cold-start products learned without their data.
+    pub cold_start: Vec<StrategyResult>,
+}
+
+/// A deterministic 64-bit hash of a string under a seed (FNV-1a then a SplitMix64 finaliser),
+/// stable across runs and platforms so splits can be reproduced.
+pub fn stable_hash(seed: u64, text: &str) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+fn unit(h: u64) -> f64 {
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Splits orders into (train, test), `test_share` of them held out by order or by customer.
+pub fn split_orders(
+    orders: &[Order],
+    split: Split,
+    seed: u64,
+    test_share: f64,
+) -> (Vec<Order>, Vec<Order>) {
+    orders.iter().cloned().partition(|o| {
+        let key = match (split, &o.customer_id) {
+            (Split::Customer, Some(c)) => c.as_str(),
+            _ => o.order_id.as_str(),
+        };
+        unit(stable_hash(seed, key)) >= test_share
+    })
+}
+
+/// Per cross-sell group: products most often in baskets holding that group, most first.
+fn group_popularity(catalog: &Catalog, baskets: &[Vec<u32>], keep: usize) -> HashMap<u32, Vec<u32>> {
+    let mut counts: HashMap<u32, HashMap<u32, u32>> = HashMap::new();
+    for basket in baskets {
+        let mut groups: Vec<u32> = basket.iter().filter_map(|&r| catalog.group(r)).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        for g in groups {
+            let c = counts.entry(g).or_default();
+            for &r in basket {
+                *c.entry(r).or_default() += 1;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(g, items)| {
+            let mut items: Vec<(u32, u32)> = items
+                .into_iter()
+                .filter(|&(r, _)| catalog.group(r) != Some(g))
+                .collect();
+            items.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            (g, items.into_iter().take(keep).map(|(r, _)| r).collect())
+        })
+        .collect()
+}
+
+/// One held-out query: an anchor and the basket items of other groups it should predict.
+struct Query {
+    anchor: u32,
+    relevant: HashSet<u32>,
+}
+
+fn queries(catalog: &Catalog, baskets: &[Vec<u32>], anchor_ok: &dyn Fn(u32) -> bool) -> Vec<Query> {
+    let mut out = Vec::new();
+    for basket in baskets {
+        for &a in basket.iter().filter(|&&a| anchor_ok(a)) {
+            let relevant: HashSet<u32> = basket
+                .iter()
+                .copied()
+                .filter(|&b| b != a && !catalog.same_group(a, b))
+                .collect();
+            if !relevant.is_empty() {
+                out.push(Query { anchor: a, relevant });
+            }
+        }
+    }
+    out
+}
+
+/// Scores one strategy's predictions (`predict` gives the top-k rows for an anchor).
+fn score(
+    name: &str,
+    catalog: &Catalog,
+    queries: &[Query],
+    k: usize,
+    predict: &(dyn Fn(u32) -> Vec<u32> + Sync),
+) -> StrategyResult {
+    let anchors: HashSet<u32> = queries.iter().map(|q| q.anchor).collect();
+    let lists: HashMap<u32, Vec<u32>> = anchors
+        .into_par_iter()
+        .map(|a| {
+            let mut list = predict(a);
+            list.truncate(k);
+            (a, list)
+        })
+        .collect();
+    let ideal = |n: usize| (0..n.min(k)).map(|i| 1.0 / (i as f64 + 2.0).log2()).sum::<f64>();
+    let (mut hit, mut ndcg, mut mrr, mut diversity) = (0.0, 0.0, 0.0, 0.0);
+    for q in queries {
+        let list = &lists[&q.anchor];
+        let mut dcg = 0.0;
+        let mut first = None;
+        for (i, r) in list.iter().enumerate() {
+            if q.relevant.contains(r) {
+                dcg += 1.0 / (i as f64 + 2.0).log2();
+                first.get_or_insert(i);
+            }
+        }
+        if let Some(i) = first {
+            hit += 1.0;
+            mrr += 1.0 / (i as f64 + 1.0);
+        }
+        ndcg += dcg / ideal(q.relevant.len());
+        diversity += intra_list_diversity(catalog, list);
+    }
+    let recommended: HashSet<u32> = lists.values().flatten().copied().collect();
+    let n = queries.len().max(1) as f64;
+    StrategyResult {
+        strategy: name.to_string(),
+        hit: hit / n,
+        ndcg: ndcg / n,
+        mrr: mrr / n,
+        coverage: recommended.len() as f64 / catalog.products().len().max(1) as f64,
+        diversity: diversity / n,
+    }
+}
+
+fn intra_list_diversity(catalog: &Catalog, list: &[u32]) -> f64 {
+    if list.len() < 2 {
+        return 0.0;
+    }
+    let mut sum = 0.0;
+    let mut pairs = 0.0;
+    for (i, &a) in list.iter().enumerate() {
+        for &b in &list[i + 1..] {
+            sum += 1.0 - f64::from(catalog.similarity(a, b));
+            pairs += 1.0;
+        }
+    }
+    sum / pairs
+}
+
+/// Every strategy on `queries`, with statistics learned from `train`.
+fn run_strategies(
+    index: &Arc<ProductIndex>,
+    train: &[Vec<u32>],
+    queries_of: &dyn Fn(&Catalog) -> Vec<Query>,
+    config: &RecommendConfig,
+    options: &CrossSellOptions,
+) -> (Vec<StrategyResult>, usize) {
+    let mut config = config.clone();
+    config.cross_sell_depth = options.depth;
+    let leaves = super::Leaves::of(index.products());
+    let stats = BasketStats::learn(index.products().len(), &leaves, train, &LearnOptions::default());
+    let recommender = Recommender::new(index.clone(), stats, config.clone());
+    let catalog = recommender.catalog();
+    let queries = queries_of(catalog);
+    let k = options.k;
+    let by_group = group_popularity(catalog, train, k * 4);
+    let only = |w: Weights| w;
+    let zero = Weights {
+        copurchase: 0.0,
+        category: 0.0,
+        content: 0.0,
+        popularity: 0.0,
+    };
+    let plain = |weights: Weights| {
+        let r = &recommender;
+        move |a: u32| -> Vec<u32> {
+            r.cross_sell_rows(&[a], &[], &weights, k, Ranking::PLAIN)
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect()
+        }
+    };
+    let mut results = vec![
+        score("popularity", catalog, &queries, k, &plain(only(Weights { popularity: 1.0, ..zero }))),
+        score("dept-popularity", catalog, &queries, k, &|a: u32| {
+            catalog
+                .group(a)
+                .and_then(|g| by_group.get(&g))
+                .map(|items| items.iter().copied().filter(|&r| r != a).take(k).collect())
+                .unwrap_or_default()
+        }),
+        score("co-occurrence", catalog, &queries, k, &plain(only(Weights { copurchase: 1.0, ..zero }))),
+        score("content", catalog, &queries, k, &plain(only(Weights { content: 1.0, ..zero }))),
+    ];
+    let weights = config.weights;
+    results.push(score("blend", catalog, &queries, k, &|a: u32| {
+        recommender
+            .cross_sell_rows(&[a], &[], &weights, k, Ranking::BLEND)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect()
+    }));
+    (results, queries.len())
+}
+
+/// Learns from `train`, predicts cross-sell for every item of every `test` basket, and scores
+/// each strategy; then repeats with the co-purchase data of a share of products withheld.
+pub fn evaluate_cross_sell(
+    index: &Arc<ProductIndex>,
+    train: &[Order],
+    test: &[Order],
+    config: &RecommendConfig,
+    options: &CrossSellOptions,
+) -> CrossSellReport {
+    let row_of = |id: &str| index.row_of(id);
+    let train_baskets = baskets_of(train, &row_of);
+    let test_baskets = baskets_of(test, &row_of);
+    let (results, queries) =
+        run_strategies(index, &train_baskets, &|c| self::queries(c, &test_baskets, &|_| true), config, options);
+
+    // Cold start: products drawn among those bought in training lose all their baskets.
+    let products = index.products();
+    let bought: HashSet<u32> = train_baskets.iter().flatten().copied().collect();
+    let cold: HashSet<u32> = bought
+        .into_iter()
+        .filter(|&r| unit(stable_hash(options.seed ^ 0xc01d, &products[r as usize].id)) < options.cold_share)
+        .collect();
+    let warm_train: Vec<Vec<u32>> = train_baskets
+        .iter()
+        .map(|b| b.iter().copied().filter(|r| !cold.contains(r)).collect())
+        .collect();
+    let (cold_start, cold_queries) = run_strategies(
+        index,
+        &warm_train,
+        &|c| self::queries(c, &test_baskets, &|a| cold.contains(&a)),
+        config,
+        options,
+    );
+    CrossSellReport {
+        train_orders: train_baskets.len(),
+        test_orders: test_baskets.len(),
+        queries,
+        k: options.k,
+        results,
+        cold_products: cold.len(),
+        cold_queries,
+        cold_start,
+    }
+}
+
+/// Upsell promises kept over a catalog.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UpsellReport {
+    /// Priced products asked for an upsell.
+    pub anchors: usize,
+    /// Share of them with at least one upsell.
+    pub coverage: f64,
+    /// Upsell suggestions made.
+    pub suggestions: usize,
+    /// Share in the anchor's leaf category (the rest come from the nearest leaf of a small one).
+    pub same_leaf: f64,
+    /// Share that keep every promise: same (or nearest, for a small leaf) category, pricier
+    /// within the band, rated at least the anchor's rating minus the tolerance with enough
+    /// ratings. Must be 1.
+    pub valid: f64,
+    /// Median price uplift over the anchor, in percent.
+    pub median_uplift_percent: f64,
+    /// The first suggestions that broke a promise, described.
+    pub violations: Vec<String>,
+}
+
+/// Asks for `limit` upsells for every priced product and checks each against the promises.
+pub fn evaluate_upsell(recommender: &Recommender, limit: usize) -> UpsellReport {
+    let catalog = recommender.catalog();
+    let products = catalog.products();
+    let config = recommender.config();
+    let mut report = UpsellReport {
+        anchors: 0,
+        coverage: 0.0,
+        suggestions: 0,
+        same_leaf: 0.0,
+        valid: 0.0,
+        median_uplift_percent: 0.0,
+        violations: Vec::new(),
+    };
+    let (mut covered, mut same, mut valid) = (0usize, 0usize, 0usize);
+    let mut uplifts = Vec::new();
+    for (row, anchor) in products.iter().enumerate() {
+        let Some(price) = anchor.price else {
+            continue;
+        };
+        report.anchors += 1;
+        let list = recommender.upsell(row as u32, &[], None, limit);
+        covered += usize::from(!list.is_empty());
+        for s in &list {
+            report.suggestions += 1;
+            let Some(p) = recommender.catalog.index.product(&s.id) else {
+                report.violations.push(format!("{}: unknown id {}", anchor.id, s.id));
+                continue;
+            };
+            let same_leaf = p.category_path == anchor.category_path;
+            let nearest = s.reason.nearest_category.as_deref() == p.leaf_category();
+            let their = p.price.map_or(0, |m| m.minor);
+            let cap = (price.minor as f64 * config.upsell_max_ratio).floor() as i64;
+            let priced = p.price.is_some_and(|m| m.currency == price.currency)
+                && their > price.minor
+                && their <= cap;
+            let rated = p.rating_count >= config.upsell_min_ratings
+                && p.rating.is_some_and(|r| {
+                    r + 1e-4 >= anchor.rating.unwrap_or(0.0) - config.upsell_rating_tolerance
+                });
+            same += usize::from(same_leaf);
+            if (same_leaf || nearest) && priced && rated && p.in_stock {
+                valid += 1;
+                uplifts.push((their - price.minor) as f64 / price.minor.max(1) as f64 * 100.0);
+            } else if report.violations.len() < 20 {
+                report.violations.push(format!(
+                    "{} -> {}: same category {same_leaf}, price in band {priced}, rating ok {rated}",
+                    anchor.id, p.id
+                ));
+            }
+        }
+    }
+    let n = report.suggestions.max(1) as f64;
+    report.coverage = covered as f64 / report.anchors.max(1) as f64;
+    report.same_leaf = same as f64 / n;
+    report.valid = valid as f64 / n;
+    uplifts.sort_by(f64::total_cmp);
+    report.median_uplift_percent = uplifts.get(uplifts.len() / 2).copied().unwrap_or(0.0);
+    report
+}

@@ -1,0 +1,578 @@
+//! Recommendations: "the customer has these products in front of them: what else should they
+//! buy (cross-sell), and what should they buy instead (upsell)?"
+//!
+//! Cross-sell blends signals ([`signals`]: co-purchase, category complementarity, content,
+//! popularity) learned from baskets at index time ([`stats`]), keeps only other categories and
+//! no substitutes, and diversifies. Upsell looks in the anchor's own category for pricier,
+//! not-worse-rated products within a price band, ranked by likelihood times price uplift. Every
+//! suggestion carries its evidence and one sentence built from it ([`reason`]).
+
+mod cross_sell;
+pub mod eval;
+pub mod reason;
+pub mod signals;
+pub mod stats;
+mod upsell;
+
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Money, Product};
+use crate::search::ProductIndex;
+
+pub use reason::Reason;
+pub use stats::{BasketStats, LearnOptions, Leaves, STATS_FILE};
+
+/// Errors from recommending.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An anchor id is not in the catalog.
+    #[error("no product with id '{0}' in the catalog")]
+    UnknownProduct(String),
+    /// The request cannot be served as asked.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// Reading or writing a file failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The statistics file is damaged or made for another catalog.
+    #[error("statistics {path}: {reason}")]
+    BadStats {
+        /// File.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Result alias for recommendations.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Weight of each signal in the cross-sell blend (0 switches a signal off).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Weights {
+    /// Item-to-item co-purchase probability.
+    pub copurchase: f32,
+    /// Category complementarity times the candidate's share of its category.
+    pub category: f32,
+    /// Embedding similarity.
+    pub content: f32,
+    /// Global popularity.
+    pub popularity: f32,
+}
+
+impl Default for Weights {
+    fn default() -> Weights {
+        Weights {
+            copurchase: 1.0,
+            category: 1.0,
+            content: 0.01,
+            popularity: 0.0,
+        }
+    }
+}
+
+/// Recommendation settings (`[recommend]` in `shopclerk.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecommendConfig {
+    /// Signal weights of the cross-sell blend.
+    pub weights: Weights,
+    /// Category depth at which a cross-sell must differ from its anchors: 0 means the leaf
+    /// category, 1 the top level (a department), 2 the level below it.
+    pub cross_sell_depth: usize,
+    /// Cross-sell suggestions allowed from one leaf category in one list.
+    pub max_per_leaf: usize,
+    /// Maximal marginal relevance trade-off: 1 ranks by score alone, lower values push
+    /// suggestions apart.
+    pub mmr_lambda: f32,
+    /// Embedding similarity at or above which two products count as substitutes.
+    pub substitute_similarity: f32,
+    /// Scores are divided by (baskets holding the candidate + 1) to this power, so the long
+    /// tail gets shown and not only best sellers.
+    pub popularity_debias: f32,
+    /// Pseudo-baskets of shrinkage in conditional probabilities (rare anchors count less).
+    pub shrinkage: f32,
+    /// Weight of each earlier session item relative to the one after it.
+    pub recency_decay: f32,
+    /// Upsell price cap as a multiple of the anchor's price.
+    pub upsell_max_ratio: f64,
+    /// Upsell price cap as a multiple of the customer's budget, when they stated one.
+    pub upsell_budget_ratio: f64,
+    /// How much lower than the anchor's an upsell's rating may be.
+    pub upsell_rating_tolerance: f32,
+    /// Ratings an upsell needs for its rating to count.
+    pub upsell_min_ratings: u64,
+    /// Products a leaf category needs before upsell also looks in the nearest category.
+    pub upsell_min_peers: usize,
+}
+
+impl Default for RecommendConfig {
+    fn default() -> RecommendConfig {
+        RecommendConfig {
+            weights: Weights::default(),
+            cross_sell_depth: 0,
+            max_per_leaf: 1,
+            mmr_lambda: 0.8,
+            substitute_similarity: 0.85,
+            popularity_debias: 0.1,
+            shrinkage: 5.0,
+            recency_decay: 0.7,
+            upsell_max_ratio: 2.0,
+            upsell_budget_ratio: 1.25,
+            upsell_rating_tolerance: 0.2,
+            upsell_min_ratings: 10,
+            upsell_min_peers: 4,
+        }
+    }
+}
+
+/// Which suggestions to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Complements from other categories.
+    Cross,
+    /// Better, pricier products in the same category.
+    Up,
+    /// Both lists.
+    Both,
+}
+
+impl FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Kind, String> {
+        match s {
+            "cross" | "cross-sell" | "cross_sell" => Ok(Kind::Cross),
+            "up" | "upsell" => Ok(Kind::Up),
+            "both" => Ok(Kind::Both),
+            _ => Err(format!("kind '{s}': expected cross, up or both")),
+        }
+    }
+}
+
+/// A request for suggestions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// Anchor product ids, oldest first (cart, viewed, just bought); later ones weigh more.
+    /// Upsell is for the last one.
+    pub anchors: Vec<String>,
+    /// Which lists.
+    pub kind: Kind,
+    /// Suggestions per list.
+    pub limit: usize,
+    /// The customer's stated budget, which caps upsell prices.
+    pub budget: Option<Money>,
+    /// Products not to suggest (declined, already shown).
+    pub exclude: Vec<String>,
+    /// Blend weights for this request instead of the configured ones (A/B arms, evaluation).
+    pub weights: Option<Weights>,
+}
+
+impl Request {
+    /// Both lists of `limit` suggestions for `anchors`.
+    pub fn new(anchors: Vec<String>, limit: usize) -> Request {
+        Request {
+            anchors,
+            kind: Kind::Both,
+            limit,
+            budget: None,
+            exclude: Vec::new(),
+            weights: None,
+        }
+    }
+}
+
+/// A product as recommendation output shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductRef {
+    /// Product id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Category path, root first.
+    pub category: Vec<String>,
+    /// Price, when the catalog has one.
+    pub price: Option<Money>,
+}
+
+impl ProductRef {
+    fn of(p: &Product) -> ProductRef {
+        ProductRef {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            category: p.category_path.clone(),
+            price: p.price,
+        }
+    }
+}
+
+/// One suggestion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// Product id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Category path, root first.
+    pub category: Vec<String>,
+    /// Price, when the catalog has one.
+    pub price: Option<Money>,
+    /// Rank score; higher is better; comparable within one list.
+    pub score: f32,
+    /// Evidence and sentence.
+    pub reason: Reason,
+}
+
+/// The answer to a [`Request`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Recommendations {
+    /// The anchors as understood.
+    pub anchors: Vec<ProductRef>,
+    /// Complements from other categories, best first.
+    pub cross_sell: Vec<Suggestion>,
+    /// Better products in the same category, best first.
+    pub upsell: Vec<Suggestion>,
+}
+
+/// The catalog as recommendation needs it: products, vectors, and category structure.
+pub struct Catalog {
+    /// The product index (products by row, embedding matrix).
+    pub index: Arc<ProductIndex>,
+    /// Each row's leaf category.
+    pub leaves: Leaves,
+    /// Each row's cross-sell group (category prefix at the configured depth).
+    group_of: Vec<u32>,
+    /// Rows of each leaf category.
+    leaf_rows: Vec<Vec<u32>>,
+    /// Mean embedding of each leaf category, normalised.
+    leaf_centroids: Vec<Vec<f32>>,
+}
+
+impl Catalog {
+    /// Derives the category structure of `index`, with cross-sell groups at `depth`.
+    pub fn new(index: Arc<ProductIndex>, depth: usize) -> Catalog {
+        let products = index.products();
+        let leaves = Leaves::of(products);
+        let mut groups: std::collections::HashMap<&[String], u32> = Default::default();
+        let mut next = 0u32;
+        let group_of = products
+            .iter()
+            .map(|p| {
+                // A product without a category is its own group: nothing is known to be like it.
+                let prefix = match depth {
+                    0 => p.category_path.as_slice(),
+                    d => &p.category_path[..d.min(p.category_path.len())],
+                };
+                if prefix.is_empty() {
+                    next += 1;
+                    return next - 1;
+                }
+                *groups.entry(prefix).or_insert_with(|| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect();
+        let mut leaf_rows = vec![Vec::new(); leaves.paths.len()];
+        for row in 0..products.len() {
+            if let Some(l) = leaves.get(row) {
+                leaf_rows[l as usize].push(row as u32);
+            }
+        }
+        let vectors = index.vectors();
+        let leaf_centroids = leaf_rows
+            .iter()
+            .map(|rows| {
+                let mut c = vec![0f32; vectors.dim()];
+                for &r in rows {
+                    if (r as usize) < vectors.rows() {
+                        for (x, v) in c.iter_mut().zip(vectors.row(r as usize)) {
+                            *x += v;
+                        }
+                    }
+                }
+                let norm = c.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
+                c.iter_mut().for_each(|x| *x /= norm);
+                c
+            })
+            .collect();
+        Catalog {
+            index,
+            leaves,
+            group_of,
+            leaf_rows,
+            leaf_centroids,
+        }
+    }
+
+    /// Products by row.
+    pub fn products(&self) -> &[Product] {
+        self.index.products()
+    }
+
+    /// Rows of a leaf category.
+    pub fn leaf_rows(&self, leaf: u32) -> &[u32] {
+        self.leaf_rows.get(leaf as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// Cosine similarity of two products' embeddings.
+    pub fn similarity(&self, a: u32, b: u32) -> f32 {
+        let v = self.index.vectors();
+        if (a as usize) < v.rows() && (b as usize) < v.rows() {
+            v.score(v.row(a as usize), b as usize)
+        } else {
+            0.0
+        }
+    }
+
+    /// A row's cross-sell group.
+    pub fn group(&self, row: u32) -> Option<u32> {
+        self.group_of.get(row as usize).copied()
+    }
+
+    /// Whether two rows are in the same cross-sell group.
+    pub fn same_group(&self, a: u32, b: u32) -> bool {
+        self.group_of.get(a as usize) == self.group_of.get(b as usize)
+    }
+
+    /// Per row: whether it is outside `anchor`'s cross-sell group.
+    fn other_group_mask(&self, anchor: u32) -> Vec<bool> {
+        let g = self.group_of.get(anchor as usize).copied();
+        self.group_of.iter().map(|&x| Some(x) != g).collect()
+    }
+
+    /// The leaf categories nearest to `leaf` by centroid, nearest first (excluding itself).
+    fn nearest_leaves(&self, leaf: u32, n: usize) -> Vec<(u32, f32)> {
+        let Some(c) = self.leaf_centroids.get(leaf as usize) else {
+            return Vec::new();
+        };
+        let mut scored: Vec<(u32, f32)> = self
+            .leaf_centroids
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != leaf as usize)
+            .map(|(i, o)| (i as u32, c.iter().zip(o).map(|(a, b)| a * b).sum()))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        scored.truncate(n);
+        scored
+    }
+
+    /// The leaf name of a row (last path element), or "" when it has none.
+    pub fn leaf_name(&self, row: u32) -> &str {
+        self.products()
+            .get(row as usize)
+            .and_then(|p| p.leaf_category())
+            .unwrap_or("")
+    }
+}
+
+/// Best sellers, derived from the basket statistics.
+#[derive(Debug, Clone, Default)]
+pub struct Popular {
+    global: Vec<u32>,
+    by_leaf: Vec<Vec<u32>>,
+    leaf_purchases: Vec<u32>,
+}
+
+/// Best sellers kept per leaf category and overall.
+const BEST_SELLERS: usize = 32;
+const GLOBAL_BEST_SELLERS: usize = 256;
+
+impl Popular {
+    /// Ranks products by baskets, overall and per leaf.
+    pub fn of(catalog: &Catalog, stats: &BasketStats) -> Popular {
+        let count = |r: u32| stats.item_counts.get(r as usize).copied().unwrap_or(0);
+        let top = |rows: &mut Vec<u32>, n: usize| {
+            rows.retain(|&r| count(r) > 0);
+            rows.sort_by(|&a, &b| count(b).cmp(&count(a)).then(a.cmp(&b)));
+            rows.truncate(n);
+        };
+        let mut global: Vec<u32> = (0..stats.item_counts.len() as u32).collect();
+        top(&mut global, GLOBAL_BEST_SELLERS);
+        let mut by_leaf = Vec::with_capacity(catalog.leaf_rows.len());
+        let mut leaf_purchases = Vec::with_capacity(catalog.leaf_rows.len());
+        for rows in &catalog.leaf_rows {
+            leaf_purchases.push(rows.iter().map(|&r| count(r)).sum());
+            let mut rows = rows.clone();
+            top(&mut rows, BEST_SELLERS);
+            by_leaf.push(rows);
+        }
+        Popular {
+            global,
+            by_leaf,
+            leaf_purchases,
+        }
+    }
+
+    /// Best sellers overall, best first.
+    pub fn global(&self) -> &[u32] {
+        &self.global
+    }
+
+    /// Best sellers of a leaf category, best first.
+    pub fn best_sellers(&self, leaf: u32) -> &[u32] {
+        self.by_leaf.get(leaf as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// Purchases of all products of a leaf category.
+    pub fn leaf_purchases(&self, leaf: u32) -> u32 {
+        self.leaf_purchases.get(leaf as usize).copied().unwrap_or(0)
+    }
+}
+
+/// Statistics and what is derived from them, swapped together on online updates.
+struct Learned {
+    stats: BasketStats,
+    popular: Popular,
+}
+
+/// Cross-sell and upsell over one index.
+pub struct Recommender {
+    catalog: Catalog,
+    config: RecommendConfig,
+    learned: RwLock<Learned>,
+}
+
+impl std::fmt::Debug for Recommender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recommender")
+            .field("products", &self.catalog.products().len())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Recommender {
+    /// A recommender over `index` with basket statistics `stats`.
+    pub fn new(index: Arc<ProductIndex>, stats: BasketStats, config: RecommendConfig) -> Self {
+        let catalog = Catalog::new(index, config.cross_sell_depth);
+        let mut stats = stats;
+        if stats.item_counts.len() != catalog.products().len() {
+            // Statistics for another catalog are worse than none.
+            stats = BasketStats::learn(
+                catalog.products().len(),
+                &catalog.leaves,
+                &[],
+                &LearnOptions::default(),
+            );
+        }
+        let popular = Popular::of(&catalog, &stats);
+        Recommender {
+            catalog,
+            config,
+            learned: RwLock::new(Learned { stats, popular }),
+        }
+    }
+
+    /// A recommender over `index` with the statistics stored in its generation (none when the
+    /// index was built without orders).
+    pub fn open(index: Arc<ProductIndex>, config: RecommendConfig) -> Result<Recommender> {
+        let path = index.generation_dir().join(STATS_FILE);
+        let leaves = Leaves::of(index.products());
+        let stats = if path.exists() {
+            BasketStats::read(&path, index.products().len(), leaves.paths.len())?
+        } else {
+            BasketStats::learn(index.products().len(), &leaves, &[], &LearnOptions::default())
+        };
+        Ok(Recommender::new(index, stats, config))
+    }
+
+    /// The settings in use.
+    pub fn config(&self) -> &RecommendConfig {
+        &self.config
+    }
+
+    /// The catalog view.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Baskets the statistics were learned from (offline plus online).
+    pub fn baskets(&self) -> u32 {
+        self.read().stats.baskets
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Learned> {
+        // A panic while holding the lock cannot leave the statistics half-updated (updates
+        // are built before being swapped in), so a poisoned lock is still safe to read.
+        self.learned.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts one more basket (online learning: a purchase), without a restart.
+    pub fn add_basket(&self, ids: &[String]) {
+        let rows: Vec<u32> = ids
+            .iter()
+            .filter_map(|id| self.catalog.index.row_of(id))
+            .map(|r| r as u32)
+            .collect();
+        if rows.is_empty() {
+            return;
+        }
+        let mut learned = self.learned.write().unwrap_or_else(|e| e.into_inner());
+        learned.stats.add_basket(&self.catalog.leaves, &rows);
+        learned.popular = Popular::of(&self.catalog, &learned.stats);
+    }
+
+    /// Suggestions for a request.
+    pub fn recommend(&self, request: &Request) -> Result<Recommendations> {
+        if request.anchors.is_empty() {
+            return Err(Error::InvalidRequest("no anchor products given".into()));
+        }
+        let mut anchors = Vec::with_capacity(request.anchors.len());
+        for id in &request.anchors {
+            let row = self
+                .catalog
+                .index
+                .row_of(id)
+                .ok_or_else(|| Error::UnknownProduct(id.clone()))?;
+            if !anchors.contains(&(row as u32)) {
+                anchors.push(row as u32);
+            }
+        }
+        let exclude: Vec<u32> = request
+            .exclude
+            .iter()
+            .filter_map(|id| self.catalog.index.row_of(id))
+            .map(|r| r as u32)
+            .collect();
+        let mut out = Recommendations {
+            anchors: anchors
+                .iter()
+                .map(|&r| ProductRef::of(&self.catalog.products()[r as usize]))
+                .collect(),
+            ..Recommendations::default()
+        };
+        if matches!(request.kind, Kind::Cross | Kind::Both) {
+            let weights = request.weights.unwrap_or(self.config.weights);
+            out.cross_sell = self.cross_sell(&anchors, &exclude, &weights, request.limit);
+        }
+        if matches!(request.kind, Kind::Up | Kind::Both)
+            && let Some(&focus) = anchors.last()
+        {
+            out.upsell = self.upsell(focus, &exclude, request.budget, request.limit);
+        }
+        Ok(out)
+    }
+
+    fn suggestion(&self, row: u32, score: f32, reason: Reason) -> Suggestion {
+        let p = &self.catalog.products()[row as usize];
+        Suggestion {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            category: p.category_path.clone(),
+            price: p.price,
+            score,
+            reason,
+        }
+    }
+}

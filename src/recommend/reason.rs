@@ -1,0 +1,162 @@
+//! Why a suggestion was made: the evidence, and one short sentence built from it alone.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Money;
+use crate::catalog::model::group_digits;
+
+/// Baskets that held the anchor and the suggestion together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoPurchaseEvidence {
+    /// The anchor product id.
+    pub anchor: String,
+    /// Baskets holding both.
+    pub count: u32,
+    /// Baskets holding the anchor.
+    pub anchor_count: u32,
+    /// How much likelier the suggestion is in a basket with the anchor than in any basket.
+    pub lift: f32,
+}
+
+/// How often the anchor's category and the suggestion's category are bought together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoryPairEvidence {
+    /// The anchor's leaf category.
+    pub from: String,
+    /// The suggestion's leaf category.
+    pub to: String,
+    /// Share of baskets with `from` that also hold `to`.
+    pub share: f32,
+    /// Baskets with both.
+    pub baskets: u32,
+}
+
+/// The suggestion's rating next to the anchor's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatingEvidence {
+    /// Suggestion's average rating.
+    pub rating: f32,
+    /// Ratings it is averaged over.
+    pub count: u64,
+    /// Anchor's average rating, when it has one.
+    pub anchor_rating: Option<f32>,
+    /// Anchor's rating count.
+    pub anchor_count: u64,
+}
+
+/// Structured evidence behind a suggestion plus one sentence built from it only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    /// One short sentence for the customer.
+    pub text: String,
+    /// Co-purchase evidence, strongest anchor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copurchase: Option<CoPurchaseEvidence>,
+    /// Category pair evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_pair: Option<CategoryPairEvidence>,
+    /// Embedding similarity to the closest anchor (cosine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
+    /// Ratings compared (upsell).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<RatingEvidence>,
+    /// How much more the suggestion costs than the anchor (upsell).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_difference: Option<Money>,
+    /// Suggestion price over anchor price (upsell).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_ratio: Option<f64>,
+    /// Upsell peers came from the nearest category because the anchor's leaf is small.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nearest_category: Option<String>,
+}
+
+/// Co-purchase counts below this are too thin to be quoted to a customer.
+const QUOTABLE_BASKETS: u32 = 3;
+
+fn count_text(n: u64) -> String {
+    group_digits(&n.to_string(), false)
+}
+
+impl Reason {
+    /// The cross-sell sentence: co-purchase when there is enough of it, else the category pair,
+    /// else plain relatedness. `anchor_category` names the anchor's leaf category.
+    pub fn cross_sell_text(&self, anchor_category: &str) -> String {
+        match (&self.copurchase, &self.category_pair) {
+            (Some(c), _) if c.count >= QUOTABLE_BASKETS => {
+                format!("Often bought with {anchor_category}")
+            }
+            (_, Some(p)) if p.baskets >= QUOTABLE_BASKETS && p.share >= 0.01 => format!(
+                "{}% of {} baskets also have {}",
+                (p.share * 100.0).round().max(1.0),
+                p.from,
+                p.to
+            ),
+            _ => format!("Goes with {anchor_category}"),
+        }
+    }
+
+    /// The upsell sentence: the rating comparison and the price difference.
+    pub fn upsell_text(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(r) = &self.rating {
+            let mut s = format!("{:.1} from {} ratings", r.rating, count_text(r.count));
+            if let Some(a) = r.anchor_rating {
+                s.push_str(&format!(" vs {a:.1}"));
+            }
+            parts.push(s);
+        }
+        if let Some(d) = &self.price_difference {
+            parts.push(format!("{d} more"));
+        }
+        if parts.is_empty() {
+            "A step up in the same category".to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Currency;
+
+    #[test]
+    fn sentences_quote_only_the_evidence() {
+        let mut r = Reason {
+            copurchase: Some(CoPurchaseEvidence {
+                anchor: "a".into(),
+                count: 42,
+                anchor_count: 100,
+                lift: 3.0,
+            }),
+            ..Reason::default()
+        };
+        assert_eq!(r.cross_sell_text("Smartphones"), "Often bought with Smartphones");
+        r.copurchase.as_mut().unwrap().count = 1;
+        assert_eq!(r.cross_sell_text("Smartphones"), "Goes with Smartphones");
+        r.category_pair = Some(CategoryPairEvidence {
+            from: "fresh fruits".into(),
+            to: "yogurt".into(),
+            share: 0.234,
+            baskets: 50,
+        });
+        assert_eq!(
+            r.cross_sell_text("fresh fruits"),
+            "23% of fresh fruits baskets also have yogurt"
+        );
+        let up = Reason {
+            rating: Some(RatingEvidence {
+                rating: 4.44,
+                count: 12000,
+                anchor_rating: Some(3.9),
+                anchor_count: 50,
+            }),
+            price_difference: Some(Money::from_minor(30_000, Currency::INR)),
+            ..Reason::default()
+        };
+        assert_eq!(up.upsell_text(), "4.4 from 12,000 ratings vs 3.9, ₹300 more");
+    }
+}
