@@ -83,6 +83,11 @@ enum Command {
     },
     /// Cross-sell and upsell suggestions for one or more products.
     Recommend(recommend::RecommendArgs),
+    /// A/B tests of recommendation strategies.
+    Ab {
+        #[command(subcommand)]
+        command: AbCommand,
+    },
     /// Stream the chat model's reply to one message.
     Generate(llm::GenerateArgs),
     /// Measure speed.
@@ -90,6 +95,12 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AbCommand {
+    /// Per-arm impressions, click-through and conversion with confidence intervals.
+    Report(recommend::AbReportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,6 +308,9 @@ fn run(cli: Cli) -> Result<()> {
             command: EvalCommand::Upsell(args),
         } => recommend::eval_upsell(&config, &args),
         Command::Recommend(args) => recommend::recommend(&config, &args),
+        Command::Ab {
+            command: AbCommand::Report(args),
+        } => recommend::ab_report(&args),
         Command::Generate(args) => llm::generate(&config, &args, progress),
         Command::Bench {
             command: BenchCommand::Llm(args),

@@ -9,7 +9,7 @@ use clap::Args;
 use shopclerk::catalog::{self, LoadOptions, Money, Order};
 use shopclerk::config::Config;
 use shopclerk::recommend::eval::{self, CrossSellOptions, Split, StrategyResult};
-use shopclerk::recommend::{Kind, Recommender, Request, Suggestion};
+use shopclerk::recommend::{Kind, Recommender, Request, Suggestion, feedback};
 use shopclerk::search::ProductIndex;
 
 /// `shopclerk recommend`.
@@ -33,6 +33,9 @@ pub struct RecommendArgs {
     /// Product ids not to suggest (declined or already shown).
     #[arg(long)]
     exclude: Vec<String>,
+    /// The customer's session id: picks its A/B arm when `[recommend.ab]` defines arms.
+    #[arg(long)]
+    session: Option<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -65,6 +68,10 @@ pub struct EvalCrossSellArgs {
     /// Category depth a suggestion must differ at (1: another department).
     #[arg(long, default_value_t = 1)]
     depth: usize,
+    /// Also train implicit-feedback factors (ALS) on the training orders and report the blend
+    /// with them at this weight (0: skip).
+    #[arg(long, default_value_t = 1.0)]
+    als_weight: f32,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -105,6 +112,7 @@ pub fn recommend(config: &Config, args: &RecommendArgs) -> Result<()> {
         kind: args.kind,
         budget,
         exclude: args.exclude.clone(),
+        session: args.session.clone(),
         ..Request::new(args.items.clone(), args.limit)
     };
     let out = recommender.recommend(&request)?;
@@ -183,6 +191,7 @@ pub fn eval_cross_sell(config: &Config, args: &EvalCrossSellArgs) -> Result<()> 
         depth: args.depth,
         cold_share: 0.2,
         seed: args.seed,
+        als_weight: args.als_weight,
     };
     let report = eval::evaluate_cross_sell(&index, &train, &test, &config.recommend, &options);
     if args.json {
@@ -230,7 +239,7 @@ fn print_table(results: &[StrategyResult], k: usize) {
     }
     let best_baseline = results
         .iter()
-        .filter(|r| r.strategy != "blend")
+        .filter(|r| !r.strategy.starts_with("blend"))
         .max_by(|a, b| a.ndcg.total_cmp(&b.ndcg));
     if let (Some(base), Some(blend)) = (best_baseline, results.iter().find(|r| r.strategy == "blend")) {
         println!(
@@ -239,6 +248,33 @@ fn print_table(results: &[StrategyResult], k: usize) {
             (blend.ndcg / base.ndcg.max(f64::MIN_POSITIVE) - 1.0) * 100.0
         );
     }
+}
+
+/// `shopclerk ab report`.
+#[derive(Debug, Args)]
+pub struct AbReportArgs {
+    /// Event log (JSON lines of impression / click / add_to_cart / purchase events).
+    #[arg(long)]
+    events: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Prints per-arm impressions, click-through and conversion with 95% intervals.
+pub fn ab_report(args: &AbReportArgs) -> Result<()> {
+    let (events, problems) = feedback::read_events(&args.events)?;
+    for p in problems.iter().take(20) {
+        eprintln!("skipped {}: {p}", args.events.display());
+    }
+    let report = feedback::ab_report(&events);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{} events from {}", events.len(), args.events.display());
+        print!("{}", feedback::format_report(&report));
+    }
+    Ok(())
 }
 
 /// Checks every upsell over the catalog and prints the figures.

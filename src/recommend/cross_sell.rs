@@ -2,7 +2,7 @@
 //! substitutes of the anchors or of each other, diversified.
 
 use super::reason::{CategoryPairEvidence, CoPurchaseEvidence, Reason};
-use super::signals::{CategoryPairs, CoPurchase, Content, Context, Popularity, Signal};
+use super::signals::{CategoryPairs, CoPurchase, Content, Context, Factors, Popularity, Signal};
 use super::{Recommender, Suggestion, Weights};
 
 /// How a ranked list is post-processed.
@@ -52,12 +52,14 @@ impl Recommender {
             stats: &learned.stats,
             popular: &learned.popular,
             shrinkage: self.config.shrinkage,
+            als: learned.als.as_ref(),
         };
         let signals: Vec<(&dyn Signal, f32)> = [
-            (&CoPurchase as &dyn Signal, weights.copurchase),
+            (&Popularity as &dyn Signal, weights.popularity),
+            (&CoPurchase, weights.copurchase),
             (&CategoryPairs, weights.category),
-            (&Popularity, weights.popularity),
             (&Content, weights.content),
+            (&Factors, weights.als),
         ]
         .into_iter()
         .filter(|&(_, w)| w > 0.0)
@@ -70,7 +72,9 @@ impl Recommender {
                 && products.get(c as usize).is_some_and(|p| p.in_stock)
                 && anchors.iter().all(|&a| {
                     !self.catalog.same_group(a, c)
-                        && self.catalog.similarity(a, c) < self.config.substitute_similarity
+                        && !self
+                            .catalog
+                            .substitutes(a, c, self.config.substitute_similarity)
                 })
         };
         let mut candidates: Vec<u32> = Vec::new();
@@ -107,19 +111,22 @@ impl Recommender {
                 }
             }
         }
+        let online = self.online.lock().unwrap_or_else(|e| e.into_inner());
         let mut ranked: Vec<(u32, f32)> = candidates
             .into_iter()
             .zip(scores)
-            .filter(|&(_, s)| s > 0.0)
             .map(|(c, s)| {
-                if ranking.debias && self.config.popularity_debias > 0.0 {
+                let debias = if ranking.debias {
                     let n = learned.stats.item_counts.get(c as usize).copied().unwrap_or(0);
-                    (c, s / ((n + 1) as f32).powf(self.config.popularity_debias))
+                    self.config.popularity_debias * ((n + 1) as f32).ln()
                 } else {
-                    (c, s)
-                }
+                    0.0
+                };
+                (c, (s - debias).exp() * online.factor(anchors.last().copied(), c))
             })
+            .filter(|&(_, s)| s.is_finite() && s > 0.0)
             .collect();
+        drop(online);
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         if !ranking.diversify {
             ranked.truncate(limit);
@@ -144,7 +151,7 @@ impl Recommender {
                     .count();
                 same_leaf < self.config.max_per_leaf.max(1)
                     && chosen.iter().all(|&(s, _)| {
-                        self.catalog.similarity(s, c) < self.config.substitute_similarity
+                        !self.catalog.substitutes(s, c, self.config.substitute_similarity)
                     })
             });
             let best = pool
@@ -181,6 +188,7 @@ impl Recommender {
             stats: &learned.stats,
             popular: &learned.popular,
             shrinkage: self.config.shrinkage,
+            als: learned.als.as_ref(),
         };
         rows.into_iter()
             .map(|(c, score)| {
@@ -218,9 +226,8 @@ impl Recommender {
             .filter_map(|&a| {
                 let from = self.catalog.leaves.get(a as usize)?;
                 let to = self.catalog.leaves.get(c as usize)?;
-                let (_, both) = CategoryPairs::conditional(ctx, from, to);
-                let n = stats.category_counts.get(from as usize).copied().unwrap_or(0);
-                (both > 0).then(|| (a, both, both as f32 / n.max(1) as f32))
+                let (both, share) = CategoryPairs::pair(ctx, from, to);
+                (both > 0).then_some((a, both, share))
             })
             .max_by(|x, y| x.2.total_cmp(&y.2));
         if let Some((a, both, share)) = pair {

@@ -45,6 +45,8 @@ pub struct CrossSellOptions {
     pub cold_share: f64,
     /// Seed of the cold-start product draw.
     pub seed: u64,
+    /// Weight of implicit-feedback factors in an extra "blend + als" run (0: no such run).
+    pub als_weight: f32,
 }
 
 /// One strategy's figures.
@@ -231,10 +233,49 @@ fn intra_list_diversity(catalog: &Catalog, list: &[u32]) -> f64 {
     sum / pairs
 }
 
-/// Every strategy on `queries`, with statistics learned from `train`.
+/// Learning data of one run: baskets as rows, and (customer, row) purchases for the factors.
+struct Training {
+    baskets: Vec<Vec<u32>>,
+    purchases: Vec<(u32, u32, f32)>,
+    customers: usize,
+}
+
+impl Training {
+    /// `orders` as rows, with the `withheld` products removed everywhere.
+    fn new(index: &ProductIndex, orders: &[Order], withheld: &HashSet<u32>) -> Training {
+        let row_of = |id: &str| index.row_of(id).filter(|r| !withheld.contains(&(*r as u32)));
+        let mut customers: HashMap<&str, u32> = HashMap::new();
+        let mut purchases = Vec::new();
+        let mut baskets = Vec::new();
+        for (order, basket) in orders.iter().zip(baskets_of_each(orders, &row_of)) {
+            let customer = order.customer_id.as_deref().unwrap_or(order.order_id.as_str());
+            let next = customers.len() as u32;
+            let user = *customers.entry(customer).or_insert(next);
+            purchases.extend(basket.iter().map(|&r| (user, r, 1.0)));
+            if !basket.is_empty() {
+                baskets.push(basket);
+            }
+        }
+        Training {
+            baskets,
+            purchases,
+            customers: customers.len(),
+        }
+    }
+}
+
+/// Like [`baskets_of`] but one (possibly empty) basket per order, aligned with `orders`.
+fn baskets_of_each(orders: &[Order], row_of: &dyn Fn(&str) -> Option<usize>) -> Vec<Vec<u32>> {
+    orders
+        .iter()
+        .map(|o| baskets_of(std::slice::from_ref(o), row_of).pop().unwrap_or_default())
+        .collect()
+}
+
+/// Every strategy on the queries `queries_of` picks, learning from `training`.
 fn run_strategies(
     index: &Arc<ProductIndex>,
-    train: &[Vec<u32>],
+    training: &Training,
     queries_of: &dyn Fn(&Catalog) -> Vec<Query>,
     config: &RecommendConfig,
     options: &CrossSellOptions,
@@ -242,48 +283,78 @@ fn run_strategies(
     let mut config = config.clone();
     config.cross_sell_depth = options.depth;
     let leaves = super::Leaves::of(index.products());
-    let stats = BasketStats::learn(index.products().len(), &leaves, train, &LearnOptions::default());
-    let recommender = Recommender::new(index.clone(), stats, config.clone());
+    let rows = index.products().len();
+    let stats = BasketStats::learn(rows, &leaves, &training.baskets, &LearnOptions::default());
+    let Ok(recommender) = Recommender::new(index.clone(), stats, config.clone()) else {
+        return (Vec::new(), 0);
+    };
     let catalog = recommender.catalog();
     let queries = queries_of(catalog);
     let k = options.k;
-    let by_group = group_popularity(catalog, train, k * 4);
-    let only = |w: Weights| w;
-    let zero = Weights {
-        copurchase: 0.0,
-        category: 0.0,
-        content: 0.0,
-        popularity: 0.0,
-    };
-    let plain = |weights: Weights| {
+    let other = |a: u32| move |c: &u32| *c != a && !catalog.same_group(a, *c);
+    let learned = recommender.read();
+    let by_group = group_popularity(catalog, &training.baskets, k * 4);
+    let blend = |weights: Weights, ranking: Ranking| {
         let r = &recommender;
         move |a: u32| -> Vec<u32> {
-            r.cross_sell_rows(&[a], &[], &weights, k, Ranking::PLAIN)
+            r.cross_sell_rows(&[a], &[], &weights, k, ranking)
                 .into_iter()
                 .map(|(c, _)| c)
                 .collect()
         }
     };
     let mut results = vec![
-        score("popularity", catalog, &queries, k, &plain(only(Weights { popularity: 1.0, ..zero }))),
-        score("dept-popularity", catalog, &queries, k, &|a: u32| {
+        score("popularity", catalog, &queries, k, &|a| {
+            learned.popular.global().iter().copied().filter(other(a)).take(k).collect()
+        }),
+        score("dept-popularity", catalog, &queries, k, &|a| {
             catalog
                 .group(a)
                 .and_then(|g| by_group.get(&g))
-                .map(|items| items.iter().copied().filter(|&r| r != a).take(k).collect())
+                .map(|items| items.iter().copied().filter(other(a)).take(k).collect())
                 .unwrap_or_default()
         }),
-        score("co-occurrence", catalog, &queries, k, &plain(only(Weights { copurchase: 1.0, ..zero }))),
-        score("content", catalog, &queries, k, &plain(only(Weights { content: 1.0, ..zero }))),
+        score("co-occurrence", catalog, &queries, k, &|a| {
+            let list = learned.stats.items.of(a as usize);
+            list.into_iter().map(|e| e.0).filter(other(a)).take(k).collect()
+        }),
+        score("content", catalog, &queries, k, &|a| {
+            let vectors = index.vectors();
+            let mask = catalog.other_group_mask(a);
+            vectors
+                .top_k(vectors.row(a as usize), Some(&mask), k)
+                .into_iter()
+                .map(|(r, _)| r as u32)
+                .collect()
+        }),
     ];
+    drop(learned);
     let weights = config.weights;
-    results.push(score("blend", catalog, &queries, k, &|a: u32| {
-        recommender
-            .cross_sell_rows(&[a], &[], &weights, k, Ranking::BLEND)
-            .into_iter()
-            .map(|(c, _)| c)
-            .collect()
-    }));
+    results.push(score("blend", catalog, &queries, k, &blend(weights, Ranking::BLEND)));
+    results.push(score("blend, undiversified", catalog, &queries, k, &blend(weights, Ranking::PLAIN)));
+    if options.als_weight > 0.0 {
+        let als = super::als::AlsModel::train(
+            &training.purchases,
+            training.customers,
+            rows,
+            &super::als::AlsOptions::default(),
+        );
+        if let Ok(model) = als {
+            recommender.set_factors(model);
+            let with_als = Weights {
+                als: options.als_weight,
+                ..weights
+            };
+            results.push(score("blend + als", catalog, &queries, k, &blend(with_als, Ranking::BLEND)));
+            results.push(score(
+                "blend + als, undiversified",
+                catalog,
+                &queries,
+                k,
+                &blend(with_als, Ranking::PLAIN),
+            ));
+        }
+    }
     (results, queries.len())
 }
 
@@ -297,31 +368,35 @@ pub fn evaluate_cross_sell(
     options: &CrossSellOptions,
 ) -> CrossSellReport {
     let row_of = |id: &str| index.row_of(id);
-    let train_baskets = baskets_of(train, &row_of);
     let test_baskets = baskets_of(test, &row_of);
-    let (results, queries) =
-        run_strategies(index, &train_baskets, &|c| self::queries(c, &test_baskets, &|_| true), config, options);
+    let training = Training::new(index, train, &HashSet::new());
+    let (results, queries) = run_strategies(
+        index,
+        &training,
+        &|c| self::queries(c, &test_baskets, &|_| true),
+        config,
+        options,
+    );
 
     // Cold start: products drawn among those bought in training lose all their baskets.
     let products = index.products();
-    let bought: HashSet<u32> = train_baskets.iter().flatten().copied().collect();
+    let bought: HashSet<u32> = training.baskets.iter().flatten().copied().collect();
     let cold: HashSet<u32> = bought
         .into_iter()
-        .filter(|&r| unit(stable_hash(options.seed ^ 0xc01d, &products[r as usize].id)) < options.cold_share)
+        .filter(|&r| {
+            unit(stable_hash(options.seed ^ 0xc01d, &products[r as usize].id)) < options.cold_share
+        })
         .collect();
-    let warm_train: Vec<Vec<u32>> = train_baskets
-        .iter()
-        .map(|b| b.iter().copied().filter(|r| !cold.contains(r)).collect())
-        .collect();
+    let warm = Training::new(index, train, &cold);
     let (cold_start, cold_queries) = run_strategies(
         index,
-        &warm_train,
+        &warm,
         &|c| self::queries(c, &test_baskets, &|a| cold.contains(&a)),
         config,
         options,
     );
     CrossSellReport {
-        train_orders: train_baskets.len(),
+        train_orders: training.baskets.len(),
         test_orders: test_baskets.len(),
         queries,
         k: options.k,

@@ -7,8 +7,11 @@
 //! not-worse-rated products within a price band, ranked by likelihood times price uplift. Every
 //! suggestion carries its evidence and one sentence built from it ([`reason`]).
 
+pub mod als;
 mod cross_sell;
 pub mod eval;
+pub mod feedback;
+mod online;
 pub mod reason;
 pub mod signals;
 pub mod stats;
@@ -22,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{Money, Product};
 use crate::search::ProductIndex;
 
+pub use online::{AbConfig, ArmConfig};
 pub use reason::Reason;
 pub use stats::{BasketStats, LearnOptions, Leaves, STATS_FILE};
 
@@ -55,27 +59,31 @@ pub enum Error {
 /// Result alias for recommendations.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// Weight of each signal in the cross-sell blend (0 switches a signal off).
+/// Weight of each signal in the cross-sell blend (0 switches a signal off). The blend ranks by
+/// `exp(sum of weight x log-evidence)`: see [`signals`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Weights {
-    /// Item-to-item co-purchase probability.
-    pub copurchase: f32,
-    /// Category complementarity times the candidate's share of its category.
-    pub category: f32,
-    /// Embedding similarity.
-    pub content: f32,
-    /// Global popularity.
+    /// Base rate: log P(candidate in a basket).
     pub popularity: f32,
+    /// Item-to-item co-purchase: shrunk log lift given the anchor.
+    pub copurchase: f32,
+    /// Category complementarity: shrunk log lift of the candidate's category given the anchor's.
+    pub category: f32,
+    /// Embedding similarity (cosine).
+    pub content: f32,
+    /// Implicit-feedback factor similarity (cosine), when factors were trained.
+    pub als: f32,
 }
 
 impl Default for Weights {
     fn default() -> Weights {
         Weights {
+            popularity: 1.0,
             copurchase: 1.0,
             category: 1.0,
-            content: 0.01,
-            popularity: 0.0,
+            content: 1.0,
+            als: 0.0,
         }
     }
 }
@@ -113,6 +121,8 @@ pub struct RecommendConfig {
     pub upsell_min_ratings: u64,
     /// Products a leaf category needs before upsell also looks in the nearest category.
     pub upsell_min_peers: usize,
+    /// A/B test of blend weights.
+    pub ab: AbConfig,
 }
 
 impl Default for RecommendConfig {
@@ -131,6 +141,7 @@ impl Default for RecommendConfig {
             upsell_rating_tolerance: 0.2,
             upsell_min_ratings: 10,
             upsell_min_peers: 4,
+            ab: AbConfig::default(),
         }
     }
 }
@@ -173,8 +184,10 @@ pub struct Request {
     pub budget: Option<Money>,
     /// Products not to suggest (declined, already shown).
     pub exclude: Vec<String>,
-    /// Blend weights for this request instead of the configured ones (A/B arms, evaluation).
+    /// Blend weights for this request instead of the configured ones (evaluation).
     pub weights: Option<Weights>,
+    /// The customer's session: picks its A/B arm.
+    pub session: Option<String>,
 }
 
 impl Request {
@@ -187,6 +200,7 @@ impl Request {
             budget: None,
             exclude: Vec::new(),
             weights: None,
+            session: None,
         }
     }
 }
@@ -241,6 +255,9 @@ pub struct Recommendations {
     pub cross_sell: Vec<Suggestion>,
     /// Better products in the same category, best first.
     pub upsell: Vec<Suggestion>,
+    /// The A/B arm that made the lists: record it with their impressions and clicks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arm: Option<String>,
 }
 
 /// The catalog as recommendation needs it: products, vectors, and category structure.
@@ -344,6 +361,21 @@ impl Catalog {
         self.group_of.get(a as usize) == self.group_of.get(b as usize)
     }
 
+    /// Whether two rows are substitutes: their embeddings, or their leaf categories' mean
+    /// embeddings ("SD Cards" and "microSD Cards"), are at least `threshold` alike.
+    pub fn substitutes(&self, a: u32, b: u32, threshold: f32) -> bool {
+        if self.similarity(a, b) >= threshold {
+            return true;
+        }
+        match (self.leaves.get(a as usize), self.leaves.get(b as usize)) {
+            (Some(x), Some(y)) if x != y => {
+                let (cx, cy) = (&self.leaf_centroids[x as usize], &self.leaf_centroids[y as usize]);
+                cx.iter().zip(cy).map(|(p, q)| p * q).sum::<f32>() >= threshold
+            }
+            _ => false,
+        }
+    }
+
     /// Per row: whether it is outside `anchor`'s cross-sell group.
     fn other_group_mask(&self, anchor: u32) -> Vec<bool> {
         let g = self.group_of.get(anchor as usize).copied();
@@ -434,6 +466,7 @@ impl Popular {
 struct Learned {
     stats: BasketStats,
     popular: Popular,
+    als: Option<als::AlsModel>,
 }
 
 /// Cross-sell and upsell over one index.
@@ -441,6 +474,8 @@ pub struct Recommender {
     catalog: Catalog,
     config: RecommendConfig,
     learned: RwLock<Learned>,
+    online: std::sync::Mutex<online::Online>,
+    arms: Option<feedback::ArmAssigner>,
 }
 
 impl std::fmt::Debug for Recommender {
@@ -453,8 +488,13 @@ impl std::fmt::Debug for Recommender {
 }
 
 impl Recommender {
-    /// A recommender over `index` with basket statistics `stats`.
-    pub fn new(index: Arc<ProductIndex>, stats: BasketStats, config: RecommendConfig) -> Self {
+    /// A recommender over `index` with basket statistics `stats`; fails on a bad A/B setup.
+    pub fn new(
+        index: Arc<ProductIndex>,
+        stats: BasketStats,
+        config: RecommendConfig,
+    ) -> Result<Recommender> {
+        let arms = Recommender::assigner(&config.ab)?;
         let catalog = Catalog::new(index, config.cross_sell_depth);
         let mut stats = stats;
         if stats.item_counts.len() != catalog.products().len() {
@@ -467,11 +507,17 @@ impl Recommender {
             );
         }
         let popular = Popular::of(&catalog, &stats);
-        Recommender {
+        Ok(Recommender {
             catalog,
             config,
-            learned: RwLock::new(Learned { stats, popular }),
-        }
+            learned: RwLock::new(Learned {
+                stats,
+                popular,
+                als: None,
+            }),
+            online: Default::default(),
+            arms,
+        })
     }
 
     /// A recommender over `index` with the statistics stored in its generation (none when the
@@ -484,7 +530,12 @@ impl Recommender {
         } else {
             BasketStats::learn(index.products().len(), &leaves, &[], &LearnOptions::default())
         };
-        Ok(Recommender::new(index, stats, config))
+        Recommender::new(index, stats, config)
+    }
+
+    /// Adds implicit-feedback item factors (rows aligned with the catalog) to the blend.
+    pub fn set_factors(&self, model: als::AlsModel) {
+        self.learned.write().unwrap_or_else(|e| e.into_inner()).als = Some(model);
     }
 
     /// The settings in use.
@@ -506,21 +557,6 @@ impl Recommender {
         // A panic while holding the lock cannot leave the statistics half-updated (updates
         // are built before being swapped in), so a poisoned lock is still safe to read.
         self.learned.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Counts one more basket (online learning: a purchase), without a restart.
-    pub fn add_basket(&self, ids: &[String]) {
-        let rows: Vec<u32> = ids
-            .iter()
-            .filter_map(|id| self.catalog.index.row_of(id))
-            .map(|r| r as u32)
-            .collect();
-        if rows.is_empty() {
-            return;
-        }
-        let mut learned = self.learned.write().unwrap_or_else(|e| e.into_inner());
-        learned.stats.add_basket(&self.catalog.leaves, &rows);
-        learned.popular = Popular::of(&self.catalog, &learned.stats);
     }
 
     /// Suggestions for a request.
@@ -552,8 +588,13 @@ impl Recommender {
                 .collect(),
             ..Recommendations::default()
         };
+        let (arm, arm_weights) = match &request.session {
+            Some(s) => self.arm_for(s),
+            None => (None, self.config.weights),
+        };
+        out.arm = arm;
         if matches!(request.kind, Kind::Cross | Kind::Both) {
-            let weights = request.weights.unwrap_or(self.config.weights);
+            let weights = request.weights.unwrap_or(arm_weights);
             out.cross_sell = self.cross_sell(&anchors, &exclude, &weights, request.limit);
         }
         if matches!(request.kind, Kind::Up | Kind::Both)

@@ -1,8 +1,9 @@
 //! The signals a cross-sell blend is made of. Each proposes candidates for one anchor and scores
-//! candidates for it; [`super::Weights`] says how much each counts.
+//! candidates for it as log-evidence; [`super::Weights`] says how much each counts.
 
 use std::collections::HashMap;
 
+use super::als::AlsModel;
 use super::stats::BasketStats;
 use super::{Catalog, Popular};
 
@@ -14,23 +15,67 @@ pub struct Context<'a> {
     pub stats: &'a BasketStats,
     /// Best sellers derived from `stats`.
     pub popular: &'a Popular,
-    /// Pseudo-baskets of shrinkage towards "no evidence".
+    /// Pseudo-baskets of shrinkage: how much evidence a lift needs before it moves a score.
     pub shrinkage: f32,
+    /// Implicit-feedback factors, when trained.
+    pub als: Option<&'a AlsModel>,
+}
+
+impl Context<'_> {
+    fn item_count(&self, row: u32) -> f32 {
+        self.stats.item_counts.get(row as usize).copied().unwrap_or(0) as f32
+    }
+
+    /// P(row in a basket), add-one smoothed so a product nobody bought yet is merely unlikely.
+    fn probability(&self, row: u32) -> f32 {
+        (self.item_count(row) + 1.0) / (self.stats.baskets as f32 + 1.0)
+    }
+
+    /// `observed` baskets against `expected` ones, shrunk towards 1 (no evidence either way).
+    fn shrunk_log_lift(&self, observed: f32, expected: f32) -> f32 {
+        ((observed + self.shrinkage) / (expected + self.shrinkage)).ln()
+    }
 }
 
 /// One source of evidence that a product goes with an anchor product.
+///
+/// Scores are log-evidence: the blend adds them, weighted, and ranks by the exponential, so a
+/// signal with nothing to say (0) leaves the others' ranking alone.
 pub trait Signal: Send + Sync {
     /// Name used in configuration and reports.
     fn name(&self) -> &'static str;
     /// Adds candidate rows for `anchor` to `out`.
     fn candidates(&self, ctx: &Context<'_>, anchor: u32, out: &mut Vec<u32>);
-    /// Writes this signal's score of each candidate for `anchor` into `out` (0 = no evidence).
+    /// Writes this signal's log-evidence for each candidate given `anchor` into `out`.
     fn score(&self, ctx: &Context<'_>, anchor: u32, candidates: &[u32], out: &mut [f32]);
 }
 
-/// Item-to-item co-purchase: P(candidate in basket | anchor in basket), shrunk towards 0 for
-/// anchors with few baskets. Directional: a memory card is likely given a camera, a camera is
-/// not likely given a memory card (which is in many more baskets).
+/// Popularity, the base rate: log P(candidate in a basket). Most of what a basket holds is
+/// what every basket holds, so the other signals say how far this anchor moves that.
+pub struct Popularity;
+
+/// Best sellers a popularity signal proposes.
+const POPULAR_CANDIDATES: usize = 200;
+
+impl Signal for Popularity {
+    fn name(&self) -> &'static str {
+        "popularity"
+    }
+
+    fn candidates(&self, ctx: &Context<'_>, _anchor: u32, out: &mut Vec<u32>) {
+        out.extend(ctx.popular.global().iter().take(POPULAR_CANDIDATES));
+    }
+
+    fn score(&self, ctx: &Context<'_>, _anchor: u32, candidates: &[u32], out: &mut [f32]) {
+        for (&c, o) in candidates.iter().zip(out.iter_mut()) {
+            *o = ctx.probability(c).ln();
+        }
+    }
+}
+
+/// Item-to-item co-purchase: log lift of the candidate in baskets holding the anchor, shrunk
+/// (an anchor bought once says almost nothing). Directional through the base rate: a memory
+/// card is far likelier than usual given a camera; a camera is barely likelier given a card.
 pub struct CoPurchase;
 
 impl Signal for CoPurchase {
@@ -44,16 +89,17 @@ impl Signal for CoPurchase {
 
     fn score(&self, ctx: &Context<'_>, anchor: u32, candidates: &[u32], out: &mut [f32]) {
         let pairs: HashMap<u32, u32> = ctx.stats.items.of(anchor as usize).into_iter().collect();
-        let n = ctx.stats.item_counts.get(anchor as usize).copied().unwrap_or(0) as f32;
+        let n = ctx.item_count(anchor);
         for (c, o) in candidates.iter().zip(out.iter_mut()) {
-            *o = pairs.get(c).map_or(0.0, |&k| k as f32 / (n + ctx.shrinkage));
+            let both = pairs.get(c).copied().unwrap_or(0) as f32;
+            *o = ctx.shrunk_log_lift(both, n * ctx.probability(*c));
         }
     }
 }
 
-/// Category complementarity: P(candidate's category | anchor's category) learned from
-/// baskets, times the candidate's share of its category's purchases. Needs no history of the
-/// anchor itself, so a new product gets a sensible cross-sell.
+/// Category complementarity: log lift of the candidate's category in baskets holding the
+/// anchor's category. Needs no history of the anchor itself, so a new product still gets a
+/// sensible cross-sell (cold start).
 pub struct CategoryPairs;
 
 /// Complementary categories whose best sellers become candidates.
@@ -62,23 +108,11 @@ const CATEGORY_FANOUT: usize = 16;
 const ITEMS_PER_CATEGORY: usize = 12;
 
 impl CategoryPairs {
-    /// P(category `to` | category `from`), shrunk.
-    pub fn conditional(ctx: &Context<'_>, from: u32, to: u32) -> (f32, u32) {
+    /// Baskets holding both categories and the share of `from`'s baskets that is.
+    pub fn pair(ctx: &Context<'_>, from: u32, to: u32) -> (u32, f32) {
         let both = ctx.stats.categories.count(from as usize, to);
-        let n = ctx.stats.category_counts.get(from as usize).copied().unwrap_or(0) as f32;
-        (both as f32 / (n + ctx.shrinkage), both)
-    }
-
-    /// The candidate's share of purchases within its own category (add-one smoothed, so a
-    /// product nobody bought yet still has a small share).
-    fn share(ctx: &Context<'_>, row: u32) -> f32 {
-        let Some(leaf) = ctx.catalog.leaves.get(row as usize) else {
-            return 0.0;
-        };
-        let own = ctx.stats.item_counts.get(row as usize).copied().unwrap_or(0) as f32;
-        let total = ctx.popular.leaf_purchases(leaf) as f32;
-        let size = ctx.catalog.leaf_rows(leaf).len() as f32;
-        (own + 1.0) / (total + size.max(1.0))
+        let n = ctx.stats.category_counts.get(from as usize).copied().unwrap_or(0);
+        (both, both as f32 / n.max(1) as f32)
     }
 }
 
@@ -113,12 +147,15 @@ impl Signal for CategoryPairs {
             return;
         };
         let pairs: HashMap<u32, u32> = ctx.stats.categories.of(from as usize).into_iter().collect();
-        let n = ctx.stats.category_counts.get(from as usize).copied().unwrap_or(0) as f32;
+        let counts = &ctx.stats.category_counts;
+        let n_from = counts.get(from as usize).copied().unwrap_or(0) as f32;
+        let baskets = ctx.stats.baskets.max(1) as f32;
         for (&c, o) in candidates.iter().zip(out.iter_mut()) {
             *o = match ctx.catalog.leaves.get(c as usize) {
                 Some(to) => {
                     let both = pairs.get(&to).copied().unwrap_or(0) as f32;
-                    both / (n + ctx.shrinkage) * Self::share(ctx, c)
+                    let n_to = counts.get(to as usize).copied().unwrap_or(0) as f32;
+                    ctx.shrunk_log_lift(both, n_from * n_to / baskets)
                 }
                 None => 0.0,
             };
@@ -126,8 +163,9 @@ impl Signal for CategoryPairs {
     }
 }
 
-/// Content: cosine similarity of the product embeddings (title, category, brand). Related
-/// products from other categories are plausible complements when there are no baskets.
+/// Content: cosine similarity of the product embeddings (title, category, brand). It carries
+/// taste across categories (organic milk, organic bananas) and, with no baskets at all, is
+/// what relates a product to plausible complements.
 pub struct Content;
 
 /// Candidates a content scan proposes.
@@ -155,35 +193,27 @@ impl Signal for Content {
 
     fn score(&self, ctx: &Context<'_>, anchor: u32, candidates: &[u32], out: &mut [f32]) {
         for (&c, o) in candidates.iter().zip(out.iter_mut()) {
-            *o = ctx.catalog.similarity(anchor, c).max(0.0);
+            *o = ctx.catalog.similarity(anchor, c);
         }
     }
 }
 
-/// Global popularity: the share of baskets holding the candidate.
-pub struct Popularity;
+/// Implicit-feedback matrix factorisation: cosine of the anchor's and the candidate's item
+/// factors, learned from which customers bought what.
+pub struct Factors;
 
-/// Best sellers a popularity signal proposes.
-const POPULAR_CANDIDATES: usize = 200;
-
-impl Signal for Popularity {
+impl Signal for Factors {
     fn name(&self) -> &'static str {
-        "popularity"
+        "als"
     }
 
-    fn candidates(&self, ctx: &Context<'_>, _anchor: u32, out: &mut Vec<u32>) {
-        out.extend(
-            ctx.popular
-                .global()
-                .iter()
-                .take(POPULAR_CANDIDATES),
-        );
-    }
+    fn candidates(&self, _ctx: &Context<'_>, _anchor: u32, _out: &mut Vec<u32>) {}
 
-    fn score(&self, ctx: &Context<'_>, _anchor: u32, candidates: &[u32], out: &mut [f32]) {
-        let baskets = ctx.stats.baskets.max(1) as f32;
+    fn score(&self, ctx: &Context<'_>, anchor: u32, candidates: &[u32], out: &mut [f32]) {
         for (&c, o) in candidates.iter().zip(out.iter_mut()) {
-            *o = ctx.stats.item_counts.get(c as usize).copied().unwrap_or(0) as f32 / baskets;
+            *o = ctx
+                .als
+                .map_or(0.0, |m| m.item_similarity(anchor as usize, c as usize));
         }
     }
 }

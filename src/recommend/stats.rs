@@ -114,18 +114,16 @@ impl Neighbours {
             .map_or(0, |&(_, c)| c)
     }
 
-    /// Counts one more basket holding every pair of `keys`.
-    fn bump(&mut self, keys: &[u32]) {
-        for &a in keys {
-            for &b in keys {
-                if a == b || a as usize >= self.keys() {
-                    continue;
-                }
-                let list = self.added.entry(a).or_default();
-                match list.iter_mut().find(|e| e.0 == b) {
-                    Some(e) => e.1 += 1,
-                    None => list.push((b, 1)),
-                }
+    /// Counts one more basket holding both `a` and `b`.
+    fn bump(&mut self, a: u32, b: u32) {
+        if a == b || a as usize >= self.keys() || b as usize >= self.keys() {
+            return;
+        }
+        for (x, y) in [(a, b), (b, a)] {
+            let list = self.added.entry(x).or_default();
+            match list.iter_mut().find(|e| e.0 == y) {
+                Some(e) => e.1 += 1,
+                None => list.push((y, 1)),
             }
         }
     }
@@ -273,33 +271,47 @@ impl BasketStats {
         }
     }
 
-    /// Adds one basket to the counts in place (online learning). Pairs beyond the kept
-    /// neighbours are added to the lists, so a new complement becomes visible at once.
+    /// Adds one basket to the counts in place (online learning): new pairs join the
+    /// neighbour lists, so a new complement becomes visible at once.
     pub fn add_basket(&mut self, leaves: &Leaves, basket: &[u32]) {
-        let mut rows: Vec<u32> = basket
-            .iter()
-            .copied()
-            .filter(|&r| (r as usize) < self.item_counts.len())
-            .collect();
-        rows.sort_unstable();
-        rows.dedup();
-        if rows.is_empty() {
-            return;
-        }
-        self.baskets += 1;
-        let mut cats: Vec<u32> = rows.iter().filter_map(|&r| leaves.get(r as usize)).collect();
-        cats.sort_unstable();
-        cats.dedup();
-        for &r in &rows {
-            self.item_counts[r as usize] += 1;
-        }
-        for &c in &cats {
-            if let Some(n) = self.category_counts.get_mut(c as usize) {
-                *n += 1;
+        let mut earlier: Vec<u32> = Vec::with_capacity(basket.len());
+        for &r in basket {
+            if !earlier.contains(&r) {
+                self.add_to_basket(leaves, &earlier, r);
+                earlier.push(r);
             }
         }
-        self.items.bump(&rows);
-        self.categories.bump(&cats);
+    }
+
+    /// Adds `item` to a basket already holding `earlier` (counted before): one more basket if
+    /// `earlier` is empty, one more purchase of `item`, one more pair with each earlier item
+    /// and, for a category new to the basket, with each earlier category.
+    pub fn add_to_basket(&mut self, leaves: &Leaves, earlier: &[u32], item: u32) {
+        if item as usize >= self.item_counts.len() || earlier.contains(&item) {
+            return;
+        }
+        if earlier.is_empty() {
+            self.baskets += 1;
+        }
+        self.item_counts[item as usize] += 1;
+        for &e in earlier {
+            self.items.bump(e, item);
+        }
+        let Some(leaf) = leaves.get(item as usize) else {
+            return;
+        };
+        let mut cats: Vec<u32> = earlier.iter().filter_map(|&r| leaves.get(r as usize)).collect();
+        if cats.contains(&leaf) {
+            return;
+        }
+        cats.sort_unstable();
+        cats.dedup();
+        if let Some(n) = self.category_counts.get_mut(leaf as usize) {
+            *n += 1;
+        }
+        for c in cats {
+            self.categories.bump(c, leaf);
+        }
     }
 
     /// Writes the statistics as learned offline (online additions are not persisted here: the

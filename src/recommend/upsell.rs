@@ -96,6 +96,7 @@ impl Recommender {
                 .collect();
             if rated.is_empty() { 4.0 } else { rated.iter().sum::<f64>() / rated.len() as f64 }
         };
+        let online = self.online.lock().unwrap_or_else(|e| e.into_inner());
         let mut out: Vec<UpsellCandidate> = peers
             .into_iter()
             .filter(|&r| r != anchor && !exclude.contains(&r))
@@ -110,9 +111,11 @@ impl Recommender {
                 let bayes = (rating * n + mean_rating * RATING_PRIOR) / (n + RATING_PRIOR);
                 let similarity = f64::from(self.catalog.similarity(anchor, r).max(0.0));
                 let likelihood = similarity * (bayes / 5.0) * (-relative / ACCEPTANCE_SCALE).exp();
-                UpsellCandidate { row: r, value: likelihood * uplift }
+                let prior = f64::from(online.factor(Some(anchor), r));
+                UpsellCandidate { row: r, value: prior * likelihood * uplift }
             })
             .collect();
+        drop(online);
         out.sort_by(|x, y| y.value.total_cmp(&x.value).then(x.row.cmp(&y.row)));
         (out, nearest)
     }
