@@ -150,7 +150,11 @@ pub fn recommend(config: &Config, args: &RecommendArgs) -> Result<()> {
 
 fn short(title: &str) -> String {
     let t: String = title.chars().take(80).collect();
-    if t.len() < title.len() { format!("{t}…") } else { t }
+    if t.len() < title.len() {
+        format!("{t}…")
+    } else {
+        t
+    }
 }
 
 fn price_text(price: Option<Money>) -> String {
@@ -241,7 +245,10 @@ fn print_table(results: &[StrategyResult], k: usize) {
         .iter()
         .filter(|r| !r.strategy.starts_with("blend"))
         .max_by(|a, b| a.ndcg.total_cmp(&b.ndcg));
-    if let (Some(base), Some(blend)) = (best_baseline, results.iter().find(|r| r.strategy == "blend")) {
+    if let (Some(base), Some(blend)) = (
+        best_baseline,
+        results.iter().find(|r| r.strategy == "blend"),
+    ) {
         println!(
             "blend vs best baseline ({}): NDCG@{k} {:+.1}%",
             base.strategy,

@@ -72,9 +72,12 @@ impl Recommender {
                 && products.get(c as usize).is_some_and(|p| p.in_stock)
                 && anchors.iter().all(|&a| {
                     !self.catalog.same_group(a, c)
-                        && !self
-                            .catalog
-                            .substitutes(a, c, self.config.substitute_similarity)
+                        && !self.catalog.substitutes(
+                            a,
+                            c,
+                            self.config.substitute_similarity,
+                            self.config.sibling_substitute_similarity,
+                        )
                 })
         };
         let mut candidates: Vec<u32> = Vec::new();
@@ -117,12 +120,20 @@ impl Recommender {
             .zip(scores)
             .map(|(c, s)| {
                 let debias = if ranking.debias {
-                    let n = learned.stats.item_counts.get(c as usize).copied().unwrap_or(0);
+                    let n = learned
+                        .stats
+                        .item_counts
+                        .get(c as usize)
+                        .copied()
+                        .unwrap_or(0);
                     self.config.popularity_debias * ((n + 1) as f32).ln()
                 } else {
                     0.0
                 };
-                (c, (s - debias).exp() * online.factor(anchors.last().copied(), c))
+                (
+                    c,
+                    (s - debias).exp() * online.factor(anchors.last().copied(), c),
+                )
             })
             .filter(|&(_, s)| s.is_finite() && s > 0.0)
             .collect();
@@ -147,11 +158,18 @@ impl Recommender {
                 let leaf = self.catalog.leaves.get(c as usize);
                 let same_leaf = chosen
                     .iter()
-                    .filter(|&&(s, _)| leaf.is_some() && self.catalog.leaves.get(s as usize) == leaf)
+                    .filter(|&&(s, _)| {
+                        leaf.is_some() && self.catalog.leaves.get(s as usize) == leaf
+                    })
                     .count();
                 same_leaf < self.config.max_per_leaf.max(1)
                     && chosen.iter().all(|&(s, _)| {
-                        !self.catalog.substitutes(s, c, self.config.substitute_similarity)
+                        !self.catalog.substitutes(
+                            s,
+                            c,
+                            self.config.substitute_similarity,
+                            self.config.sibling_substitute_similarity,
+                        )
                     })
             });
             let best = pool

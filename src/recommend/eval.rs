@@ -121,7 +121,11 @@ pub fn split_orders(
 }
 
 /// Per cross-sell group: products most often in baskets holding that group, most first.
-fn group_popularity(catalog: &Catalog, baskets: &[Vec<u32>], keep: usize) -> HashMap<u32, Vec<u32>> {
+fn group_popularity(
+    catalog: &Catalog,
+    baskets: &[Vec<u32>],
+    keep: usize,
+) -> HashMap<u32, Vec<u32>> {
     let mut counts: HashMap<u32, HashMap<u32, u32>> = HashMap::new();
     for basket in baskets {
         let mut groups: Vec<u32> = basket.iter().filter_map(|&r| catalog.group(r)).collect();
@@ -163,7 +167,10 @@ fn queries(catalog: &Catalog, baskets: &[Vec<u32>], anchor_ok: &dyn Fn(u32) -> b
                 .filter(|&b| b != a && !catalog.same_group(a, b))
                 .collect();
             if !relevant.is_empty() {
-                out.push(Query { anchor: a, relevant });
+                out.push(Query {
+                    anchor: a,
+                    relevant,
+                });
             }
         }
     }
@@ -187,7 +194,11 @@ fn score(
             (a, list)
         })
         .collect();
-    let ideal = |n: usize| (0..n.min(k)).map(|i| 1.0 / (i as f64 + 2.0).log2()).sum::<f64>();
+    let ideal = |n: usize| {
+        (0..n.min(k))
+            .map(|i| 1.0 / (i as f64 + 2.0).log2())
+            .sum::<f64>()
+    };
     let (mut hit, mut ndcg, mut mrr, mut diversity) = (0.0, 0.0, 0.0, 0.0);
     for q in queries {
         let list = &lists[&q.anchor];
@@ -243,12 +254,19 @@ struct Training {
 impl Training {
     /// `orders` as rows, with the `withheld` products removed everywhere.
     fn new(index: &ProductIndex, orders: &[Order], withheld: &HashSet<u32>) -> Training {
-        let row_of = |id: &str| index.row_of(id).filter(|r| !withheld.contains(&(*r as u32)));
+        let row_of = |id: &str| {
+            index
+                .row_of(id)
+                .filter(|r| !withheld.contains(&(*r as u32)))
+        };
         let mut customers: HashMap<&str, u32> = HashMap::new();
         let mut purchases = Vec::new();
         let mut baskets = Vec::new();
         for (order, basket) in orders.iter().zip(baskets_of_each(orders, &row_of)) {
-            let customer = order.customer_id.as_deref().unwrap_or(order.order_id.as_str());
+            let customer = order
+                .customer_id
+                .as_deref()
+                .unwrap_or(order.order_id.as_str());
             let next = customers.len() as u32;
             let user = *customers.entry(customer).or_insert(next);
             purchases.extend(basket.iter().map(|&r| (user, r, 1.0)));
@@ -268,7 +286,11 @@ impl Training {
 fn baskets_of_each(orders: &[Order], row_of: &dyn Fn(&str) -> Option<usize>) -> Vec<Vec<u32>> {
     orders
         .iter()
-        .map(|o| baskets_of(std::slice::from_ref(o), row_of).pop().unwrap_or_default())
+        .map(|o| {
+            baskets_of(std::slice::from_ref(o), row_of)
+                .pop()
+                .unwrap_or_default()
+        })
         .collect()
 }
 
@@ -305,7 +327,14 @@ fn run_strategies(
     };
     let mut results = vec![
         score("popularity", catalog, &queries, k, &|a| {
-            learned.popular.global().iter().copied().filter(other(a)).take(k).collect()
+            learned
+                .popular
+                .global()
+                .iter()
+                .copied()
+                .filter(other(a))
+                .take(k)
+                .collect()
         }),
         score("dept-popularity", catalog, &queries, k, &|a| {
             catalog
@@ -316,7 +345,11 @@ fn run_strategies(
         }),
         score("co-occurrence", catalog, &queries, k, &|a| {
             let list = learned.stats.items.of(a as usize);
-            list.into_iter().map(|e| e.0).filter(other(a)).take(k).collect()
+            list.into_iter()
+                .map(|e| e.0)
+                .filter(other(a))
+                .take(k)
+                .collect()
         }),
         score("content", catalog, &queries, k, &|a| {
             let vectors = index.vectors();
@@ -330,8 +363,20 @@ fn run_strategies(
     ];
     drop(learned);
     let weights = config.weights;
-    results.push(score("blend", catalog, &queries, k, &blend(weights, Ranking::BLEND)));
-    results.push(score("blend, undiversified", catalog, &queries, k, &blend(weights, Ranking::PLAIN)));
+    results.push(score(
+        "blend",
+        catalog,
+        &queries,
+        k,
+        &blend(weights, Ranking::BLEND),
+    ));
+    results.push(score(
+        "blend, undiversified",
+        catalog,
+        &queries,
+        k,
+        &blend(weights, Ranking::PLAIN),
+    ));
     if options.als_weight > 0.0 {
         let als = super::als::AlsModel::train(
             &training.purchases,
@@ -345,7 +390,13 @@ fn run_strategies(
                 als: options.als_weight,
                 ..weights
             };
-            results.push(score("blend + als", catalog, &queries, k, &blend(with_als, Ranking::BLEND)));
+            results.push(score(
+                "blend + als",
+                catalog,
+                &queries,
+                k,
+                &blend(with_als, Ranking::BLEND),
+            ));
             results.push(score(
                 "blend + als, undiversified",
                 catalog,
@@ -454,7 +505,9 @@ pub fn evaluate_upsell(recommender: &Recommender, limit: usize) -> UpsellReport 
         for s in &list {
             report.suggestions += 1;
             let Some(p) = recommender.catalog.index.product(&s.id) else {
-                report.violations.push(format!("{}: unknown id {}", anchor.id, s.id));
+                report
+                    .violations
+                    .push(format!("{}: unknown id {}", anchor.id, s.id));
                 continue;
             };
             let same_leaf = p.category_path == anchor.category_path;

@@ -104,6 +104,8 @@ pub struct RecommendConfig {
     pub mmr_lambda: f32,
     /// Embedding similarity at or above which two products count as substitutes.
     pub substitute_similarity: f32,
+    /// The same for products in sibling leaf categories (same parent category).
+    pub sibling_substitute_similarity: f32,
     /// Scores are divided by (baskets holding the candidate + 1) to this power, so the long
     /// tail gets shown and not only best sellers.
     pub popularity_debias: f32,
@@ -133,6 +135,7 @@ impl Default for RecommendConfig {
             max_per_leaf: 1,
             mmr_lambda: 0.8,
             substitute_similarity: 0.85,
+            sibling_substitute_similarity: 0.6,
             popularity_debias: 0.1,
             shrinkage: 5.0,
             recency_decay: 0.7,
@@ -361,19 +364,22 @@ impl Catalog {
         self.group_of.get(a as usize) == self.group_of.get(b as usize)
     }
 
-    /// Whether two rows are substitutes: their embeddings, or their leaf categories' mean
-    /// embeddings ("SD Cards" and "microSD Cards"), are at least `threshold` alike.
-    pub fn substitutes(&self, a: u32, b: u32, threshold: f32) -> bool {
-        if self.similarity(a, b) >= threshold {
+    /// Whether two rows are substitutes: their embeddings are at least `threshold` alike, or
+    /// they sit in sibling leaf categories ("SD Cards" and "microSD Cards" under "Memory
+    /// Cards") and are at least `sibling_threshold` alike.
+    pub fn substitutes(&self, a: u32, b: u32, threshold: f32, sibling_threshold: f32) -> bool {
+        let similarity = self.similarity(a, b);
+        if similarity >= threshold {
             return true;
         }
-        match (self.leaves.get(a as usize), self.leaves.get(b as usize)) {
-            (Some(x), Some(y)) if x != y => {
-                let (cx, cy) = (&self.leaf_centroids[x as usize], &self.leaf_centroids[y as usize]);
-                cx.iter().zip(cy).map(|(p, q)| p * q).sum::<f32>() >= threshold
-            }
-            _ => false,
-        }
+        let products = self.products();
+        let parent = |r: u32| {
+            products
+                .get(r as usize)
+                .map(|p| &p.category_path[..p.category_path.len().saturating_sub(1)])
+                .filter(|p| !p.is_empty())
+        };
+        similarity >= sibling_threshold && parent(a).is_some() && parent(a) == parent(b)
     }
 
     /// Per row: whether it is outside `anchor`'s cross-sell group.
@@ -528,7 +534,12 @@ impl Recommender {
         let stats = if path.exists() {
             BasketStats::read(&path, index.products().len(), leaves.paths.len())?
         } else {
-            BasketStats::learn(index.products().len(), &leaves, &[], &LearnOptions::default())
+            BasketStats::learn(
+                index.products().len(),
+                &leaves,
+                &[],
+                &LearnOptions::default(),
+            )
         };
         Recommender::new(index, stats, config)
     }

@@ -134,7 +134,10 @@ mod tests {
             }),
             ..Reason::default()
         };
-        assert_eq!(r.cross_sell_text("Smartphones"), "Often bought with Smartphones");
+        assert_eq!(
+            r.cross_sell_text("Smartphones"),
+            "Often bought with Smartphones"
+        );
         r.copurchase.as_mut().unwrap().count = 1;
         assert_eq!(r.cross_sell_text("Smartphones"), "Goes with Smartphones");
         r.category_pair = Some(CategoryPairEvidence {
@@ -157,6 +160,9 @@ mod tests {
             price_difference: Some(Money::from_minor(30_000, Currency::INR)),
             ..Reason::default()
         };
-        assert_eq!(up.upsell_text(), "4.4 from 12,000 ratings vs 3.9, ₹300 more");
+        assert_eq!(
+            up.upsell_text(),
+            "4.4 from 12,000 ratings vs 3.9, ₹300 more"
+        );
     }
 }

@@ -23,7 +23,11 @@ pub struct Context<'a> {
 
 impl Context<'_> {
     fn item_count(&self, row: u32) -> f32 {
-        self.stats.item_counts.get(row as usize).copied().unwrap_or(0) as f32
+        self.stats
+            .item_counts
+            .get(row as usize)
+            .copied()
+            .unwrap_or(0) as f32
     }
 
     /// P(row in a basket), add-one smoothed so a product nobody bought yet is merely unlikely.
@@ -111,7 +115,12 @@ impl CategoryPairs {
     /// Baskets holding both categories and the share of `from`'s baskets that is.
     pub fn pair(ctx: &Context<'_>, from: u32, to: u32) -> (u32, f32) {
         let both = ctx.stats.categories.count(from as usize, to);
-        let n = ctx.stats.category_counts.get(from as usize).copied().unwrap_or(0);
+        let n = ctx
+            .stats
+            .category_counts
+            .get(from as usize)
+            .copied()
+            .unwrap_or(0);
         (both, both as f32 / n.max(1) as f32)
     }
 }

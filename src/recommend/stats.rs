@@ -147,7 +147,8 @@ impl Neighbours {
         offsets.push(0);
         for list in &mut lists {
             if list.len() > keep {
-                let specific = |&(n, c): &(u32, u32)| c as f32 / (totals[n as usize].max(1) as f32).sqrt();
+                let specific =
+                    |&(n, c): &(u32, u32)| c as f32 / (totals[n as usize].max(1) as f32).sqrt();
                 list.sort_by(|x, y| specific(y).total_cmp(&specific(x)).then(x.0.cmp(&y.0)));
                 let mut kept: Vec<(u32, u32)> = list[..keep].to_vec();
                 list.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
@@ -300,7 +301,10 @@ impl BasketStats {
         let Some(leaf) = leaves.get(item as usize) else {
             return;
         };
-        let mut cats: Vec<u32> = earlier.iter().filter_map(|&r| leaves.get(r as usize)).collect();
+        let mut cats: Vec<u32> = earlier
+            .iter()
+            .filter_map(|&r| leaves.get(r as usize))
+            .collect();
         if cats.contains(&leaf) {
             return;
         }
@@ -355,7 +359,9 @@ impl BasketStats {
             return Err(bad("truncated"));
         }
         let mut take = |what: &str| -> Result<Vec<u32>> {
-            let n = words.next().ok_or_else(|| bad(&format!("{what}: truncated")))? as usize;
+            let n = words
+                .next()
+                .ok_or_else(|| bad(&format!("{what}: truncated")))? as usize;
             let v: Vec<u32> = words.by_ref().take(n).collect();
             if v.len() != n {
                 return Err(bad(&format!("{what}: truncated")));
@@ -401,7 +407,9 @@ fn neighbours(
     if offsets.len() != keys + 1 || offsets.first() != Some(&0) {
         return Err(format!("{} offsets for {keys} keys", offsets.len()));
     }
-    if offsets.windows(2).any(|w| w[0] > w[1]) || *offsets.last().unwrap_or(&0) as usize * 2 != flat.len() {
+    if offsets.windows(2).any(|w| w[0] > w[1])
+        || *offsets.last().unwrap_or(&0) as usize * 2 != flat.len()
+    {
         return Err("offsets out of order or past the end".into());
     }
     let entries: Vec<(u32, u32)> = flat.chunks_exact(2).map(|c| (c[0], c[1])).collect();
@@ -442,7 +450,13 @@ mod tests {
         let (leaves, rows) = catalog();
         assert_eq!(leaves.paths.len(), 3);
         assert_eq!(leaves.get(4), None);
-        let baskets = vec![vec![0, 1], vec![0, 1, 2], vec![3, 1], vec![1], vec![0, 0, 2]];
+        let baskets = vec![
+            vec![0, 1],
+            vec![0, 1, 2],
+            vec![3, 1],
+            vec![1],
+            vec![0, 0, 2],
+        ];
         let stats = BasketStats::learn(rows, &leaves, &baskets, &LearnOptions::default());
         assert_eq!(stats.baskets, 5);
         assert_eq!(stats.item_counts, vec![3, 4, 2, 1, 0]);
@@ -465,10 +479,17 @@ mod tests {
         stats.write(&mut bytes).unwrap();
         std::fs::write(&path, &bytes).unwrap();
         assert_eq!(BasketStats::read(&path, rows, 3).unwrap(), stats);
-        let err = BasketStats::read(&path, rows + 1, 3).unwrap_err().to_string();
+        let err = BasketStats::read(&path, rows + 1, 3)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("catalog has 6"), "{err}");
         std::fs::write(&path, &bytes[..bytes.len() - 6]).unwrap();
-        assert!(BasketStats::read(&path, rows, 3).unwrap_err().to_string().contains("truncated"));
+        assert!(
+            BasketStats::read(&path, rows, 3)
+                .unwrap_err()
+                .to_string()
+                .contains("truncated")
+        );
         // A neighbour id past the catalog.
         let mut bad = bytes.clone();
         let at = bytes.len() - 4 * 2;
@@ -480,14 +501,26 @@ mod tests {
     #[test]
     fn keeps_specific_complements_beside_popular_ones() {
         // Row 0 is bought with everything; row 1 (rare) is bought only with row 2.
-        let leaves = Leaves { of_row: vec![u32::MAX; 40], paths: vec![] };
+        let leaves = Leaves {
+            of_row: vec![u32::MAX; 40],
+            paths: vec![],
+        };
         let mut baskets: Vec<Vec<u32>> = (3..40).map(|r| vec![0, r, 2]).collect();
         baskets.push(vec![1, 2]);
-        let options = LearnOptions { neighbours: 2, ..LearnOptions::default() };
+        let options = LearnOptions {
+            neighbours: 2,
+            ..LearnOptions::default()
+        };
         let stats = BasketStats::learn(40, &leaves, &baskets, &options);
         let kept: Vec<u32> = stats.items.of(2).iter().map(|e| e.0).collect();
-        assert!(kept.contains(&0), "the most frequent neighbour is kept: {kept:?}");
-        assert!(kept.contains(&1), "the specific neighbour is kept: {kept:?}");
+        assert!(
+            kept.contains(&0),
+            "the most frequent neighbour is kept: {kept:?}"
+        );
+        assert!(
+            kept.contains(&1),
+            "the specific neighbour is kept: {kept:?}"
+        );
         assert!(kept.len() <= 4);
     }
 

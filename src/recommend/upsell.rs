@@ -30,9 +30,12 @@ impl Recommender {
     /// The price cap for an upsell over `anchor`, given an optional budget.
     pub fn upsell_cap(&self, anchor: &Product, budget: Option<Money>) -> Option<Money> {
         let price = anchor.price?;
-        let ratio_cap = |m: Money, r: f64| Money::from_minor((m.minor as f64 * r).floor() as i64, m.currency);
+        let ratio_cap =
+            |m: Money, r: f64| Money::from_minor((m.minor as f64 * r).floor() as i64, m.currency);
         Some(match budget {
-            Some(b) if b.currency == price.currency => ratio_cap(b, self.config.upsell_budget_ratio),
+            Some(b) if b.currency == price.currency => {
+                ratio_cap(b, self.config.upsell_budget_ratio)
+            }
             _ => ratio_cap(price, self.config.upsell_max_ratio),
         })
     }
@@ -67,7 +70,11 @@ impl Recommender {
         match self.catalog.nearest_leaves(leaf, 1).first() {
             Some(&(near, _)) => {
                 rows.extend_from_slice(self.catalog.leaf_rows(near));
-                let name = self.catalog.leaf_rows(near).first().map(|&r| self.catalog.leaf_name(r).to_string());
+                let name = self
+                    .catalog
+                    .leaf_rows(near)
+                    .first()
+                    .map(|&r| self.catalog.leaf_name(r).to_string());
                 (rows, name)
             }
             None => (rows, None),
@@ -94,7 +101,11 @@ impl Recommender {
                 .iter()
                 .filter_map(|&r| products[r as usize].rating.map(f64::from))
                 .collect();
-            if rated.is_empty() { 4.0 } else { rated.iter().sum::<f64>() / rated.len() as f64 }
+            if rated.is_empty() {
+                4.0
+            } else {
+                rated.iter().sum::<f64>() / rated.len() as f64
+            }
         };
         let online = self.online.lock().unwrap_or_else(|e| e.into_inner());
         let mut out: Vec<UpsellCandidate> = peers
@@ -112,7 +123,10 @@ impl Recommender {
                 let similarity = f64::from(self.catalog.similarity(anchor, r).max(0.0));
                 let likelihood = similarity * (bayes / 5.0) * (-relative / ACCEPTANCE_SCALE).exp();
                 let prior = f64::from(online.factor(Some(anchor), r));
-                UpsellCandidate { row: r, value: prior * likelihood * uplift }
+                UpsellCandidate {
+                    row: r,
+                    value: prior * likelihood * uplift,
+                }
             })
             .collect();
         drop(online);
@@ -138,7 +152,10 @@ impl Recommender {
             }
             let p = &products[c.row as usize];
             // Two listings of the same product are one suggestion.
-            if chosen.iter().any(|s| normalise(&s.title) == normalise(&p.title)) {
+            if chosen
+                .iter()
+                .any(|s| normalise(&s.title) == normalise(&p.title))
+            {
                 continue;
             }
             let mut reason = Reason {
