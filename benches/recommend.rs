@@ -76,9 +76,12 @@ fn bench(c: &mut Criterion) {
     )
     .expect("instacart loads");
 
-    let files = ModelResolver::new(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/models")))
-        .embedder(None)
-        .expect("default embedder");
+    let files = ModelResolver::new(PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/models"
+    )))
+    .embedder(None)
+    .expect("default embedder");
     let model = BertEmbedder::load(&files, DEFAULT_EMBEDDER, &candle_core::Device::Cpu)
         .expect("embedder loads");
     let aisle_text = |path: &[String]| path.iter().rev().cloned().collect::<Vec<_>>().join(" | ");
@@ -90,8 +93,11 @@ fn bench(c: &mut Criterion) {
     aisles.sort();
     aisles.dedup();
     let refs: Vec<&str> = aisles.iter().map(String::as_str).collect();
-    let aisle_vectors: HashMap<&str, Vec<f32>> =
-        refs.iter().copied().zip(model.embed(&refs).unwrap()).collect();
+    let aisle_vectors: HashMap<&str, Vec<f32>> = refs
+        .iter()
+        .copied()
+        .zip(model.embed(&refs).unwrap())
+        .collect();
     let dim = model.dim();
     let mut by_text = HashMap::new();
     for (i, p) in catalog.products.iter().enumerate() {
@@ -126,7 +132,11 @@ fn bench(c: &mut Criterion) {
     );
 
     let products = index.products();
-    let anchor = |k: u64| products[(mix(k) % products.len() as u64) as usize].id.clone();
+    let anchor = |k: u64| {
+        products[(mix(k) % products.len() as u64) as usize]
+            .id
+            .clone()
+    };
     let request = |anchors: Vec<String>| Request {
         kind: Kind::Both,
         ..Request::new(anchors, 5)

@@ -182,3 +182,87 @@ fn generate_streams_json_that_parses_and_names_a_broken_model_file() {
     let err = text(&out.stderr);
     assert!(err.contains("broken.gguf") && err.contains("GGUF"), "{err}");
 }
+
+#[test]
+fn recommend_prints_suggestions_with_reasons_and_ab_report_reads_a_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("idx");
+    let out = out.to_str().unwrap();
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+    let catalog = format!("{data}shop_catalog.jsonl");
+    let orders = format!("{data}shop_orders.jsonl");
+    let built = shopclerk(&[
+        "index",
+        "--catalog",
+        &catalog,
+        "--orders",
+        &orders,
+        "--out",
+        out,
+        "--quiet",
+    ]);
+    assert!(built.status.success(), "{}", text(&built.stderr));
+
+    let found = shopclerk(&[
+        "recommend",
+        "--index",
+        out,
+        "--item",
+        "cam-a",
+        "--limit",
+        "3",
+        "--json",
+    ]);
+    assert!(found.status.success(), "{}", text(&found.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&found.stdout).unwrap();
+    assert_eq!(json["anchors"][0]["id"], "cam-a");
+    let cross = json["cross_sell"].as_array().unwrap();
+    assert_eq!(cross.len(), 3, "{json:#}");
+    assert_eq!(cross[0]["id"], "card-64");
+    assert_eq!(cross[0]["price"]["currency"], "INR");
+    assert_eq!(cross[0]["reason"]["copurchase"]["count"], 6);
+    assert!(
+        cross[0]["reason"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Often bought")
+    );
+    let up = json["upsell"].as_array().unwrap();
+    assert_eq!(up[0]["id"], "cam-b");
+    assert!(up[0]["price"]["amount"].as_f64().unwrap() > 40_000.0);
+
+    let unknown = shopclerk(&["recommend", "--index", out, "--item", "nope"]);
+    assert!(!unknown.status.success());
+    assert!(text(&unknown.stderr).contains("no product with id 'nope'"));
+
+    let upsell = shopclerk(&["eval", "upsell", "--index", out, "--json"]);
+    assert!(upsell.status.success(), "{}", text(&upsell.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&upsell.stdout).unwrap();
+    assert_eq!(report["valid"], 1.0);
+
+    let log = dir.path().join("events.jsonl");
+    let mut lines = String::new();
+    for (session, arm, kind) in [
+        ("s1", "a", "impression"),
+        ("s1", "a", "click"),
+        ("s2", "b", "impression"),
+        ("s3", "b", "impression"),
+    ] {
+        lines.push_str(&format!(
+            "{{\"session\":\"{session}\",\"kind\":\"{kind}\",\"item\":\"card-64\",\"arm\":\"{arm}\"}}\n"
+        ));
+    }
+    lines.push_str("{\"session\":\"s4\",\"kind\":\"cli");
+    std::fs::write(&log, lines).unwrap();
+    let report = shopclerk(&["ab", "report", "--events", log.to_str().unwrap(), "--json"]);
+    assert!(report.status.success(), "{}", text(&report.stderr));
+    assert!(
+        text(&report.stderr).contains("line 5"),
+        "the torn line is reported"
+    );
+    let arms: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(arms[0]["arm"], "a");
+    assert_eq!(arms[0]["ctr"]["value"], 1.0);
+    assert_eq!(arms[1]["impressions"], 2);
+    assert_eq!(arms[1]["clicks"], 0);
+}
