@@ -6,6 +6,7 @@
 //! <dir>/gen-<n>/manifest.json   what the generation holds and which embedder built it
 //! <dir>/gen-<n>/catalog.jsonl   canonical products, row order = embedding row order
 //! <dir>/gen-<n>/orders.jsonl    raw co-purchase data (baskets) for the recommender
+//! <dir>/gen-<n>/copurchase.bin  basket statistics learned from them (`recommend::stats`)
 //! <dir>/gen-<n>/embeddings.f32  row-major little-endian f32 product vectors
 //! <dir>/gen-<n>/tantivy/        the BM25 text index
 //! ```
