@@ -102,7 +102,8 @@ pub struct RecommendConfig {
     /// Maximal marginal relevance trade-off: 1 ranks by score alone, lower values push
     /// suggestions apart.
     pub mmr_lambda: f32,
-    /// Embedding similarity at or above which two products count as substitutes.
+    /// Embedding similarity at or above which two products (or the mean embeddings of their
+    /// leaf categories) count as substitutes.
     pub substitute_similarity: f32,
     /// The same for products in sibling leaf categories (same parent category).
     pub sibling_substitute_similarity: f32,
@@ -364,13 +365,25 @@ impl Catalog {
         self.group_of.get(a as usize) == self.group_of.get(b as usize)
     }
 
-    /// Whether two rows are substitutes: their embeddings are at least `threshold` alike, or
-    /// they sit in sibling leaf categories ("SD Cards" and "microSD Cards" under "Memory
-    /// Cards") and are at least `sibling_threshold` alike.
+    /// Whether two rows are substitutes: their embeddings, or the mean embeddings of their leaf
+    /// categories ("Electric Kettles" and "Kettle & Toaster Sets"), are at least `threshold`
+    /// alike; or they sit in sibling leaf categories ("SD Cards" and "microSD Cards" under
+    /// "Memory Cards") and are at least `sibling_threshold` alike.
     pub fn substitutes(&self, a: u32, b: u32, threshold: f32, sibling_threshold: f32) -> bool {
         let similarity = self.similarity(a, b);
         if similarity >= threshold {
             return true;
+        }
+        if let (Some(x), Some(y)) = (self.leaves.get(a as usize), self.leaves.get(b as usize))
+            && x != y
+        {
+            let (cx, cy) = (
+                &self.leaf_centroids[x as usize],
+                &self.leaf_centroids[y as usize],
+            );
+            if cx.iter().zip(cy).map(|(p, q)| p * q).sum::<f32>() >= threshold {
+                return true;
+            }
         }
         let products = self.products();
         let parent = |r: u32| {
