@@ -8,51 +8,20 @@
 //! as real embeddings do, without embedding 49k titles (7 minutes on 2 cores) per run.
 //! Needs `../shared/datasets/instacart`. `cargo bench --bench recommend`
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{Precomputed, mix};
 use criterion::{Criterion, criterion_group};
 use shopclerk::catalog::{LoadOptions, load};
 use shopclerk::embed::{BertEmbedder, Embedder};
 use shopclerk::models::{DEFAULT_EMBEDDER, ModelResolver};
 use shopclerk::recommend::{Kind, RecommendConfig, Recommender, Request};
 use shopclerk::search::{BuildOptions, ProductIndex, build_index, product_embedding_text};
-
-/// Vectors looked up by embedding text (the texts of the products being indexed).
-struct Precomputed {
-    by_text: HashMap<String, Vec<f32>>,
-    dim: usize,
-}
-
-impl Embedder for Precomputed {
-    fn dim(&self) -> usize {
-        self.dim
-    }
-    fn model_id(&self) -> &str {
-        DEFAULT_EMBEDDER
-    }
-    fn embed(&self, texts: &[&str]) -> shopclerk::embed::Result<Vec<Vec<f32>>> {
-        Ok(texts
-            .iter()
-            .map(|t| {
-                self.by_text
-                    .get(*t)
-                    .cloned()
-                    .unwrap_or_else(|| vec![0.0; self.dim])
-            })
-            .collect())
-    }
-}
-
-/// splitmix64, for deterministic jitter and anchor draws.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]

@@ -8,11 +8,14 @@
 //! the real default model; synthetic vectors are mixes of those.
 //! `cargo bench --bench search`
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{Precomputed, Rng};
 use criterion::{Criterion, criterion_group};
 use shopclerk::catalog::{Catalog, Currency, LoadOptions, Money, Product, load};
 use shopclerk::embed::{BertEmbedder, Embedder};
@@ -23,51 +26,6 @@ use shopclerk::search::{
 };
 
 const PRODUCTS: usize = 100_000;
-
-/// splitmix64: a small deterministic generator, enough for shuffling synthetic data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn unit(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
-}
-
-/// Hands back vectors computed beforehand, so the build is timed without embedding.
-struct Precomputed {
-    by_text: HashMap<String, Vec<f32>>,
-    dim: usize,
-}
-
-impl Embedder for Precomputed {
-    fn dim(&self) -> usize {
-        self.dim
-    }
-    fn model_id(&self) -> &str {
-        DEFAULT_EMBEDDER
-    }
-    fn embed(&self, texts: &[&str]) -> shopclerk::embed::Result<Vec<Vec<f32>>> {
-        Ok(texts
-            .iter()
-            .map(|t| {
-                self.by_text
-                    .get(*t)
-                    .cloned()
-                    .unwrap_or_else(|| vec![0.0; self.dim])
-            })
-            .collect())
-    }
-}
 
 fn real_products() -> Vec<Product> {
     let mut paths = vec![PathBuf::from(concat!(

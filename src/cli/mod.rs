@@ -435,14 +435,17 @@ fn search_command(config: &Config, args: &SearchArgs) -> Result<()> {
     Ok(())
 }
 
+/// A catalog price as shown in listings.
+fn price_text(price: Option<shopclerk::catalog::Money>) -> String {
+    price.map_or_else(|| "no price".into(), |p| p.to_string())
+}
+
 fn print_results(results: &[ProductSummary]) {
     if results.is_empty() {
         println!("  (no products found)");
     }
     for (i, r) in results.iter().enumerate() {
-        let price = r
-            .price
-            .map_or_else(|| "no price".to_string(), |p| p.to_string());
+        let price = price_text(r.price);
         let rating = r.rating.map_or_else(String::new, |x| format!("  ★{x:.1}"));
         let title: String = r.title.chars().take(90).collect();
         println!(

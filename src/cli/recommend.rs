@@ -5,6 +5,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+
+use super::price_text;
 use clap::Args;
 use shopclerk::catalog::{self, LoadOptions, Money, Order};
 use shopclerk::config::Config;
@@ -155,10 +157,6 @@ fn short(title: &str) -> String {
     } else {
         t
     }
-}
-
-fn price_text(price: Option<Money>) -> String {
-    price.map_or_else(|| "no price".into(), |p| p.to_string())
 }
 
 fn read_orders(paths: &[PathBuf]) -> Result<Vec<Order>> {

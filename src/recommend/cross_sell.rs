@@ -29,9 +29,9 @@ impl Ranking {
 
 /// Candidates kept for diversification, per suggestion asked for.
 const POOL_PER_SUGGESTION: usize = 8;
-/// Fewer candidates than this many per suggestion asked for makes the content scan run even
-/// when other signals proposed some.
-const CONTENT_SCAN_BELOW: usize = 4;
+/// Fewer candidates than this many per suggestion asked for makes scanning signals (content)
+/// propose too.
+const SCAN_BELOW: usize = 4;
 
 impl Recommender {
     /// The best `limit` cross-sell rows for `anchors` (oldest first), with their scores.
@@ -47,13 +47,7 @@ impl Recommender {
             return Vec::new();
         }
         let learned = self.read();
-        let ctx = Context {
-            catalog: &self.catalog,
-            stats: &learned.stats,
-            popular: &learned.popular,
-            shrinkage: self.config.shrinkage,
-            als: learned.als.as_ref(),
-        };
+        let ctx = self.context(&learned);
         let signals: Vec<(&dyn Signal, f32)> = [
             (&Popularity as &dyn Signal, weights.popularity),
             (&CoPurchase, weights.copurchase),
@@ -81,17 +75,15 @@ impl Recommender {
                 })
         };
         let mut candidates: Vec<u32> = Vec::new();
-        for &a in anchors {
-            for (signal, _) in signals.iter().filter(|(s, _)| s.name() != "content") {
-                signal.candidates(&ctx, a, &mut candidates);
+        // Cheap proposals first; a catalog scan only when they come up short.
+        for scans in [false, true] {
+            if scans && candidates.len() >= limit * SCAN_BELOW {
+                break;
             }
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
-        candidates.retain(|&c| eligible(c));
-        if weights.content > 0.0 && candidates.len() < limit * CONTENT_SCAN_BELOW {
             for &a in anchors {
-                Content.candidates(&ctx, a, &mut candidates);
+                for (signal, _) in signals.iter().filter(|(s, _)| s.scans() == scans) {
+                    signal.candidates(&ctx, a, &mut candidates);
+                }
             }
             candidates.sort_unstable();
             candidates.dedup();
@@ -201,13 +193,7 @@ impl Recommender {
     ) -> Vec<Suggestion> {
         let rows = self.cross_sell_rows(anchors, exclude, weights, limit, Ranking::BLEND);
         let learned = self.read();
-        let ctx = Context {
-            catalog: &self.catalog,
-            stats: &learned.stats,
-            popular: &learned.popular,
-            shrinkage: self.config.shrinkage,
-            als: learned.als.as_ref(),
-        };
+        let ctx = self.context(&learned);
         rows.into_iter()
             .map(|(c, score)| {
                 let reason = self.cross_sell_reason(&ctx, anchors, c);

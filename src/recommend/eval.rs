@@ -262,7 +262,7 @@ impl Training {
         let mut customers: HashMap<&str, u32> = HashMap::new();
         let mut purchases = Vec::new();
         let mut baskets = Vec::new();
-        for (order, basket) in orders.iter().zip(baskets_of_each(orders, &row_of)) {
+        for (order, basket) in orders.iter().zip(baskets_of(orders, &row_of)) {
             let customer = order
                 .customer_id
                 .as_deref()
@@ -282,18 +282,6 @@ impl Training {
     }
 }
 
-/// Like [`baskets_of`] but one (possibly empty) basket per order, aligned with `orders`.
-fn baskets_of_each(orders: &[Order], row_of: &dyn Fn(&str) -> Option<usize>) -> Vec<Vec<u32>> {
-    orders
-        .iter()
-        .map(|o| {
-            baskets_of(std::slice::from_ref(o), row_of)
-                .pop()
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// Every strategy on the queries `queries_of` picks, learning from `training`.
 fn run_strategies(
     index: &Arc<ProductIndex>,
@@ -304,6 +292,8 @@ fn run_strategies(
 ) -> (Vec<StrategyResult>, usize) {
     let mut config = config.clone();
     config.cross_sell_depth = options.depth;
+    // Arms split live sessions; offline, every strategy is measured on every query.
+    config.ab = super::AbConfig::default();
     let leaves = super::Leaves::of(index.products());
     let rows = index.products().len();
     let stats = BasketStats::learn(rows, &leaves, &training.baskets, &LearnOptions::default());
@@ -362,21 +352,7 @@ fn run_strategies(
         }),
     ];
     drop(learned);
-    let weights = config.weights;
-    results.push(score(
-        "blend",
-        catalog,
-        &queries,
-        k,
-        &blend(weights, Ranking::BLEND),
-    ));
-    results.push(score(
-        "blend, undiversified",
-        catalog,
-        &queries,
-        k,
-        &blend(weights, Ranking::PLAIN),
-    ));
+    let mut blends = vec![("blend", config.weights)];
     if options.als_weight > 0.0 {
         let als = super::als::AlsModel::train(
             &training.purchases,
@@ -388,23 +364,27 @@ fn run_strategies(
             recommender.set_factors(model);
             let with_als = Weights {
                 als: options.als_weight,
-                ..weights
+                ..config.weights
             };
-            results.push(score(
-                "blend + als",
-                catalog,
-                &queries,
-                k,
-                &blend(with_als, Ranking::BLEND),
-            ));
-            results.push(score(
-                "blend + als, undiversified",
-                catalog,
-                &queries,
-                k,
-                &blend(with_als, Ranking::PLAIN),
-            ));
+            blends.push(("blend + als", with_als));
         }
+    }
+    for (name, weights) in blends {
+        results.push(score(
+            name,
+            catalog,
+            &queries,
+            k,
+            &blend(weights, Ranking::BLEND),
+        ));
+        let plain = format!("{name}, undiversified");
+        results.push(score(
+            &plain,
+            catalog,
+            &queries,
+            k,
+            &blend(weights, Ranking::PLAIN),
+        ));
     }
     (results, queries.len())
 }
@@ -419,7 +399,8 @@ pub fn evaluate_cross_sell(
     options: &CrossSellOptions,
 ) -> CrossSellReport {
     let row_of = |id: &str| index.row_of(id);
-    let test_baskets = baskets_of(test, &row_of);
+    let mut test_baskets = baskets_of(test, &row_of);
+    test_baskets.retain(|b| !b.is_empty());
     let training = Training::new(index, train, &HashSet::new());
     let (results, queries) = run_strategies(
         index,

@@ -23,7 +23,7 @@ use std::sync::{Arc, RwLock};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Money, Product};
-use crate::search::ProductIndex;
+use crate::search::{ProductIndex, dot_f32};
 
 pub use online::{AbConfig, ArmConfig};
 pub use reason::Reason;
@@ -46,6 +46,9 @@ pub enum Error {
         /// Underlying error.
         source: std::io::Error,
     },
+    /// The feedback event log could not be read or written.
+    #[error(transparent)]
+    Feedback(#[from] feedback::Error),
     /// The statistics file is damaged or made for another catalog.
     #[error("statistics {path}: {reason}")]
     BadStats {
@@ -411,7 +414,7 @@ impl Catalog {
             .iter()
             .enumerate()
             .filter(|&(i, _)| i != leaf as usize)
-            .map(|(i, o)| (i as u32, c.iter().zip(o).map(|(a, b)| a * b).sum()))
+            .map(|(i, o)| (i as u32, dot_f32(c, o)))
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1));
         scored.truncate(n);
@@ -465,6 +468,29 @@ impl Popular {
         }
     }
 
+    /// Updates the lists after one more purchase of `row` (already counted in `stats`): only
+    /// that product's count rose, so only it can enter or move up a list.
+    fn bump(&mut self, catalog: &Catalog, stats: &BasketStats, row: u32) {
+        let count =
+            |r: &u32| std::cmp::Reverse(stats.item_counts.get(*r as usize).copied().unwrap_or(0));
+        let place = |list: &mut Vec<u32>, keep: usize| {
+            if !list.contains(&row) {
+                list.push(row);
+            }
+            list.sort_by_key(|r| (count(r), *r));
+            list.truncate(keep);
+        };
+        place(&mut self.global, GLOBAL_BEST_SELLERS);
+        if let Some(leaf) = catalog.leaves.get(row as usize) {
+            if let Some(list) = self.by_leaf.get_mut(leaf as usize) {
+                place(list, BEST_SELLERS);
+            }
+            if let Some(n) = self.leaf_purchases.get_mut(leaf as usize) {
+                *n += 1;
+            }
+        }
+    }
+
     /// Best sellers overall, best first.
     pub fn global(&self) -> &[u32] {
         &self.global
@@ -513,18 +539,37 @@ impl Recommender {
         stats: BasketStats,
         config: RecommendConfig,
     ) -> Result<Recommender> {
-        let arms = Recommender::assigner(&config.ab)?;
         let catalog = Catalog::new(index, config.cross_sell_depth);
-        let mut stats = stats;
-        if stats.item_counts.len() != catalog.products().len() {
-            // Statistics for another catalog are worse than none.
-            stats = BasketStats::learn(
-                catalog.products().len(),
-                &catalog.leaves,
-                &[],
-                &LearnOptions::default(),
-            );
-        }
+        Recommender::with_catalog(catalog, Some(stats), config)
+    }
+
+    /// A recommender over `index` with the statistics stored in its generation (none when the
+    /// index was built without orders).
+    pub fn open(index: Arc<ProductIndex>, config: RecommendConfig) -> Result<Recommender> {
+        let catalog = Catalog::new(index, config.cross_sell_depth);
+        let path = catalog.index.generation_dir().join(STATS_FILE);
+        let stats = if path.exists() {
+            let (rows, leaves) = (catalog.products().len(), catalog.leaves.paths.len());
+            Some(BasketStats::read(&path, rows, leaves)?)
+        } else {
+            None
+        };
+        Recommender::with_catalog(catalog, stats, config)
+    }
+
+    fn with_catalog(
+        catalog: Catalog,
+        stats: Option<BasketStats>,
+        config: RecommendConfig,
+    ) -> Result<Recommender> {
+        let arms = Recommender::assigner(&config.ab)?;
+        let rows = catalog.products().len();
+        // Statistics for another catalog are worse than none.
+        let stats = stats
+            .filter(|s| s.item_counts.len() == rows)
+            .unwrap_or_else(|| {
+                BasketStats::learn(rows, &catalog.leaves, &[], &LearnOptions::default())
+            });
         let popular = Popular::of(&catalog, &stats);
         Ok(Recommender {
             catalog,
@@ -537,24 +582,6 @@ impl Recommender {
             online: Default::default(),
             arms,
         })
-    }
-
-    /// A recommender over `index` with the statistics stored in its generation (none when the
-    /// index was built without orders).
-    pub fn open(index: Arc<ProductIndex>, config: RecommendConfig) -> Result<Recommender> {
-        let path = index.generation_dir().join(STATS_FILE);
-        let leaves = Leaves::of(index.products());
-        let stats = if path.exists() {
-            BasketStats::read(&path, index.products().len(), leaves.paths.len())?
-        } else {
-            BasketStats::learn(
-                index.products().len(),
-                &leaves,
-                &[],
-                &LearnOptions::default(),
-            )
-        };
-        Recommender::new(index, stats, config)
     }
 
     /// Adds implicit-feedback item factors (rows aligned with the catalog) to the blend.
@@ -578,8 +605,8 @@ impl Recommender {
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Learned> {
-        // A panic while holding the lock cannot leave the statistics half-updated (updates
-        // are built before being swapped in), so a poisoned lock is still safe to read.
+        // A panic during an online update leaves counts at most one basket off: still
+        // sound statistics, so a poisoned lock is read rather than failing every request.
         self.learned.read().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -627,6 +654,17 @@ impl Recommender {
             out.upsell = self.upsell(focus, &exclude, request.budget, request.limit);
         }
         Ok(out)
+    }
+
+    /// What the signals see: the catalog and the current statistics.
+    fn context<'a>(&'a self, learned: &'a Learned) -> signals::Context<'a> {
+        signals::Context {
+            catalog: &self.catalog,
+            stats: &learned.stats,
+            popular: &learned.popular,
+            shrinkage: self.config.shrinkage,
+            als: learned.als.as_ref(),
+        }
     }
 
     fn suggestion(&self, row: u32, score: f32, reason: Reason) -> Suggestion {

@@ -129,10 +129,11 @@ impl Recommender {
                 basket.push(item);
                 drop(online);
                 let mut learned = self.learned.write().unwrap_or_else(|e| e.into_inner());
+                let learned = &mut *learned;
                 learned
                     .stats
                     .add_to_basket(&self.catalog.leaves, &earlier, item);
-                learned.popular = super::Popular::of(&self.catalog, &learned.stats);
+                learned.popular.bump(&self.catalog, &learned.stats, item);
             }
         }
         Ok(())
@@ -141,10 +142,7 @@ impl Recommender {
     /// Replays an event log (after a restart). Returns the events applied and the log's
     /// unreadable lines.
     pub fn replay(&self, path: &Path) -> Result<(usize, Vec<String>)> {
-        let (events, problems) = read_events(path).map_err(|e| Error::Io {
-            context: format!("reading events {}", path.display()),
-            source: std::io::Error::other(e.to_string()),
-        })?;
+        let (events, problems) = read_events(path)?;
         let mut applied = 0;
         for e in &events {
             if self.record(e).is_ok() {

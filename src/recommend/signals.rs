@@ -50,6 +50,11 @@ pub trait Signal: Send + Sync {
     fn name(&self) -> &'static str;
     /// Adds candidate rows for `anchor` to `out`.
     fn candidates(&self, ctx: &Context<'_>, anchor: u32, out: &mut Vec<u32>);
+    /// Whether proposing candidates scans the whole catalog: such a signal proposes only when
+    /// the others came up short.
+    fn scans(&self) -> bool {
+        false
+    }
     /// Writes this signal's log-evidence for each candidate given `anchor` into `out`.
     fn score(&self, ctx: &Context<'_>, anchor: u32, candidates: &[u32], out: &mut [f32]);
 }
@@ -183,6 +188,10 @@ const CONTENT_CANDIDATES: usize = 64;
 impl Signal for Content {
     fn name(&self) -> &'static str {
         "content"
+    }
+
+    fn scans(&self) -> bool {
+        true
     }
 
     fn candidates(&self, ctx: &Context<'_>, anchor: u32, out: &mut Vec<u32>) {

@@ -192,7 +192,8 @@ fn pair_key(a: u32, b: u32) -> u64 {
     (u64::from(lo) << 32) | u64::from(hi)
 }
 
-/// Orders as baskets of product rows: unknown ids and repeats dropped, one-item baskets kept
+/// Orders as baskets of product rows, one per order in order: unknown ids and repeats dropped,
+/// so a basket may be empty ([`BasketStats::learn`] skips those); one-item baskets are kept
 /// (they still count towards popularity).
 pub fn baskets_of(orders: &[Order], row_of: &dyn Fn(&str) -> Option<usize>) -> Vec<Vec<u32>> {
     orders
@@ -208,7 +209,6 @@ pub fn baskets_of(orders: &[Order], row_of: &dyn Fn(&str) -> Option<usize>) -> V
             }
             rows
         })
-        .filter(|b| !b.is_empty())
         .collect()
 }
 

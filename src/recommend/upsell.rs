@@ -174,13 +174,10 @@ impl Recommender {
                     _ => None,
                 },
                 similarity: Some(self.catalog.similarity(anchor, c.row)),
-                nearest_category: self
-                    .catalog
-                    .leaves
-                    .get(c.row as usize)
-                    .zip(self.catalog.leaves.get(anchor as usize))
-                    .filter(|(x, y)| x != y)
-                    .and(nearest.clone()),
+                nearest_category: nearest.clone().filter(|_| {
+                    self.catalog.leaves.get(c.row as usize)
+                        != self.catalog.leaves.get(anchor as usize)
+                }),
                 ..Reason::default()
             };
             reason.text = reason.upsell_text();

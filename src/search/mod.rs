@@ -23,6 +23,7 @@ use crate::embed::Embedder;
 
 pub use build::{BuildOptions, BuildReport, build_index, product_embedding_text};
 pub use dense::VectorMatrix;
+pub(crate) use dense::dot_f32;
 pub use filter::Filter;
 pub use fusion::Fusion;
 pub use store::{Manifest, ProductIndex, current_generation};
