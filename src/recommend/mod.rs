@@ -279,7 +279,13 @@ pub struct Catalog {
     leaf_rows: Vec<Vec<u32>>,
     /// Mean embedding of each leaf category, normalised.
     leaf_centroids: Vec<Vec<f32>>,
+    /// Their pairwise similarities, row-major, when there are few enough leaves to keep them:
+    /// substitute checks run for every candidate of every request.
+    leaf_similarities: Option<Vec<f32>>,
 }
+
+/// Leaf categories up to which pairwise similarities are precomputed (16 MiB at most).
+const LEAF_TABLE_MAX: usize = 2048;
 
 impl Catalog {
     /// Derives the category structure of `index`, with cross-sell groups at `depth`.
@@ -328,13 +334,26 @@ impl Catalog {
                 c.iter_mut().for_each(|x| *x /= norm);
                 c
             })
-            .collect();
+            .collect::<Vec<Vec<f32>>>();
+        let n = leaf_centroids.len();
+        let leaf_similarities = (n <= LEAF_TABLE_MAX).then(|| {
+            let mut table = vec![0f32; n * n];
+            for x in 0..n {
+                for y in x..n {
+                    let s = dot_f32(&leaf_centroids[x], &leaf_centroids[y]);
+                    table[x * n + y] = s;
+                    table[y * n + x] = s;
+                }
+            }
+            table
+        });
         Catalog {
             index,
             leaves,
             group_of,
             leaf_rows,
             leaf_centroids,
+            leaf_similarities,
         }
     }
 
@@ -380,11 +399,7 @@ impl Catalog {
         if let (Some(x), Some(y)) = (self.leaves.get(a as usize), self.leaves.get(b as usize))
             && x != y
         {
-            let (cx, cy) = (
-                &self.leaf_centroids[x as usize],
-                &self.leaf_centroids[y as usize],
-            );
-            if cx.iter().zip(cy).map(|(p, q)| p * q).sum::<f32>() >= threshold {
+            if self.leaf_similarity(x, y) >= threshold {
                 return true;
             }
         }
@@ -396,6 +411,18 @@ impl Catalog {
                 .filter(|p| !p.is_empty())
         };
         similarity >= sibling_threshold && parent(a).is_some() && parent(a) == parent(b)
+    }
+
+    /// Cosine similarity of two leaf categories' mean embeddings.
+    fn leaf_similarity(&self, x: u32, y: u32) -> f32 {
+        let n = self.leaf_centroids.len();
+        match &self.leaf_similarities {
+            Some(table) => table[x as usize * n + y as usize],
+            None => dot_f32(
+                &self.leaf_centroids[x as usize],
+                &self.leaf_centroids[y as usize],
+            ),
+        }
     }
 
     /// Per row: whether it is outside `anchor`'s cross-sell group.
