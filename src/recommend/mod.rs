@@ -398,10 +398,9 @@ impl Catalog {
         }
         if let (Some(x), Some(y)) = (self.leaves.get(a as usize), self.leaves.get(b as usize))
             && x != y
+            && self.leaf_similarity(x, y) >= threshold
         {
-            if self.leaf_similarity(x, y) >= threshold {
-                return true;
-            }
+            return true;
         }
         let products = self.products();
         let parent = |r: u32| {
