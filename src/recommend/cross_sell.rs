@@ -106,7 +106,7 @@ impl Recommender {
                 }
             }
         }
-        let online = self.online.lock().unwrap_or_else(|e| e.into_inner());
+        let online = self.online.read().unwrap_or_else(|e| e.into_inner());
         let mut ranked: Vec<(u32, f32)> = candidates
             .into_iter()
             .zip(scores)

@@ -545,7 +545,7 @@ pub struct Recommender {
     catalog: Catalog,
     config: RecommendConfig,
     learned: RwLock<Learned>,
-    online: std::sync::Mutex<online::Online>,
+    online: RwLock<online::Online>,
     arms: Option<feedback::ArmAssigner>,
 }
 

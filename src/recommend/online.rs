@@ -97,7 +97,7 @@ impl Recommender {
             .as_deref()
             .and_then(|a| self.catalog.index.row_of(a))
             .map(|r| r as u32);
-        let mut online = self.online.lock().unwrap_or_else(|e| e.into_inner());
+        let mut online = self.online.write().unwrap_or_else(|e| e.into_inner());
         match event.kind {
             EventKind::Impression | EventKind::Click => {
                 let bump = |c: &mut Counts| match event.kind {

@@ -107,7 +107,7 @@ impl Recommender {
                 rated.iter().sum::<f64>() / rated.len() as f64
             }
         };
-        let online = self.online.lock().unwrap_or_else(|e| e.into_inner());
+        let online = self.online.read().unwrap_or_else(|e| e.into_inner());
         let mut out: Vec<UpsellCandidate> = peers
             .into_iter()
             .filter(|&r| r != anchor && !exclude.contains(&r))
