@@ -136,6 +136,10 @@ pub struct Config {
     pub llm: LlmConfig,
     /// Cross-sell and upsell settings.
     pub recommend: crate::recommend::RecommendConfig,
+    /// Message understanding settings.
+    pub understand: crate::understand::UnderstandConfig,
+    /// Conversation settings.
+    pub dialogue: crate::dialogue::DialogueConfig,
 }
 
 impl Default for Config {
@@ -150,6 +154,8 @@ impl Default for Config {
             search: SearchConfig::default(),
             llm: LlmConfig::default(),
             recommend: crate::recommend::RecommendConfig::default(),
+            understand: crate::understand::UnderstandConfig::default(),
+            dialogue: crate::dialogue::DialogueConfig::default(),
         }
     }
 }

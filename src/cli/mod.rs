@@ -1,9 +1,10 @@
 //! Command-line interface: parses flags, calls the library, prints results.
 
+mod dialogue;
 mod llm;
 mod recommend;
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -56,7 +57,7 @@ struct Global {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Fetch the models, index the demo catalog (data/) and open a search prompt.
+    /// Fetch the models, index the demo catalog (data/) and open the chat over it.
     Demo {
         /// Rebuild the demo index even if it is up to date.
         #[arg(long)]
@@ -88,6 +89,13 @@ enum Command {
         #[command(subcommand)]
         command: AbCommand,
     },
+    /// Chat with the shop assistant (a REPL, or a script of turns).
+    Chat(dialogue::ChatArgs),
+    /// Customer reviews.
+    Reviews {
+        #[command(subcommand)]
+        command: ReviewsCommand,
+    },
     /// Stream the chat model's reply to one message.
     Generate(llm::GenerateArgs),
     /// Measure speed.
@@ -101,6 +109,12 @@ enum Command {
 enum AbCommand {
     /// Per-arm impressions, click-through and conversion with confidence intervals.
     Report(recommend::AbReportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReviewsCommand {
+    /// Aspect sentiment and a summary per product, stored with the index.
+    Analyze(dialogue::ReviewsAnalyzeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -219,6 +233,8 @@ enum EvalCommand {
     CrossSell(recommend::EvalCrossSellArgs),
     /// Upsell promises (category, price band, rating) over a catalog, coverage and uplift.
     Upsell(recommend::EvalUpsellArgs),
+    /// Intent accuracy and slot F1 on a labelled message set, rules alone and with the model.
+    Understand(dialogue::EvalUnderstandArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -311,6 +327,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Ab {
             command: AbCommand::Report(args),
         } => recommend::ab_report(&args),
+        Command::Eval {
+            command: EvalCommand::Understand(args),
+        } => dialogue::eval_understand(&config, &args, progress),
+        Command::Chat(args) => dialogue::chat(&config, &args, progress),
+        Command::Reviews {
+            command: ReviewsCommand::Analyze(args),
+        } => dialogue::reviews_analyze(&config, &args),
         Command::Generate(args) => llm::generate(&config, &args, progress),
         Command::Bench {
             command: BenchCommand::Llm(args),
@@ -510,7 +533,7 @@ fn demo(config: &Config, rebuild: bool, progress: bool) -> Result<()> {
     }
     let index_dir = config.index_dir.clone();
     eprintln!(
-        "1/3 models (fetched on first use into {})",
+        "1/4 models (fetched on first use into {})",
         config.models_dir.display()
     );
     let resolver = config.resolver(true);
@@ -521,7 +544,7 @@ fn demo(config: &Config, rebuild: bool, progress: bool) -> Result<()> {
 
     let stale = rebuild || index_is_stale(&index_dir, &catalog_path);
     if stale {
-        eprintln!("2/3 indexing {DEMO_CATALOG} into {}", index_dir.display());
+        eprintln!("2/4 indexing {DEMO_CATALOG} into {}", index_dir.display());
         let (catalog, report) =
             catalog::load(std::slice::from_ref(&catalog_path), &LoadOptions::default())?;
         eprintln!("    {}", report.summary().replace('\n', "\n    "));
@@ -539,107 +562,35 @@ fn demo(config: &Config, rebuild: bool, progress: bool) -> Result<()> {
             built.products, built.total_seconds
         );
     } else {
-        eprintln!("2/3 index {} is up to date", index_dir.display());
+        eprintln!("2/4 index {} is up to date", index_dir.display());
     }
-    let index = Arc::new(ProductIndex::open(&index_dir)?);
-    let searcher = HybridSearcher::new(
-        index,
-        embedder,
-        config.fusion().map_err(anyhow::Error::msg)?,
-    )?;
-
-    eprintln!("3/3 example searches ({} fusion)", searcher.fusion());
-    let examples: [(&str, Filter); 3] = [
-        (
-            "usb c cable",
-            Filter {
-                max_price: Some(300.0),
-                ..Filter::default()
-            },
-        ),
-        ("something to keep my tea hot", Filter::default()),
-        (
-            "wireless earbuds with good bass",
-            Filter {
-                min_rating: Some(4.0),
-                ..Filter::default()
-            },
-        ),
-    ];
-    for (query, filter) in &examples {
-        println!("\n> {query}  {}", describe_filter(filter));
-        let hits = searcher.retrieve(query, filter, 5)?;
-        print_results(
-            &hits
-                .iter()
-                .map(|h| ProductSummary::new(searcher.product(h), h.score))
-                .collect::<Vec<_>>(),
-        );
-    }
-
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Ok(());
-    }
-    println!("\nType a search (add 'under 500' for a price cap), or an empty line to quit.");
-    loop {
-        print!("search> ");
-        std::io::stdout().flush()?;
-        let mut line = String::new();
-        if stdin.lock().read_line(&mut line)? == 0 || line.trim().is_empty() {
-            return Ok(());
-        }
-        let (query, filter) = parse_demo_query(line.trim());
-        match searcher.retrieve(&query, &filter, 8) {
-            Ok(hits) => print_results(
-                &hits
-                    .iter()
-                    .map(|h| ProductSummary::new(searcher.product(h), h.score))
-                    .collect::<Vec<_>>(),
-            ),
-            Err(e) => println!("  {e}"),
-        }
-    }
-}
-
-fn describe_filter(f: &Filter) -> String {
-    let mut parts = Vec::new();
-    if let Some(p) = f.max_price {
-        parts.push(format!("price ≤ {p}"));
-    }
-    if let Some(r) = f.min_rating {
-        parts.push(format!("rating ≥ {r}"));
-    }
-    if parts.is_empty() {
-        String::new()
+    let reviews_file =
+        search::current_generation(&index_dir)?.map(|g| g.join(dialogue::REVIEWS_FILE));
+    if stale || !reviews_file.is_some_and(|f| f.is_file()) {
+        eprintln!("3/4 analysing reviews");
+        dialogue::reviews_analyze(
+            config,
+            &dialogue::ReviewsAnalyzeArgs::for_index(index_dir.clone()),
+        )?;
     } else {
-        format!("({})", parts.join(", "))
+        eprintln!("3/4 review analysis is up to date");
     }
+    eprintln!("4/4 chat");
+    let assistant = dialogue::load_assistant(config, &index_dir, true, progress)?;
+    let interactive = std::io::stdin().is_terminal();
+    let args = dialogue::ChatArgs {
+        index: Some(index_dir),
+        // Without a terminal (CI, a pipe) the demo plays a short scripted conversation.
+        script: (!interactive).then(|| PathBuf::from(DEMO_SCRIPT)),
+        json: false,
+        no_model: false,
+        session: "demo".into(),
+    };
+    dialogue::run_chat(&assistant, &args)
 }
 
-/// "usb cable under 500" -> ("usb cable", max price 500). The conversation layer will do this
-/// properly; the demo prompt only needs the common case.
-fn parse_demo_query(line: &str) -> (String, Filter) {
-    let lower = line.to_lowercase();
-    for marker in [" under ", " below ", " less than "] {
-        if let Some(at) = lower.rfind(marker) {
-            let amount: String = lower[at + marker.len()..]
-                .chars()
-                .filter(|c| c.is_ascii_digit() || *c == '.')
-                .collect();
-            if let Ok(max) = amount.parse::<f64>() {
-                return (
-                    line[..at].to_string(),
-                    Filter {
-                        max_price: Some(max),
-                        ..Filter::default()
-                    },
-                );
-            }
-        }
-    }
-    (line.to_string(), Filter::default())
-}
+/// The conversation the demo plays when it has no terminal to chat in.
+const DEMO_SCRIPT: &str = "data/demo_chat.jsonl";
 
 /// True when the index is missing or older than the catalog file.
 fn index_is_stale(index_dir: &Path, catalog: &Path) -> bool {

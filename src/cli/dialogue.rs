@@ -1,0 +1,389 @@
+//! `shopclerk chat`, `eval understand` and `reviews analyze`: the conversation from the
+//! command line.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use shopclerk::config::Config;
+use shopclerk::dialogue::{Assistant, Session, TurnEvent, TurnRecord};
+use shopclerk::llm::{ChatModel, Message, Role};
+use shopclerk::prompts::Prompts;
+use shopclerk::recommend::{Recommender, Suggestion};
+use shopclerk::reviews::{self, ReviewSummary};
+use shopclerk::search::{HybridSearcher, ProductIndex};
+use shopclerk::understand::{self, LlmUnderstanding, Understander};
+
+use super::{load_embedder, price_text};
+
+/// File the review analysis is stored in, inside the index generation.
+pub const REVIEWS_FILE: &str = "reviews.jsonl";
+
+/// Flags of `shopclerk chat`.
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// Index directory.
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+    /// Run the turns of this JSON-lines file (`{"user": "..."}` per line) in one session.
+    #[arg(long)]
+    pub script: Option<PathBuf>,
+    /// With --script: print one JSON object per turn.
+    #[arg(long)]
+    pub json: bool,
+    /// Write every reply from templates, without the chat model.
+    #[arg(long)]
+    pub no_model: bool,
+    /// Session id (picks the A/B arm).
+    #[arg(long, default_value = "cli")]
+    pub session: String,
+}
+
+/// Flags of `shopclerk eval understand`.
+#[derive(Debug, Args)]
+pub struct EvalUnderstandArgs {
+    /// Index directory (its brands and categories).
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// Labelled messages (JSON lines `{"text", "intent", "slots"}`).
+    #[arg(long, default_value = "tests/data/understanding.jsonl")]
+    set: PathBuf,
+    /// Rules and embeddings only (skip the rows that load the chat model).
+    #[arg(long)]
+    no_model: bool,
+    /// Print every message the first setup gets wrong.
+    #[arg(long)]
+    errors: bool,
+}
+
+/// Flags of `shopclerk reviews analyze`.
+#[derive(Debug, Args)]
+pub struct ReviewsAnalyzeArgs {
+    /// Index directory.
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// Print this product's analysis.
+    #[arg(long)]
+    show: Vec<String>,
+}
+
+/// The review analysis stored with an index, or computed now when none is stored.
+fn load_reviews(index: &ProductIndex) -> Result<Vec<ReviewSummary>> {
+    let path = index.generation_dir().join(REVIEWS_FILE);
+    if path.is_file() {
+        return Ok(reviews::read(&path)?);
+    }
+    tracing::info!(
+        "no {REVIEWS_FILE} in the index: analysing reviews now (run `shopclerk reviews analyze` to store it)"
+    );
+    Ok(index.products().iter().map(reviews::analyze).collect())
+}
+
+/// The configured chat model, its prefix cache warmed with the system prompt.
+fn load_model(config: &Config, prompts: &Prompts, progress: bool) -> Result<Arc<dyn ChatModel>> {
+    if config.llm.server.is_some() {
+        return Ok(Arc::from(super::llm::chat_model(config, progress)?));
+    }
+    let (model, _) = super::llm::load_local_model(config, progress)?;
+    let system = prompts.render("system.txt", serde_json::json!({}))?;
+    model.warm(&[Message::new(Role::System, system)])?;
+    Ok(Arc::new(model))
+}
+
+/// Everything a conversation needs, loaded from the configuration and an index.
+pub fn load_assistant(
+    config: &Config,
+    index_dir: &Path,
+    with_model: bool,
+    progress: bool,
+) -> Result<Assistant> {
+    let index = Arc::new(
+        ProductIndex::open(index_dir)
+            .with_context(|| format!("opening index {}", index_dir.display()))?,
+    );
+    let embedder = load_embedder(config, progress)?;
+    let fusion = config.fusion().map_err(anyhow::Error::msg)?;
+    let searcher = Arc::new(HybridSearcher::new(
+        index.clone(),
+        embedder.clone(),
+        fusion,
+    )?);
+    let recommender = Arc::new(Recommender::open(index.clone(), config.recommend.clone())?);
+    let prompts = Arc::new(Prompts::load(&config.dialogue.prompts_dir)?);
+    let model = if with_model {
+        Some(load_model(config, &prompts, progress)?)
+    } else {
+        None
+    };
+    let understander = Arc::new(understander(
+        config,
+        &index,
+        embedder,
+        model.clone(),
+        prompts.clone(),
+    )?);
+    let reviews = load_reviews(&index)?;
+    Ok(Assistant::new(
+        searcher,
+        recommender,
+        understander,
+        model,
+        prompts,
+        reviews,
+        config.dialogue.clone(),
+    )?)
+}
+
+fn understander(
+    config: &Config,
+    index: &ProductIndex,
+    embedder: Arc<dyn shopclerk::embed::Embedder>,
+    model: Option<Arc<dyn ChatModel>>,
+    prompts: Arc<Prompts>,
+) -> Result<Understander> {
+    let brands = index.products().iter().filter_map(|p| p.brand.clone());
+    Ok(Understander::new(
+        brands,
+        index.category_paths(),
+        embedder,
+        model,
+        prompts,
+        config.understand.clone(),
+    )?)
+}
+
+/// `shopclerk chat`: a REPL, or a script of turns.
+pub fn chat(config: &Config, args: &ChatArgs, progress: bool) -> Result<()> {
+    let index_dir = args
+        .index
+        .clone()
+        .unwrap_or_else(|| config.index_dir.clone());
+    let assistant = load_assistant(config, &index_dir, !args.no_model, progress)?;
+    run_chat(&assistant, args)
+}
+
+/// Runs the chat over a loaded assistant: the script when given, else a REPL on stdin.
+pub fn run_chat(assistant: &Assistant, args: &ChatArgs) -> Result<()> {
+    let mut session = Session::new(args.session.clone());
+    if let Some(script) = &args.script {
+        for (line_no, message) in read_script(script)? {
+            if !args.json {
+                println!("you> {message}");
+            }
+            let record = run_turn(assistant, &mut session, &message, !args.json)
+                .with_context(|| format!("{} line {line_no}", script.display()))?;
+            if args.json {
+                println!("{}", serde_json::to_string(&record)?);
+            }
+        }
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        println!("Chat with the shop assistant. An empty line or Ctrl-D quits.");
+    }
+    loop {
+        print!("you> ");
+        std::io::stdout().flush()?;
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 || line.trim().is_empty() {
+            println!();
+            return Ok(());
+        }
+        run_turn(assistant, &mut session, line.trim(), true)?;
+    }
+}
+
+/// The messages of a script file, with their line numbers.
+fn read_script(path: &Path) -> Result<Vec<(usize, String)>> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Line {
+        user: String,
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading script {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let line: Line = serde_json::from_str(l).with_context(|| {
+                format!(
+                    "{} line {}: expected {{\"user\": \"...\"}}",
+                    path.display(),
+                    i + 1
+                )
+            })?;
+            Ok((i + 1, line.user))
+        })
+        .collect()
+}
+
+/// One turn, printed as it streams when `print` is set.
+fn run_turn(
+    assistant: &Assistant,
+    session: &mut Session,
+    message: &str,
+    print: bool,
+) -> Result<TurnRecord> {
+    let mut out = std::io::stdout();
+    let mut started_text = false;
+    let mut on_event = |event: TurnEvent| {
+        if !print {
+            return;
+        }
+        match event {
+            TurnEvent::Products { products } => {
+                for (i, p) in products.iter().enumerate() {
+                    let title: String = p.title.chars().take(80).collect();
+                    let rating = p.rating.map_or_else(String::new, |r| format!("  ★{r:.1}"));
+                    let _ = writeln!(out, "  {}. {title}  {}{rating}", i + 1, price_text(p.price));
+                }
+            }
+            TurnEvent::Token { text } => {
+                if !started_text {
+                    let _ = write!(out, "shop> ");
+                    started_text = true;
+                }
+                let _ = write!(out, "{text}");
+                let _ = out.flush();
+            }
+            TurnEvent::Understood { .. } | TurnEvent::Suggestions { .. } => {}
+        }
+    };
+    let record = assistant.turn(session, message, &mut on_event)?;
+    if print {
+        println!();
+        print_suggestions("goes with", &record.cross_sell);
+        print_suggestions("step up", &record.upsell);
+    }
+    Ok(record)
+}
+
+fn print_suggestions(label: &str, suggestions: &[Suggestion]) {
+    for s in suggestions {
+        let title: String = s.title.chars().take(70).collect();
+        println!(
+            "  + {label}: {title}  {}  ({})",
+            price_text(s.price),
+            s.reason.text
+        );
+    }
+}
+
+/// `shopclerk eval understand`: intent accuracy and slot F1 per setup.
+pub fn eval_understand(config: &Config, args: &EvalUnderstandArgs, progress: bool) -> Result<()> {
+    let index_dir = args
+        .index
+        .clone()
+        .unwrap_or_else(|| config.index_dir.clone());
+    let index = ProductIndex::open(&index_dir)
+        .with_context(|| format!("opening index {}", index_dir.display()))?;
+    let gold = understand::eval::read_labelled(&args.set)?;
+    let embedder = load_embedder(config, progress)?;
+    let prompts = Arc::new(Prompts::load(&config.dialogue.prompts_dir)?);
+    let model = if args.no_model {
+        None
+    } else {
+        Some(load_model(config, &prompts, progress)?)
+    };
+    let base = understander(config, &index, embedder, model, prompts)?;
+    let mut setups = vec![("rules + embeddings", LlmUnderstanding::Never)];
+    if !args.no_model {
+        setups.push(("+ model when unsure", LlmUnderstanding::Fallback));
+        setups.push(("+ model always", LlmUnderstanding::Always));
+    }
+    let mut base = Some(base);
+    let mut rows = Vec::new();
+    for (name, llm) in setups {
+        let u = base
+            .take()
+            .map(|b| b.with_llm(llm))
+            .context("understander")?;
+        let started = Instant::now();
+        let predicted = gold
+            .iter()
+            .map(|g| u.understand(&g.text))
+            .collect::<Result<Vec<_>, _>>()?;
+        let per_message = started.elapsed().as_secs_f64() * 1000.0 / gold.len().max(1) as f64;
+        let scores = understand::eval::score(&gold, &predicted);
+        if args.errors && rows.is_empty() {
+            for (g, p) in gold.iter().zip(&predicted) {
+                if g.intent != p.intent || g.slots.category.is_some() != p.slots.category.is_some()
+                {
+                    println!(
+                        "{:<60} gold {:<20} got {:<20} {:?} -> {:?}",
+                        g.text.chars().take(60).collect::<String>(),
+                        g.intent.name(),
+                        p.intent.name(),
+                        g.slots.category,
+                        p.category_path.as_ref().and_then(|c| c.last()),
+                    );
+                }
+            }
+        }
+        rows.push((format!("{name} ({per_message:.0} ms)"), scores));
+        base = Some(u);
+    }
+    println!(
+        "understanding, {} labelled messages ({}):",
+        gold.len(),
+        args.set.display()
+    );
+    print!("{}", understand::eval::format_table(&rows));
+    Ok(())
+}
+
+/// `shopclerk reviews analyze`: aspect sentiment and summaries, stored with the index.
+pub fn reviews_analyze(config: &Config, args: &ReviewsAnalyzeArgs) -> Result<()> {
+    let index_dir = args
+        .index
+        .clone()
+        .unwrap_or_else(|| config.index_dir.clone());
+    let index = ProductIndex::open(&index_dir)
+        .with_context(|| format!("opening index {}", index_dir.display()))?;
+    let started = Instant::now();
+    let summaries: Vec<ReviewSummary> = index.products().iter().map(reviews::analyze).collect();
+    let path = index.generation_dir().join(REVIEWS_FILE);
+    reviews::write(&path, &summaries)?;
+    let with_reviews = summaries.iter().filter(|s| s.reviews > 0).count();
+    println!(
+        "{} products analysed ({with_reviews} with reviews) in {:.2}s -> {}",
+        summaries.len(),
+        started.elapsed().as_secs_f64(),
+        path.display()
+    );
+    let agreement = reviews::agreement(index.products(), &summaries);
+    println!(
+        "agreement with star ratings over {} products: Pearson {:.3}, Spearman {:.3}; polarity (>= 4.0 vs < 3.5) {:.1}% of {}",
+        agreement.products,
+        agreement.pearson,
+        agreement.spearman,
+        100.0 * agreement.polarity_accuracy,
+        agreement.polarity_products
+    );
+    println!("{:<16} {:>9} {:>12}", "aspect", "products", "r(rating)");
+    for (aspect, n, r) in &agreement.per_aspect {
+        println!("{aspect:<16} {n:>9} {r:>12.3}");
+    }
+    for id in &args.show {
+        match summaries.iter().find(|s| &s.product_id == id) {
+            Some(s) => println!("{}", serde_json::to_string_pretty(s)?),
+            None => println!("{id}: not in the index"),
+        }
+    }
+    Ok(())
+}
+
+impl ReviewsAnalyzeArgs {
+    /// Analyse the index at `index`, printing no product.
+    pub fn for_index(index: PathBuf) -> ReviewsAnalyzeArgs {
+        ReviewsAnalyzeArgs {
+            index: Some(index),
+            show: Vec::new(),
+        }
+    }
+}

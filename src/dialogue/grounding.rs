@@ -1,0 +1,477 @@
+//! The grounding check: "does this sentence state anything the catalog did not give us?"
+//!
+//! Every sentence of a reply is checked as it streams. A sentence is removed when it holds a
+//! price that is not a shown product's (or the customer's own budget), a number that is in no
+//! fact, a brand of a product not shown, a stock, discount, delivery or offer claim the catalog
+//! does not back, or a run of words from the system prompt. When nothing survives, the reply
+//! falls back to a deterministic template.
+
+use std::collections::HashSet;
+
+use crate::catalog::Product;
+
+/// Words in a row shared with the system prompt that count as leaking it.
+const LEAK_WORDS: usize = 7;
+
+/// What a reply may state: the numbers, prices and names of the products in the turn.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    numbers: HashSet<String>,
+    prices: HashSet<String>,
+    brands_shown: HashSet<String>,
+    /// Title words of the turn's products, by their brand (lowercase).
+    title_words: std::collections::HashMap<String, HashSet<String>>,
+    brands_all: Vec<String>,
+    discounts: bool,
+    out_of_stock: bool,
+    leak_grams: HashSet<String>,
+}
+
+/// Why a sentence was removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Violation {
+    /// A currency amount that is no shown price.
+    Price(String),
+    /// A number that is in no fact.
+    Number(String),
+    /// A brand of a product not shown.
+    Brand(String),
+    /// A shown brand followed by a model name or number none of its products has.
+    Name(String),
+    /// A stock, discount, delivery or offer claim the catalog does not back.
+    Claim(String),
+    /// Words from the system prompt.
+    Leak,
+}
+
+impl Facts {
+    /// Facts of the turn's products (shown and suggested), the catalog's brands, the
+    /// customer's message (a reply may repeat the customer's own budget) and the system prompt.
+    pub fn new<'a>(
+        products: impl IntoIterator<Item = &'a Product>,
+        extra_text: &[&str],
+        brands_all: &[String],
+        system_prompt: &str,
+    ) -> Facts {
+        let mut facts = Facts {
+            brands_all: brands_all
+                .iter()
+                .map(|b| b.to_lowercase())
+                .filter(|b| b.chars().count() > 2)
+                .collect(),
+            leak_grams: word_grams(system_prompt, LEAK_WORDS),
+            ..Facts::default()
+        };
+        for p in products {
+            if let Some(price) = p.price {
+                facts.add_price(price.amount());
+            }
+            if let Some(list) = p.list_price {
+                facts.add_price(list.amount());
+                if let Some(price) = p.price.filter(|pr| pr.minor < list.minor) {
+                    facts.discounts = true;
+                    let pct = 100.0 * (1.0 - price.amount() / list.amount());
+                    facts
+                        .numbers
+                        .insert(normalise_number(&format!("{}", pct.round())));
+                    facts.add_price(list.amount() - price.amount());
+                }
+            }
+            if let Some(r) = p.rating {
+                facts.numbers.insert(normalise_number(&format!("{r:.1}")));
+            }
+            facts.numbers.insert(p.rating_count.to_string());
+            facts.out_of_stock |= !p.in_stock;
+            for n in numbers_in(&p.title) {
+                facts.numbers.insert(n.value);
+            }
+            if let Some(b) = &p.brand {
+                facts.brands_shown.insert(b.to_lowercase());
+                facts
+                    .title_words
+                    .entry(b.to_lowercase())
+                    .or_default()
+                    .extend(words_of(&p.title));
+            }
+            for w in p.title.split(|c: char| !c.is_alphanumeric()) {
+                facts.brands_shown.insert(w.to_lowercase());
+            }
+        }
+        for text in extra_text {
+            for n in numbers_in(text) {
+                facts.numbers.insert(n.value.clone());
+                facts.prices.insert(n.value);
+            }
+            for w in text.split(|c: char| !c.is_alphanumeric()) {
+                facts.brands_shown.insert(w.to_lowercase());
+            }
+        }
+        facts
+    }
+
+    fn add_price(&mut self, amount: f64) {
+        let text = if amount.fract().abs() < 1e-9 {
+            format!("{amount:.0}")
+        } else {
+            format!("{amount:.2}")
+        };
+        let value = normalise_number(&text);
+        self.numbers.insert(value.clone());
+        self.prices.insert(value);
+    }
+
+    /// What in `sentence` the facts do not back.
+    pub fn check(&self, sentence: &str) -> Vec<Violation> {
+        let mut found = Vec::new();
+        for n in numbers_in(sentence) {
+            if n.currency {
+                if !self.prices.contains(&n.value) {
+                    found.push(Violation::Price(n.text));
+                }
+            } else if !self.numbers.contains(&n.value) && !self.prices.contains(&n.value) {
+                found.push(Violation::Number(n.text));
+            }
+        }
+        let lower = sentence.to_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let joined = format!(" {} ", words.join(" "));
+        for brand in &self.brands_all {
+            let key: Vec<&str> = brand
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            if key.is_empty() || self.brands_shown.contains(brand) {
+                continue;
+            }
+            if key.iter().all(|k| self.brands_shown.contains(*k)) {
+                continue;
+            }
+            if joined.contains(&format!(" {} ", key.join(" ")))
+                && written_as_a_name(sentence, key[0])
+            {
+                found.push(Violation::Brand(brand.clone()));
+            }
+        }
+        found.extend(self.invented_names(sentence));
+        for (phrase, allowed) in [
+            ("out of stock", self.out_of_stock),
+            ("sold out", self.out_of_stock),
+            ("left in stock", false),
+            ("limited stock", false),
+            ("discount", self.discounts),
+            (" off ", self.discounts),
+            ("sale", self.discounts),
+            ("coupon", false),
+            ("promo", false),
+            ("cashback", false),
+            ("free delivery", false),
+            ("free shipping", false),
+            ("deliver", false),
+            ("emi", false),
+            ("warranty", false),
+            ("guarantee", false),
+            ("refund", false),
+        ] {
+            let hit = if phrase.starts_with(' ') {
+                joined.contains(phrase)
+            } else {
+                // Long stems take their inflections ("delivered"); short words only match
+                // whole ("emi", not "emission").
+                words
+                    .iter()
+                    .any(|w| *w == phrase || (phrase.len() >= 6 && w.starts_with(phrase)))
+                    || (phrase.contains(' ') && joined.contains(&format!(" {phrase}")))
+            };
+            if hit && !allowed {
+                found.push(Violation::Claim(phrase.trim().to_string()));
+            }
+        }
+        if !self.leak_grams.is_empty()
+            && word_grams(sentence, LEAK_WORDS)
+                .iter()
+                .any(|g| self.leak_grams.contains(g))
+        {
+            found.push(Violation::Leak);
+        }
+        found
+    }
+}
+
+impl Facts {
+    /// "Samsung 108 cm" when no Samsung product of the turn has "108" in its title: a shown
+    /// brand followed by a model number or capitalised name that belongs to none of its
+    /// products.
+    fn invented_names(&self, sentence: &str) -> Vec<Violation> {
+        let tokens: Vec<&str> = sentence
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let name_like = |t: &str| {
+            t.chars().any(|c| c.is_ascii_digit()) || t.chars().next().is_some_and(char::is_uppercase)
+        };
+        let mut found = Vec::new();
+        for (i, token) in tokens.iter().enumerate() {
+            let Some(words) = self.title_words.get(&token.to_lowercase()) else {
+                continue;
+            };
+            // The model name is the run of name-like words after the brand.
+            for next in tokens[i + 1..].iter().take(3).take_while(|t| name_like(t)) {
+                if !words.contains(&next.to_lowercase()) {
+                    found.push(Violation::Name(format!("{token} {next}")));
+                    break;
+                }
+            }
+        }
+        found
+    }
+}
+
+fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// A brand counts when written as a name (capitalised or upper case), so that a brand which
+/// is also an everyday word ("classic") does not remove a sentence using the word.
+fn written_as_a_name(sentence: &str, first_word: &str) -> bool {
+    sentence
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.to_lowercase() == first_word)
+        .any(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c.is_numeric())
+        })
+}
+
+fn word_grams(text: &str, n: usize) -> HashSet<String> {
+    let words: Vec<String> = text
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect();
+    words.windows(n).map(|w| w.join(" ")).collect()
+}
+
+/// A number found in text.
+#[derive(Debug, Clone, PartialEq)]
+struct FoundNumber {
+    /// As written.
+    text: String,
+    /// Normalised: no separators, no trailing zero decimals, "k" expanded.
+    value: String,
+    /// Next to a currency sign or word.
+    currency: bool,
+}
+
+const CURRENCY_BEFORE: [&str; 7] = ["₹", "rs", "rs.", "inr", "$", "usd", "€"];
+const CURRENCY_AFTER: [&str; 6] = ["rupees", "rupee", "rs", "inr", "dollars", "bucks"];
+
+/// Every number in `text`, with whether a currency marks it.
+fn numbers_in(text: &str) -> Vec<FoundNumber> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].1.is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = i;
+        // Digits with inner separators: 1,299.00 or 4.2.
+        while end < chars.len() {
+            let c = chars[end].1;
+            let inner_sep = (c == ',' || c == '.')
+                && chars.get(end + 1).is_some_and(|(_, n)| n.is_ascii_digit());
+            if c.is_ascii_digit() || inner_sep {
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        let from = chars[start].0;
+        let to = chars.get(end).map_or(text.len(), |(b, _)| *b);
+        let raw = &text[from..to];
+        let mut value = normalise_number(raw);
+        let mut after = end;
+        if chars.get(end).is_some_and(|(_, c)| *c == 'k' || *c == 'K')
+            && !chars.get(end + 1).is_some_and(|(_, c)| c.is_alphanumeric())
+        {
+            if let Ok(v) = value.parse::<f64>() {
+                value = normalise_number(&format!("{}", v * 1000.0));
+            }
+            after += 1;
+        }
+        let before = text[..from].trim_end().to_lowercase();
+        let rest = text[chars.get(after).map_or(text.len(), |(b, _)| *b)..]
+            .trim_start()
+            .to_lowercase();
+        let currency = CURRENCY_BEFORE.iter().any(|m| {
+            before.ends_with(m)
+                && !before[..before.len() - m.len()]
+                    .chars()
+                    .last()
+                    .is_some_and(|c| c.is_alphanumeric())
+        }) || CURRENCY_AFTER.iter().any(|m| {
+            rest.starts_with(m)
+                && !rest[m.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric)
+        });
+        out.push(FoundNumber {
+            text: raw.to_string(),
+            value,
+            currency,
+        });
+        i = after.max(start + 1);
+    }
+    out
+}
+
+/// "1,299.00" -> "1299", "4.50" -> "4.5".
+fn normalise_number(raw: &str) -> String {
+    let plain: String = raw.chars().filter(|c| *c != ',').collect();
+    match plain.split_once('.') {
+        Some((int, frac)) => {
+            let frac = frac.trim_end_matches('0');
+            let int = int.trim_start_matches('0');
+            let int = if int.is_empty() { "0" } else { int };
+            if frac.is_empty() {
+                int.to_string()
+            } else {
+                format!("{int}.{frac}")
+            }
+        }
+        None => {
+            let int = plain.trim_start_matches('0');
+            if int.is_empty() {
+                "0".into()
+            } else {
+                int.to_string()
+            }
+        }
+    }
+}
+
+/// Checks a reply sentence by sentence as it streams, passing on only grounded sentences.
+#[derive(Debug)]
+pub struct Grounder<'a> {
+    facts: &'a Facts,
+    pending: String,
+    emitted: String,
+    removed: Vec<(String, Vec<Violation>)>,
+}
+
+impl<'a> Grounder<'a> {
+    /// A checker over `facts`.
+    pub fn new(facts: &'a Facts) -> Grounder<'a> {
+        Grounder {
+            facts,
+            pending: String::new(),
+            emitted: String::new(),
+            removed: Vec::new(),
+        }
+    }
+
+    /// Takes more reply text; returns the grounded text that can be shown now.
+    pub fn push(&mut self, delta: &str) -> String {
+        self.pending.push_str(delta);
+        let mut out = String::new();
+        while let Some(end) = sentence_end(&self.pending) {
+            let sentence: String = self.pending.drain(..end).collect();
+            out.push_str(&self.accept(sentence));
+        }
+        out
+    }
+
+    /// The end of the reply: checks what is left; returns the grounded text to show.
+    pub fn finish(&mut self) -> String {
+        let rest = std::mem::take(&mut self.pending);
+        self.accept(rest)
+    }
+
+    fn accept(&mut self, sentence: String) -> String {
+        if sentence.trim().is_empty() {
+            return if self.emitted.is_empty() {
+                String::new()
+            } else {
+                sentence
+            };
+        }
+        let violations = self.facts.check(&sentence);
+        if violations.is_empty() {
+            let text = if self.emitted.is_empty() {
+                sentence.trim_start().to_string()
+            } else {
+                sentence
+            };
+            self.emitted.push_str(&text);
+            text
+        } else {
+            tracing::debug!(?violations, sentence, "ungrounded sentence removed");
+            self.removed.push((sentence, violations));
+            String::new()
+        }
+    }
+
+    /// The text shown so far.
+    pub fn emitted(&self) -> &str {
+        &self.emitted
+    }
+
+    /// Sentences removed, with why.
+    pub fn removed(&self) -> &[(String, Vec<Violation>)] {
+        &self.removed
+    }
+}
+
+/// Byte offset just past the first complete sentence (its end mark and the space after it),
+/// or `None` while the sentence may go on. "Rs. 500" and "4.5" do not end a sentence.
+fn sentence_end(text: &str) -> Option<usize> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (k, &(at, c)) in chars.iter().enumerate() {
+        let next = chars.get(k + 1).map(|(_, n)| *n);
+        let ends = match c {
+            '\n' => true,
+            '!' | '?' => next.is_some_and(char::is_whitespace),
+            '.' => {
+                let word: String = text[..at]
+                    .chars()
+                    .rev()
+                    .take_while(|c| c.is_alphanumeric())
+                    .collect::<String>()
+                    .to_lowercase();
+                // Reversed: "rs", "no", "vs", "approx" abbreviate, they do not end.
+                next.is_some_and(char::is_whitespace)
+                    && !matches!(word.as_str(), "sr" | "on" | "sv" | "xorppa")
+            }
+            _ => false,
+        };
+        if ends {
+            // Take the whitespace after the mark along with the sentence.
+            let mut end = k + 1;
+            while chars
+                .get(end)
+                .is_some_and(|(_, c)| c.is_whitespace() && *c != '\n')
+            {
+                end += 1;
+            }
+            if c == '\n' {
+                end = k + 1;
+            }
+            return Some(chars.get(end).map_or(text.len(), |(b, _)| *b));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+#[path = "grounding_tests.rs"]
+mod tests;

@@ -1,0 +1,958 @@
+//! The conversation: "the customer said this; what do we show and say?"
+//!
+//! [`Assistant::turn`] runs one turn over a [`Session`]: understand the message
+//! ([`crate::understand`]), update the session (budget, category, focus, cart, declined
+//! suggestions), retrieve products with the slots as hard filters, ask the recommender for one
+//! cross-sell (from the cart, the just-bought and viewed items) and one upsell (against the item
+//! in focus or the stated budget), then write the reply. Products and suggestions are catalog
+//! data and are sent first, as [`TurnEvent`]s; the text comes from the chat model, prompted
+//! with catalog facts only (`prompts/`), and streams through the grounding check
+//! ([`grounding`]), or from a deterministic template ([`reply`]).
+
+pub mod grounding;
+pub mod reply;
+mod session;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Money, Product};
+use crate::llm::{ChatModel, Event, GenerateRequest, Message, Role, Sampling};
+use crate::prompts::Prompts;
+use crate::recommend::{Kind, Recommender, Request, Suggestion};
+use crate::reviews::ReviewSummary;
+use crate::search::{Filter, HybridSearcher, ProductSummary};
+use crate::understand::{Budget, Intent, Reference, Slots, Understander, Understanding};
+
+pub use grounding::{Facts, Grounder, Violation};
+pub use session::{Exchange, PRODUCTS_KEPT, Session, TURNS_KEPT};
+
+/// Errors from running a turn. What the customer wrote never causes one.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Understanding failed (the embedder).
+    #[error(transparent)]
+    Understand(#[from] crate::understand::Error),
+    /// Search failed.
+    #[error(transparent)]
+    Search(#[from] crate::search::Error),
+    /// The recommender failed.
+    #[error(transparent)]
+    Recommend(#[from] crate::recommend::Error),
+    /// A prompt template failed to render.
+    #[error(transparent)]
+    Prompt(#[from] crate::prompts::Error),
+}
+
+/// Result alias for the conversation.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Conversation settings (`[dialogue]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DialogueConfig {
+    /// Directory of the prompt templates.
+    pub prompts_dir: std::path::PathBuf,
+    /// Product cards shown per answer.
+    pub products_shown: usize,
+    /// Products whose facts go into the prompt (the first cards).
+    pub products_in_prompt: usize,
+    /// Most tokens the model writes per reply.
+    pub reply_max_tokens: usize,
+    /// Previous exchanges given to the model with each reply.
+    pub history_turns: usize,
+}
+
+impl Default for DialogueConfig {
+    fn default() -> DialogueConfig {
+        DialogueConfig {
+            prompts_dir: "prompts".into(),
+            products_shown: 4,
+            products_in_prompt: 2,
+            reply_max_tokens: 64,
+            history_turns: 0,
+        }
+    }
+}
+
+/// What a turn sends as it goes, structured data first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TurnEvent {
+    /// The message as understood.
+    Understood {
+        /// Intent.
+        intent: Intent,
+        /// Slots.
+        slots: Slots,
+    },
+    /// Products to show as cards.
+    Products {
+        /// The products, best first.
+        products: Vec<ProductSummary>,
+    },
+    /// Suggestions (at most one of each kind).
+    Suggestions {
+        /// Complement from another category.
+        cross_sell: Vec<Suggestion>,
+        /// A better product in the same category.
+        upsell: Vec<Suggestion>,
+    },
+    /// More reply text.
+    Token {
+        /// The text.
+        text: String,
+    },
+}
+
+/// What the grounding check did to a reply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroundingReport {
+    /// Sentences removed.
+    pub removed: usize,
+    /// The reply fell back to the template (nothing grounded was left, or the model failed).
+    pub fallback: bool,
+    /// The model wrote (part of) the reply; false for template-only intents.
+    pub model: bool,
+}
+
+/// Where the time of a turn went, in milliseconds since the message arrived.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    /// Understanding the message.
+    pub understand: f64,
+    /// Product search.
+    pub retrieve: f64,
+    /// Suggestions.
+    pub recommend: f64,
+    /// Products and suggestions ready to show (since the message arrived).
+    pub ready: f64,
+    /// First reply text shown (since the message arrived).
+    pub first_token: f64,
+    /// The whole turn.
+    pub total: f64,
+}
+
+/// One finished turn, as `shopclerk chat --json` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TurnRecord {
+    /// Turn number, from 1.
+    pub turn: u32,
+    /// The message (clipped).
+    pub user: String,
+    /// The reply text.
+    pub reply: String,
+    /// The intent understood.
+    pub intent: Intent,
+    /// The slots understood.
+    pub slots: Slots,
+    /// Products shown.
+    pub products: Vec<ProductSummary>,
+    /// Cross-sell suggestion (zero or one).
+    pub cross_sell: Vec<Suggestion>,
+    /// Upsell suggestion (zero or one).
+    pub upsell: Vec<Suggestion>,
+    /// What the grounding check did.
+    pub grounding: GroundingReport,
+    /// Where the time went.
+    pub timings_ms: Timings,
+}
+
+/// Characters of a message kept in the session and prompt.
+const MESSAGE_KEPT: usize = 500;
+/// Suggestions asked for, so that declined and just-made ones can be skipped.
+const SUGGESTION_POOL: usize = 6;
+/// Viewed products used as cross-sell anchors.
+const VIEWED_ANCHORS: usize = 3;
+/// "Around 300" searches 300 ± this share.
+const AROUND_BAND: f64 = 0.2;
+
+/// The shop assistant: everything a turn needs, shared by all sessions.
+pub struct Assistant {
+    searcher: Arc<HybridSearcher>,
+    recommender: Arc<Recommender>,
+    understander: Arc<Understander>,
+    model: Option<Arc<dyn ChatModel>>,
+    prompts: Arc<Prompts>,
+    reviews: HashMap<String, ReviewSummary>,
+    brands: Vec<String>,
+    system_prompt: String,
+    config: DialogueConfig,
+}
+
+impl std::fmt::Debug for Assistant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assistant")
+            .field("config", &self.config)
+            .field("model", &self.model.as_ref().map(|m| m.describe()))
+            .field("reviews", &self.reviews.len())
+            .finish()
+    }
+}
+
+impl Assistant {
+    /// An assistant over a searcher, recommender and understander; `model` writes replies
+    /// (without one, every reply is a template); `reviews` is the index's review analysis.
+    pub fn new(
+        searcher: Arc<HybridSearcher>,
+        recommender: Arc<Recommender>,
+        understander: Arc<Understander>,
+        model: Option<Arc<dyn ChatModel>>,
+        prompts: Arc<Prompts>,
+        reviews: Vec<ReviewSummary>,
+        config: DialogueConfig,
+    ) -> Result<Assistant> {
+        let system_prompt = prompts.render("system.txt", serde_json::json!({}))?;
+        let mut brands: Vec<String> = searcher
+            .index()
+            .products()
+            .iter()
+            .filter_map(|p| p.brand.clone())
+            .collect();
+        brands.sort();
+        brands.dedup();
+        Ok(Assistant {
+            searcher,
+            recommender,
+            understander,
+            model,
+            prompts,
+            reviews: reviews
+                .into_iter()
+                .map(|r| (r.product_id.clone(), r))
+                .collect(),
+            brands,
+            system_prompt,
+            config,
+        })
+    }
+
+    /// The settings in use.
+    pub fn config(&self) -> &DialogueConfig {
+        &self.config
+    }
+
+    /// The recommender (for feedback events).
+    pub fn recommender(&self) -> &Arc<Recommender> {
+        &self.recommender
+    }
+
+    /// The searcher (for product lookups).
+    pub fn searcher(&self) -> &Arc<HybridSearcher> {
+        &self.searcher
+    }
+
+    /// The system prompt given to the model: the static part every reply starts with, worth
+    /// warming into the model's prefix cache.
+    pub fn system_prompt(&self) -> &str {
+        &self.system_prompt
+    }
+
+    /// Warms the chat model's prefix cache with the system prompt (no-op without a model).
+    pub fn warm_messages(&self) -> Vec<Message> {
+        vec![Message::new(Role::System, self.system_prompt.clone())]
+    }
+
+    fn product(&self, id: &str) -> Option<&Product> {
+        self.searcher.index().product(id)
+    }
+
+    /// Runs one turn: `on_event` receives products and suggestions first, then the reply text
+    /// as it streams. The session is updated; nothing the customer writes makes this fail.
+    pub fn turn(
+        &self,
+        session: &mut Session,
+        message: &str,
+        on_event: &mut dyn FnMut(TurnEvent),
+    ) -> Result<TurnRecord> {
+        let started = Instant::now();
+        let ms = |t: Instant| t.duration_since(started).as_secs_f64() * 1000.0;
+        let clipped =
+            crate::understand::clip(message, self.understander.config().max_message_chars);
+        let empty = clipped.trim().is_empty();
+        let u = self.understander.understand(clipped)?;
+        let understood = Instant::now();
+        on_event(TurnEvent::Understood {
+            intent: u.intent,
+            slots: u.slots.clone(),
+        });
+
+        let refs = self.resolve_references(&u, session);
+        let mut plan = Plan::default();
+        if u.declined {
+            let targets: Vec<String> = if refs.is_empty() {
+                session.suggested.clone()
+            } else {
+                refs.iter()
+                    .filter(|r| session.suggested.contains(r))
+                    .cloned()
+                    .collect()
+            };
+            for id in targets {
+                session.decline(&id);
+            }
+        }
+        let changes_state = !u.injection && !empty;
+        if changes_state {
+            self.apply(&u, &refs, session, &mut plan)?;
+        }
+        let retrieved = Instant::now();
+        let (cross_sell, upsell) = if changes_state && suggests(u.intent) {
+            self.suggest(session, &plan)?
+        } else {
+            (None, None)
+        };
+        let recommended = Instant::now();
+
+        let products: Vec<ProductSummary> = plan
+            .products
+            .iter()
+            .filter_map(|(id, score)| self.product(id).map(|p| ProductSummary::new(p, *score)))
+            .collect();
+        on_event(TurnEvent::Products {
+            products: products.clone(),
+        });
+        let cross: Vec<Suggestion> = cross_sell.into_iter().collect();
+        let up: Vec<Suggestion> = upsell.into_iter().collect();
+        on_event(TurnEvent::Suggestions {
+            cross_sell: cross.clone(),
+            upsell: up.clone(),
+        });
+        let ready = Instant::now();
+
+        let (reply, grounding, first_token) = self.reply(
+            &u,
+            clipped,
+            empty,
+            &plan,
+            cross.first(),
+            up.first(),
+            on_event,
+        )?;
+        let first_token = first_token.map_or_else(|| ms(Instant::now()), ms);
+
+        session.shown = if plan.products.is_empty() {
+            std::mem::take(&mut session.shown)
+        } else {
+            plan.products.iter().map(|(id, _)| id.clone()).collect()
+        };
+        if !(u.declined && cross.is_empty() && up.is_empty()) {
+            session.suggested = cross.iter().chain(&up).map(|s| s.id.clone()).collect();
+        }
+        session.record(Exchange {
+            user: crate::understand::clip(clipped, MESSAGE_KEPT).to_string(),
+            reply: reply.clone(),
+            intent: u.intent,
+            products: products.iter().map(|p| p.id.clone()).collect(),
+            suggestions: session.suggested.clone(),
+        });
+        let finished = Instant::now();
+        Ok(TurnRecord {
+            turn: session.turns,
+            user: crate::understand::clip(clipped, MESSAGE_KEPT).to_string(),
+            reply,
+            intent: u.intent,
+            slots: u.slots,
+            products,
+            cross_sell: cross,
+            upsell: up,
+            grounding,
+            timings_ms: Timings {
+                understand: ms(understood),
+                retrieve: ms(retrieved) - ms(understood),
+                recommend: ms(recommended) - ms(retrieved),
+                ready: ms(ready),
+                first_token,
+                total: ms(finished),
+            },
+        })
+    }
+
+    /// The products a message's references point to, most specific first.
+    fn resolve_references(&self, u: &Understanding, session: &Session) -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        for r in &u.slots.references {
+            let id = match r {
+                Reference::Ordinal(n) if *n > 0 => session.shown.get(*n as usize - 1).cloned(),
+                Reference::Ordinal(_) => session.shown.last().cloned(),
+                Reference::Named(noun) => self.named(noun, session),
+                Reference::Pronoun => session
+                    .focus
+                    .clone()
+                    .or_else(|| (session.shown.len() == 1).then(|| session.shown[0].clone())),
+            };
+            if let Some(id) = id.filter(|id| !found.contains(id)) {
+                found.push(id);
+            }
+        }
+        found
+    }
+
+    /// The most recent product of the conversation whose title or category names `noun`.
+    fn named(&self, noun: &str, session: &Session) -> Option<String> {
+        let noun = noun.trim().to_lowercase();
+        let stem = noun
+            .strip_suffix('s')
+            .filter(|s| s.len() > 2)
+            .unwrap_or(&noun);
+        if stem.is_empty() {
+            return None;
+        }
+        let recent = session
+            .shown
+            .iter()
+            .chain(&session.suggested)
+            .chain(session.viewed.iter().rev())
+            .chain(session.cart.iter().rev())
+            .chain(session.bought.iter().rev());
+        for id in recent {
+            if let Some(p) = self.product(id) {
+                let text = format!("{} {}", p.title, p.category_path.join(" ")).to_lowercase();
+                let brand = p.brand.as_deref().unwrap_or("").to_lowercase();
+                if text.contains(stem) || brand == noun {
+                    return Some(id.clone());
+                }
+            }
+        }
+        None
+    }
+
+    /// Updates the session for the understood message and plans the products to show.
+    fn apply(
+        &self,
+        u: &Understanding,
+        refs: &[String],
+        session: &mut Session,
+        plan: &mut Plan,
+    ) -> Result<()> {
+        let target = refs.first().cloned().or_else(|| match u.intent {
+            Intent::AskAboutProduct | Intent::AddToCart => session
+                .focus
+                .clone()
+                .or_else(|| (session.shown.len() == 1).then(|| session.shown[0].clone())),
+            _ => None,
+        });
+        match u.intent {
+            Intent::Search => self.search(u, session, plan)?,
+            Intent::AskAboutProduct => {
+                if let Some(id) = target {
+                    session.view(&id);
+                    plan.products.push((id, 1.0));
+                    plan.aspect = crate::reviews::aspect_of_question(&u.query).or_else(|| {
+                        u.slots
+                            .attributes
+                            .iter()
+                            .find_map(|a| crate::reviews::aspect_of_question(a))
+                    });
+                }
+            }
+            Intent::Compare => {
+                let mut ids: Vec<String> = refs.to_vec();
+                for id in &session.shown {
+                    if ids.len() >= 2 {
+                        break;
+                    }
+                    if !ids.contains(id) {
+                        ids.push(id.clone());
+                    }
+                }
+                if ids.len() >= 2 {
+                    for id in &ids {
+                        session.view(id);
+                    }
+                    plan.products = ids.into_iter().map(|id| (id, 1.0)).collect();
+                } else if u.slots.category.is_some() || !u.query.trim().is_empty() {
+                    // "Which kettle is best?": show the best matches to compare.
+                    self.search(u, session, plan)?;
+                }
+            }
+            Intent::AddToCart => {
+                if let Some(id) = target {
+                    session.add_to_cart(&id);
+                    plan.products.push((id, 1.0));
+                }
+            }
+            Intent::PurchaseDone => {
+                let id = match target {
+                    Some(id) => Some(id),
+                    None => self.find_one(u)?,
+                };
+                if let Some(id) = id {
+                    session.bought(&id);
+                    plan.products.push((id, 1.0));
+                }
+                // Just bought: a pricier one of the same is no help now.
+                plan.no_upsell = true;
+            }
+            Intent::ComplaintOrSupport | Intent::Smalltalk | Intent::Other => {}
+        }
+        Ok(())
+    }
+
+    /// The one product a "I just bought a Sony camera" most likely means.
+    fn find_one(&self, u: &Understanding) -> Result<Option<String>> {
+        if u.query.trim().is_empty() {
+            return Ok(None);
+        }
+        let filter = Filter {
+            category: u.category_path.as_ref().map(|p| category_spec(p)),
+            ..Filter::default()
+        };
+        let hits = self.retrieve(&u.query, u.query_vector.as_deref(), &filter, 10)?;
+        let products = self.searcher.index().products();
+        let brand = u.slots.brand.as_deref().map(str::to_lowercase);
+        let best = hits
+            .iter()
+            .find(|h| {
+                brand.as_ref().is_none_or(|b| {
+                    products[h.row]
+                        .brand
+                        .as_deref()
+                        .is_some_and(|pb| pb.to_lowercase() == *b)
+                })
+            })
+            .or(hits.first());
+        Ok(best.map(|h| products[h.row].id.clone()))
+    }
+
+    /// A product search from the message and the session: slots become hard filters.
+    fn search(&self, u: &Understanding, session: &mut Session, plan: &mut Plan) -> Result<()> {
+        let follow_up = u.category_path.is_none()
+            && !session.last_query.is_empty()
+            && u.query.split_whitespace().count() <= 3
+            && u.slots.brand.is_none();
+        if let Some(path) = &u.category_path {
+            if session.category.as_ref() != Some(path) {
+                session.preferences.clear();
+                session.brand = None;
+                session.budget = None;
+            }
+            session.category = Some(path.clone());
+        } else if !follow_up {
+            session.category = None;
+        }
+        for a in &u.slots.attributes {
+            if !session.preferences.contains(a) {
+                session.preferences.push(a.clone());
+            }
+        }
+        if let Some(b) = &u.slots.brand {
+            session.brand = Some(b.clone());
+        }
+        let catalog_currency = self.searcher.index().manifest().currency;
+        let mut budget = u.slots.budget.clone();
+        if let Some(b) = &budget
+            && let Some(code) = &b.currency
+            && !code.eq_ignore_ascii_case(catalog_currency.code())
+        {
+            plan.currency_note = Some(format!(
+                "Prices here are in {}, so I have not applied a {code} budget.",
+                catalog_currency.code()
+            ));
+            budget = None;
+        }
+        if let Some(b) = budget {
+            // "Cheaper ones" after a list: cheaper than the cheapest shown.
+            let cheaper_than_shown =
+                b.cheap && b.max.is_none() && follow_up && !session.shown.is_empty();
+            let mut b = b;
+            if cheaper_than_shown {
+                let cheapest = session
+                    .shown
+                    .iter()
+                    .filter_map(|id| self.product(id).and_then(|p| p.price))
+                    .map(|m| m.amount())
+                    .fold(f64::INFINITY, f64::min);
+                if cheapest.is_finite() {
+                    b.max = Some((cheapest - 0.01).max(0.0));
+                    b.cheap = false;
+                }
+            }
+            session.budget = Some(b);
+        }
+        let query = if follow_up {
+            format!("{} {}", session.last_query, u.query)
+                .trim()
+                .to_string()
+        } else if u.query.trim().is_empty() {
+            session
+                .category
+                .as_ref()
+                .and_then(|p| p.last().cloned())
+                .unwrap_or_default()
+        } else {
+            u.query.clone()
+        };
+        if query.trim().is_empty() {
+            return Ok(());
+        }
+        let vector = if query == u.query {
+            u.query_vector.as_deref()
+        } else {
+            None
+        };
+        let (min_price, max_price) =
+            self.price_range(session.budget.as_ref(), session.category.as_deref());
+        let filter = Filter {
+            category: session.category.as_deref().map(category_spec),
+            min_price,
+            max_price,
+            min_rating: None,
+            in_stock: true,
+        };
+        let wanted = self.config.products_shown;
+        let mut hits = self.retrieve(&query, vector, &filter, wanted * 4)?;
+        if let Some(brand) = session.brand.as_deref().map(str::to_lowercase) {
+            let products = self.searcher.index().products();
+            let is_brand = |row: usize| {
+                products[row]
+                    .brand
+                    .as_deref()
+                    .is_some_and(|b| b.to_lowercase() == brand)
+            };
+            if hits.iter().any(|h| is_brand(h.row)) {
+                hits.retain(|h| is_brand(h.row));
+            }
+        }
+        hits.truncate(wanted);
+        let products = self.searcher.index().products();
+        plan.products = hits
+            .iter()
+            .map(|h| (products[h.row].id.clone(), h.score))
+            .collect();
+        plan.looking_for = describe_search(
+            &query,
+            session.budget.as_ref(),
+            min_price,
+            max_price,
+            catalog_currency,
+        );
+        plan.upsell_anchor = plan.products.first().map(|(id, _)| id.clone());
+        session.last_query = query;
+        Ok(())
+    }
+
+    fn retrieve(
+        &self,
+        query: &str,
+        vector: Option<&[f32]>,
+        filter: &Filter,
+        limit: usize,
+    ) -> Result<Vec<crate::search::Hit>> {
+        let fusion = self.searcher.fusion();
+        let owned;
+        let vector = match vector {
+            Some(v) => Some(v),
+            None if fusion.uses_dense() => {
+                owned = self.searcher.embed_query(query)?;
+                Some(owned.as_slice())
+            }
+            None => None,
+        };
+        Ok(self
+            .searcher
+            .search_embedded(query, vector, filter, limit, fusion)?)
+    }
+
+    /// The price filter for a budget: bounds as stated, "around" as a band, "cheap" as the
+    /// lowest third of the category's prices.
+    fn price_range(
+        &self,
+        budget: Option<&Budget>,
+        category: Option<&[String]>,
+    ) -> (Option<f64>, Option<f64>) {
+        let Some(b) = budget else {
+            return (None, None);
+        };
+        let (mut min, mut max) = (b.min, b.max);
+        if let Some(around) = b.around {
+            min = min.or(Some(around * (1.0 - AROUND_BAND)));
+            max = max.or(Some(around * (1.0 + AROUND_BAND)));
+        }
+        if b.cheap && max.is_none() {
+            let mut prices: Vec<f64> = self
+                .searcher
+                .index()
+                .products()
+                .iter()
+                .filter(|p| p.in_stock && category.is_none_or(|c| p.category_path.starts_with(c)))
+                .filter_map(|p| p.price.map(|m| m.amount()))
+                .collect();
+            prices.sort_by(f64::total_cmp);
+            if !prices.is_empty() {
+                max = Some(prices[(prices.len() - 1) / 3]);
+            }
+        }
+        if let (Some(lo), Some(hi)) = (min, max)
+            && lo > hi
+        {
+            return (Some(hi), Some(lo));
+        }
+        (min, max)
+    }
+
+    /// One cross-sell and one upsell for the session, neither declined nor just made.
+    fn suggest(
+        &self,
+        session: &Session,
+        plan: &Plan,
+    ) -> Result<(Option<Suggestion>, Option<Suggestion>)> {
+        let mut anchors: Vec<String> = Vec::new();
+        let viewed_from = session.viewed.len().saturating_sub(VIEWED_ANCHORS);
+        for id in session.viewed[viewed_from..]
+            .iter()
+            .chain(&session.cart)
+            .chain(&session.bought)
+        {
+            anchors.retain(|a| a != id);
+            anchors.push(id.clone());
+        }
+        let mut exclude: Vec<String> = session.declined.clone();
+        exclude.extend(plan.products.iter().map(|(id, _)| id.clone()));
+        exclude.extend(session.cart.iter().cloned());
+        exclude.extend(session.bought.iter().cloned());
+        let fresh =
+            |s: &Suggestion| !session.is_declined(&s.id) && !session.suggested.contains(&s.id);
+        let cross = if anchors.is_empty() {
+            None
+        } else {
+            let mut request = Request::new(anchors, SUGGESTION_POOL);
+            request.kind = Kind::Cross;
+            request.exclude = exclude.clone();
+            request.session = Some(session.id.clone());
+            let recs = self.recommender.recommend(&request)?;
+            recs.cross_sell.into_iter().find(|s| fresh(s))
+        };
+        let upsell_anchor = plan.upsell_anchor.clone().or_else(|| session.focus.clone());
+        let up = match upsell_anchor {
+            Some(anchor)
+                if !plan.no_upsell && !session.budget.as_ref().is_some_and(|b| b.cheap) =>
+            {
+                let mut request = Request::new(vec![anchor.clone()], SUGGESTION_POOL);
+                request.kind = Kind::Up;
+                request.exclude = exclude;
+                request.session = Some(session.id.clone());
+                request.budget = self.budget_money(session.budget.as_ref(), &anchor);
+                let recs = self.recommender.recommend(&request)?;
+                recs.upsell.into_iter().find(|s| fresh(s))
+            }
+            _ => None,
+        };
+        Ok((cross, up))
+    }
+
+    /// The stated budget's ceiling as money in the anchor's currency.
+    fn budget_money(&self, budget: Option<&Budget>, anchor: &str) -> Option<Money> {
+        let max = budget?.max?;
+        let currency = self.product(anchor)?.price?.currency;
+        Money::from_amount(max, currency).ok()
+    }
+
+    /// Writes the reply: the model through the grounding check, or a template. Returns the
+    /// text, the grounding report and when the first text was sent.
+    #[allow(clippy::too_many_arguments)]
+    fn reply(
+        &self,
+        u: &Understanding,
+        message: &str,
+        empty: bool,
+        plan: &Plan,
+        cross: Option<&Suggestion>,
+        up: Option<&Suggestion>,
+        on_event: &mut dyn FnMut(TurnEvent),
+    ) -> Result<(String, GroundingReport, Option<Instant>)> {
+        let products: Vec<&Product> = plan
+            .products
+            .iter()
+            .filter_map(|(id, _)| self.product(id))
+            .collect();
+        let review = products
+            .first()
+            .and_then(|p| self.reviews.get(&p.id))
+            .and_then(|r| reply::review_sentence(r, plan.aspect));
+        let template_input = reply::TemplateInput {
+            products: products.clone(),
+            cross_sell: cross,
+            upsell: up,
+            looking_for: plan.looking_for.clone(),
+            review,
+            declined: u.declined,
+            injection: u.injection,
+            empty,
+            currency_note: plan.currency_note.clone(),
+            thanks: is_thanks(message),
+        };
+        let template = reply::template(u.intent, &template_input);
+        let mut report = GroundingReport::default();
+        let use_model = !empty
+            && !u.injection
+            && !u.declined
+            && plan.currency_note.is_none()
+            && reply::model_writes(u.intent, !products.is_empty());
+        let Some(model) = self.model.as_ref().filter(|_| use_model) else {
+            on_event(TurnEvent::Token {
+                text: template.clone(),
+            });
+            return Ok((template, report, Some(Instant::now())));
+        };
+        report.model = true;
+        let in_prompt: Vec<&Product> = products
+            .iter()
+            .take(self.config.products_in_prompt)
+            .copied()
+            .collect();
+        let facts = reply::ReplyFacts {
+            products: in_prompt
+                .iter()
+                .map(|p| reply::product_facts(p, self.reviews.get(&p.id), plan.aspect))
+                .collect(),
+            cross_sell: cross.map(reply::suggestion_facts),
+            upsell: up.map(reply::suggestion_facts),
+            task: reply::task(u.intent, !products.is_empty()).to_string(),
+            message: crate::understand::clip(message, MESSAGE_KEPT).to_string(),
+        };
+        let prompt = self.prompts.render("reply.txt", &facts)?;
+        let mut fact_products: Vec<&Product> = in_prompt.clone();
+        for s in cross.iter().chain(up.iter()) {
+            if let Some(p) = self.product(&s.id) {
+                fact_products.push(p);
+            }
+        }
+        let reasons: Vec<&str> = cross
+            .iter()
+            .chain(up.iter())
+            .map(|s| s.reason.text.as_str())
+            .collect();
+        let mut extra: Vec<&str> = vec![message];
+        extra.extend(reasons);
+        let grounding_facts = Facts::new(fact_products, &extra, &self.brands, &self.system_prompt);
+        let mut grounder = Grounder::new(&grounding_facts);
+        let mut first: Option<Instant> = None;
+        let mut send = |text: String, first: &mut Option<Instant>| {
+            if !text.is_empty() {
+                first.get_or_insert_with(Instant::now);
+                on_event(TurnEvent::Token { text });
+            }
+        };
+        let mut request = GenerateRequest::new(vec![
+            Message::new(Role::System, self.system_prompt.clone()),
+            Message::new(Role::User, prompt),
+        ]);
+        request.sampling = Sampling::default();
+        request.max_tokens = self.config.reply_max_tokens;
+        request.stop = vec![
+            "\nCustomer".into(),
+            "Customer:".into(),
+            "\nFacts".into(),
+            "\nTask:".into(),
+        ];
+        let mut failed = false;
+        match model.generate(request) {
+            Ok(stream) => {
+                for event in stream {
+                    match event {
+                        Ok(Event::Delta { text }) => send(grounder.push(&text), &mut first),
+                        Ok(Event::Done { .. }) => break,
+                        Err(e) => {
+                            tracing::warn!("reply generation failed: {e}");
+                            failed = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!("reply generation refused: {e}");
+                failed = true;
+            }
+        }
+        if !failed {
+            send(grounder.finish(), &mut first);
+        }
+        report.removed = grounder.removed().len();
+        let mut text = grounder.emitted().trim().to_string();
+        if text.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+            report.fallback = true;
+            let lead = if text.is_empty() { "" } else { " " };
+            send(format!("{lead}{template}"), &mut first);
+            text = if text.is_empty() {
+                template
+            } else {
+                format!("{text} {template}")
+            };
+        }
+        Ok((text, report, first))
+    }
+}
+
+/// What a turn will show, decided before the reply.
+#[derive(Debug, Clone, Default)]
+struct Plan {
+    /// Products to show, with their search scores.
+    products: Vec<(String, f32)>,
+    /// The product upsell is for, when not the one in focus.
+    upsell_anchor: Option<String>,
+    /// No upsell this turn.
+    no_upsell: bool,
+    /// The search in words, for templates.
+    looking_for: String,
+    /// The review aspect asked about.
+    aspect: Option<&'static str>,
+    /// A note about a budget in another currency.
+    currency_note: Option<String>,
+}
+
+/// Suggestions help when shopping, never in a complaint, smalltalk or off-topic turn.
+fn suggests(intent: Intent) -> bool {
+    !matches!(
+        intent,
+        Intent::ComplaintOrSupport | Intent::Smalltalk | Intent::Other
+    )
+}
+
+fn is_thanks(message: &str) -> bool {
+    let m = message.to_lowercase();
+    [
+        "thank",
+        "thanks",
+        "thx",
+        "shukriya",
+        "dhanyavad",
+        "bye",
+        "great",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
+}
+
+/// A category path as a filter spec.
+fn category_spec(path: &[String]) -> String {
+    path.join(" > ")
+}
+
+fn describe_search(
+    query: &str,
+    budget: Option<&Budget>,
+    min: Option<f64>,
+    max: Option<f64>,
+    currency: crate::catalog::Currency,
+) -> String {
+    let money = |v: f64| {
+        Money::from_amount(v, currency).map_or_else(|_| format!("{v:.0}"), |m| m.to_string())
+    };
+    let cheap = budget.is_some_and(|b| b.cheap);
+    let mut out = format!("\"{}\"", query.trim());
+    match (min, max) {
+        (Some(lo), Some(hi)) => out.push_str(&format!(" between {} and {}", money(lo), money(hi))),
+        (None, Some(hi)) if cheap => {
+            out.push_str(&format!(" at the lower prices (up to {})", money(hi)))
+        }
+        (None, Some(hi)) => out.push_str(&format!(" up to {}", money(hi))),
+        (Some(lo), None) => out.push_str(&format!(" from {}", money(lo))),
+        (None, None) => {}
+    }
+    out
+}

@@ -1,0 +1,168 @@
+//! What the assistant remembers of one conversation: bounded, and serialisable so a server can
+//! persist it between turns.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::understand::{Budget, Intent};
+
+/// Turns kept word for word; older ones are folded into [`Session::earlier`].
+pub const TURNS_KEPT: usize = 8;
+/// Products remembered per list (viewed, cart, bought, declined).
+pub const PRODUCTS_KEPT: usize = 32;
+
+/// One exchange.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exchange {
+    /// What the customer wrote (clipped).
+    pub user: String,
+    /// What the assistant answered.
+    pub reply: String,
+    /// The intent understood.
+    pub intent: Intent,
+    /// Products shown, by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<String>,
+    /// Suggestions made, by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
+}
+
+/// A conversation's state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Session {
+    /// Session id (picks the A/B arm).
+    pub id: String,
+    /// Turns taken so far, including those no longer kept.
+    pub turns: u32,
+    /// The most recent exchanges, oldest first.
+    pub history: VecDeque<Exchange>,
+    /// What the dropped exchanges were about: their intents and categories, in order.
+    pub earlier: Vec<String>,
+    /// The last product list shown, in order (what "the second one" points into).
+    pub shown: Vec<String>,
+    /// The last suggestions made (what "no thanks" declines).
+    pub suggested: Vec<String>,
+    /// The product the conversation is about ("it").
+    pub focus: Option<String>,
+    /// Products looked at or asked about, oldest first.
+    pub viewed: Vec<String>,
+    /// Products in the cart, oldest first.
+    pub cart: Vec<String>,
+    /// Products the customer said they bought, oldest first.
+    pub bought: Vec<String>,
+    /// Suggestions the customer declined: never suggested again.
+    pub declined: Vec<String>,
+    /// Category path being shopped for.
+    pub category: Option<Vec<String>>,
+    /// Budget stated.
+    pub budget: Option<Budget>,
+    /// Attributes asked for.
+    pub preferences: Vec<String>,
+    /// Brand asked for.
+    pub brand: Option<String>,
+    /// The last product search sent, for follow-ups ("cheaper ones?").
+    pub last_query: String,
+}
+
+impl Session {
+    /// A new, empty conversation.
+    pub fn new(id: impl Into<String>) -> Session {
+        Session {
+            id: id.into(),
+            ..Session::default()
+        }
+    }
+
+    /// Records an exchange, folding the oldest one into [`Session::earlier`] past the limit.
+    pub fn record(&mut self, exchange: Exchange) {
+        self.turns += 1;
+        self.history.push_back(exchange);
+        while self.history.len() > TURNS_KEPT {
+            if let Some(old) = self.history.pop_front() {
+                self.earlier
+                    .push(format!("{}: {}", old.intent.name(), topic_of(&old)));
+            }
+        }
+        if self.earlier.len() > TURNS_KEPT {
+            let drop = self.earlier.len() - TURNS_KEPT;
+            self.earlier.drain(..drop);
+        }
+    }
+
+    /// Marks `id` as looked at and in focus.
+    pub fn view(&mut self, id: &str) {
+        push_recent(&mut self.viewed, id);
+        self.focus = Some(id.to_string());
+    }
+
+    /// Puts `id` in the cart.
+    pub fn add_to_cart(&mut self, id: &str) {
+        push_recent(&mut self.cart, id);
+        self.focus = Some(id.to_string());
+    }
+
+    /// Records that the customer bought `id`.
+    pub fn bought(&mut self, id: &str) {
+        push_recent(&mut self.bought, id);
+        self.cart.retain(|c| c != id);
+        self.focus = Some(id.to_string());
+    }
+
+    /// Never suggests `id` again.
+    pub fn decline(&mut self, id: &str) {
+        push_recent(&mut self.declined, id);
+    }
+
+    /// True when `id` was declined.
+    pub fn is_declined(&self, id: &str) -> bool {
+        self.declined.iter().any(|d| d == id)
+    }
+}
+
+/// A dropped exchange in a few words: the start of what the customer wrote.
+fn topic_of(exchange: &Exchange) -> String {
+    exchange.user.chars().take(60).collect()
+}
+
+/// Appends `id` as the most recent, keeping each id once and the list bounded.
+fn push_recent(list: &mut Vec<String>, id: &str) {
+    list.retain(|x| x != id);
+    list.push(id.to_string());
+    if list.len() > PRODUCTS_KEPT {
+        let drop = list.len() - PRODUCTS_KEPT;
+        list.drain(..drop);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_and_lists_stay_bounded_and_round_trip() {
+        let mut s = Session::new("s1");
+        for i in 0..50 {
+            s.record(Exchange {
+                user: format!("message {i}"),
+                reply: "ok".into(),
+                intent: Intent::Search,
+                products: vec![],
+                suggestions: vec![],
+            });
+            s.view(&format!("p{i}"));
+            s.decline(&format!("d{i}"));
+        }
+        assert_eq!(s.turns, 50);
+        assert_eq!(s.history.len(), TURNS_KEPT);
+        assert_eq!(s.history[0].user, format!("message {}", 50 - TURNS_KEPT));
+        assert!(s.earlier.len() <= TURNS_KEPT);
+        assert_eq!(s.viewed.len(), PRODUCTS_KEPT);
+        assert_eq!(s.focus.as_deref(), Some("p49"));
+        assert!(s.is_declined("d49") && !s.is_declined("d0"));
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(serde_json::from_str::<Session>(&json).unwrap(), s);
+    }
+}

@@ -1,0 +1,433 @@
+//! Understanding: "what does this customer message ask for?"
+//!
+//! Each message gets an [`Intent`] and [`Slots`] (category, budget, attributes, brand,
+//! references to products shown earlier). [`parse`] holds the deterministic parsers for what
+//! rules do reliably (prices, ordinals, references, cue words, the catalog's brands); the
+//! category is resolved by embedding similarity to the catalog's category paths
+//! ([`CategoryResolver`]); the chat model, constrained to a JSON schema, decides the intent when
+//! the rules are unsure ([`LlmUnderstanding`]). [`eval`] scores all this on a labelled set.
+
+mod category;
+pub mod eval;
+pub mod parse;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::embed::Embedder;
+use crate::llm::{ChatModel, GenerateRequest, Message, Role, Sampling};
+use crate::prompts::Prompts;
+
+pub use category::CategoryResolver;
+pub use parse::{Lexicon, Parsed};
+
+/// Errors from understanding a message.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Embedding the message or the category names failed.
+    #[error(transparent)]
+    Embed(#[from] crate::embed::Error),
+    /// The understanding prompt could not be rendered.
+    #[error(transparent)]
+    Prompt(#[from] crate::prompts::Error),
+    /// The labelled set could not be read.
+    #[error("labelled set {path}: {reason}")]
+    Labelled {
+        /// The file.
+        path: String,
+        /// What is wrong, with the line.
+        reason: String,
+    },
+}
+
+/// Result alias for understanding.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// What the customer wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    /// Find or see products.
+    Search,
+    /// A question about a product already shown.
+    AskAboutProduct,
+    /// Two or more products side by side.
+    Compare,
+    /// Put a product in the cart.
+    AddToCart,
+    /// "I just bought ...".
+    PurchaseDone,
+    /// A broken product, a return, a refund, an order's status.
+    ComplaintOrSupport,
+    /// Greetings, thanks, goodbyes.
+    Smalltalk,
+    /// Anything else: off-topic, attempts to change the rules, noise.
+    Other,
+}
+
+impl Intent {
+    /// Every intent, in a fixed order.
+    pub const ALL: [Intent; 8] = [
+        Intent::Search,
+        Intent::AskAboutProduct,
+        Intent::Compare,
+        Intent::AddToCart,
+        Intent::PurchaseDone,
+        Intent::ComplaintOrSupport,
+        Intent::Smalltalk,
+        Intent::Other,
+    ];
+
+    /// The snake_case name used in JSON and prompts.
+    pub fn name(self) -> &'static str {
+        match self {
+            Intent::Search => "search",
+            Intent::AskAboutProduct => "ask_about_product",
+            Intent::Compare => "compare",
+            Intent::AddToCart => "add_to_cart",
+            Intent::PurchaseDone => "purchase_done",
+            Intent::ComplaintOrSupport => "complaint_or_support",
+            Intent::Smalltalk => "smalltalk",
+            Intent::Other => "other",
+        }
+    }
+
+    /// The intent with this snake_case name.
+    pub fn from_name(name: &str) -> Option<Intent> {
+        Intent::ALL.into_iter().find(|i| i.name() == name)
+    }
+}
+
+/// A price limit or target the customer stated.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Budget {
+    /// Lowest price wanted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Highest price wanted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// A target price ("around 300"), not a bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub around: Option<f64>,
+    /// "Cheap", "budget", "sasta" with no number: the low end of the category.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cheap: bool,
+    /// ISO currency code, only when the message states one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+/// A reference to a product shown earlier in the conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reference {
+    /// "The second one": 1-based position in the last list shown; -1 is the last one.
+    Ordinal(i32),
+    /// "That cable": the product kind named.
+    Named(String),
+    /// "It", "this one": the product in focus.
+    Pronoun,
+}
+
+/// What a message says about the product wanted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Slots {
+    /// Category wanted: the catalog's name for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Price limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
+    /// Product features wanted ("braided", "for travel").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<String>,
+    /// Brand, as the catalog spells it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    /// Products shown earlier that the message refers to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
+}
+
+/// Which part decided the intent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntentSource {
+    /// A deterministic rule.
+    Rules,
+    /// The chat model, constrained to the intent list.
+    Model,
+    /// Neither was sure: the default for what is left.
+    Default,
+}
+
+/// One message, understood.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Understanding {
+    /// What the customer wants to do.
+    pub intent: Intent,
+    /// Which part decided it.
+    pub intent_source: IntentSource,
+    /// Category, budget, attributes, brand, references.
+    pub slots: Slots,
+    /// The catalog category path the category resolved to (root first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_path: Option<Vec<String>>,
+    /// The customer declines a suggestion ("no thanks").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub declined: bool,
+    /// The message tries to change the assistant's rules, role or prices.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub injection: bool,
+    /// What to send to product search: the message without budget, reference and filler words.
+    pub query: String,
+    /// The query's embedding, reused by search.
+    #[serde(skip)]
+    pub query_vector: Option<Vec<f32>>,
+}
+
+/// When the chat model is asked to understand a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LlmUnderstanding {
+    /// Rules and embeddings only.
+    Never,
+    /// Only when no rule decides the intent.
+    #[default]
+    Fallback,
+    /// For every message the rules do not flag as an injection.
+    Always,
+}
+
+/// Understanding settings (`[understand]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UnderstandConfig {
+    /// When to ask the chat model: never, fallback, always.
+    pub llm: LlmUnderstanding,
+    /// Lowest cosine similarity between a message and a category name to take the category.
+    pub category_min_similarity: f32,
+    /// Characters of a message that are read; the rest is ignored.
+    pub max_message_chars: usize,
+    /// Attribute phrases to recognise besides the built-in ones.
+    pub attributes: Vec<String>,
+}
+
+impl Default for UnderstandConfig {
+    fn default() -> UnderstandConfig {
+        UnderstandConfig {
+            llm: LlmUnderstanding::Fallback,
+            category_min_similarity: 0.5,
+            max_message_chars: 2000,
+            attributes: Vec::new(),
+        }
+    }
+}
+
+/// Understands messages: rules, then embeddings for the category, then the chat model when
+/// the rules are unsure.
+pub struct Understander {
+    lexicon: Lexicon,
+    categories: CategoryResolver,
+    embedder: Arc<dyn Embedder>,
+    model: Option<Arc<dyn ChatModel>>,
+    prompts: Arc<Prompts>,
+    config: UnderstandConfig,
+}
+
+impl std::fmt::Debug for Understander {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Understander")
+            .field("config", &self.config)
+            .field("categories", &self.categories.len())
+            .finish()
+    }
+}
+
+/// Largest reply the model may write for the understanding JSON.
+const UNDERSTAND_MAX_TOKENS: usize = 48;
+
+impl Understander {
+    /// An understander over a catalog's brands and category paths. `model` is asked when the
+    /// configuration says so; without one, rules and embeddings decide alone.
+    pub fn new(
+        brands: impl IntoIterator<Item = String>,
+        category_paths: &[Vec<String>],
+        embedder: Arc<dyn Embedder>,
+        model: Option<Arc<dyn ChatModel>>,
+        prompts: Arc<Prompts>,
+        config: UnderstandConfig,
+    ) -> Result<Understander> {
+        let lexicon = Lexicon::new(brands).with_attributes(config.attributes.iter().cloned());
+        let categories = CategoryResolver::new(category_paths, embedder.as_ref())?;
+        Ok(Understander {
+            lexicon,
+            categories,
+            embedder,
+            model,
+            prompts,
+            config,
+        })
+    }
+
+    /// The settings in use.
+    pub fn config(&self) -> &UnderstandConfig {
+        &self.config
+    }
+
+    /// The same understander asking the model at another time (for evaluation).
+    pub fn with_llm(mut self, llm: LlmUnderstanding) -> Understander {
+        self.config.llm = llm;
+        self
+    }
+
+    /// Understands one message. Never fails on what the customer wrote; fails only when the
+    /// embedder does. A chat model that fails is logged and ignored.
+    pub fn understand(&self, message: &str) -> Result<Understanding> {
+        let message = clip(message, self.config.max_message_chars);
+        let parsed = parse::parse(message, &self.lexicon);
+        let query_vector = if parsed.query.trim().is_empty() {
+            None
+        } else {
+            Some(embed_one(self.embedder.as_ref(), &parsed.query)?)
+        };
+        let mut category = query_vector
+            .as_deref()
+            .and_then(|v| self.categories.resolve(&parsed.query, v))
+            .filter(|(_, sim)| *sim >= self.config.category_min_similarity)
+            .map(|(node, _)| node);
+
+        let mut intent = parsed.intent.map(|i| (i, IntentSource::Rules));
+        let mut attributes = parsed.attributes.clone();
+        let ask_model = !parsed.injection
+            && !message.trim().is_empty()
+            && match self.config.llm {
+                LlmUnderstanding::Never => false,
+                LlmUnderstanding::Fallback => intent.is_none(),
+                LlmUnderstanding::Always => true,
+            };
+        if let Some(model) = self.model.as_ref().filter(|_| ask_model) {
+            match self.ask_model(model.as_ref(), message) {
+                Ok(answer) => {
+                    if self.config.llm == LlmUnderstanding::Always || intent.is_none() {
+                        intent = Some((answer.intent, IntentSource::Model));
+                    }
+                    if category.is_none() && !answer.category.is_empty() {
+                        let v = embed_one(self.embedder.as_ref(), &answer.category)?;
+                        category = self
+                            .categories
+                            .resolve(&answer.category, &v)
+                            .filter(|(_, sim)| *sim >= self.config.category_min_similarity)
+                            .map(|(node, _)| node);
+                    }
+                    for a in answer.attributes {
+                        if !attributes.contains(&a) && message.to_lowercase().contains(&a) {
+                            attributes.push(a);
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!("understanding with the chat model failed: {e}"),
+            }
+        }
+        let (intent, source) = intent.unwrap_or_else(|| {
+            let fallback = if parsed.injection {
+                Intent::Other
+            } else if category.is_some() || parsed.brand.is_some() || parsed.budget.is_some() {
+                Intent::Search
+            } else if !parsed.references.is_empty() {
+                Intent::AskAboutProduct
+            } else if looks_like_a_query(&parsed.query) {
+                Intent::Search
+            } else {
+                Intent::Other
+            };
+            (fallback, IntentSource::Default)
+        });
+        let category_path = category.map(|node| self.categories.path(node).to_vec());
+        Ok(Understanding {
+            intent,
+            intent_source: source,
+            slots: Slots {
+                category: category_path.as_ref().and_then(|p| p.last().cloned()),
+                budget: parsed.budget,
+                attributes,
+                brand: parsed.brand,
+                references: parsed.references,
+            },
+            category_path,
+            declined: parsed.declined,
+            injection: parsed.injection,
+            query: parsed.query,
+            query_vector,
+        })
+    }
+
+    fn ask_model(&self, model: &dyn ChatModel, message: &str) -> crate::llm::Result<ModelAnswer> {
+        let intents: Vec<&str> = Intent::ALL.iter().map(|i| i.name()).collect();
+        let prompt = self
+            .prompts
+            .render(
+                "understand.txt",
+                serde_json::json!({ "intents": intents, "message": clip(message, 400) }),
+            )
+            .map_err(|e| crate::llm::Error::InvalidRequest(e.to_string()))?;
+        let schema = serde_json::json!({
+            "type": "object",
+            "properties": {
+                "intent": { "enum": intents },
+                "category": { "type": "string", "maxLength": 40 },
+                "attributes": {
+                    "type": "array",
+                    "items": { "type": "string", "maxLength": 24 },
+                    "maxItems": 3
+                }
+            },
+            "required": ["intent", "category", "attributes"],
+            "additionalProperties": false
+        });
+        let mut request = GenerateRequest::new(vec![Message::new(Role::User, prompt)]);
+        request.sampling = Sampling::greedy();
+        request.max_tokens = UNDERSTAND_MAX_TOKENS;
+        let value = model.generate_json(request, &schema)?;
+        let answer: ModelAnswer = serde_json::from_value(value)
+            .map_err(|e| crate::llm::Error::Generation(format!("understanding reply: {e}")))?;
+        Ok(ModelAnswer {
+            category: answer.category.trim().to_lowercase(),
+            attributes: answer
+                .attributes
+                .into_iter()
+                .map(|a| a.trim().to_lowercase())
+                .filter(|a| !a.is_empty())
+                .collect(),
+            ..answer
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ModelAnswer {
+    intent: Intent,
+    category: String,
+    attributes: Vec<String>,
+}
+
+/// A short noun phrase reads as a search ("boat earbuds"); a long sentence with no product
+/// cue does not.
+fn looks_like_a_query(query: &str) -> bool {
+    let words = query.split_whitespace().count();
+    (1..=6).contains(&words) && query.chars().any(char::is_alphabetic)
+}
+
+fn embed_one(embedder: &dyn Embedder, text: &str) -> Result<Vec<f32>> {
+    Ok(embedder.embed(&[text])?.pop().unwrap_or_default())
+}
+
+/// The first `max` characters of `text`.
+pub(crate) fn clip(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
