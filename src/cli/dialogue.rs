@@ -19,8 +19,7 @@ use shopclerk::understand::{self, LlmUnderstanding, Understander};
 
 use super::{load_embedder, price_text};
 
-/// File the review analysis is stored in, inside the index generation.
-pub const REVIEWS_FILE: &str = "reviews.jsonl";
+pub use shopclerk::reviews::REVIEWS_FILE;
 
 /// Flags of `shopclerk chat`.
 #[derive(Debug, Args)]
@@ -386,4 +385,94 @@ impl ReviewsAnalyzeArgs {
             show: Vec::new(),
         }
     }
+}
+
+/// Flags of `shopclerk bench chat`.
+#[derive(Debug, Args)]
+pub struct BenchChatArgs {
+    /// Index directory.
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// The turns to run in one session (`{"user": "..."}` per line).
+    #[arg(long, default_value = "benches/chat_50.jsonl")]
+    script: PathBuf,
+}
+
+/// `shopclerk bench chat`: per-turn latency and grounding over a script, with the model.
+pub fn bench_chat(config: &Config, args: &BenchChatArgs, progress: bool) -> Result<()> {
+    let index_dir = args
+        .index
+        .clone()
+        .unwrap_or_else(|| config.index_dir.clone());
+    let assistant = load_assistant(config, &index_dir, true, progress)?;
+    let turns = read_script(&args.script)?;
+    let mut session = Session::new("bench");
+    let mut records = Vec::new();
+    for (_, message) in &turns {
+        records.push(assistant.turn(&mut session, message, &mut |_| {})?);
+    }
+    let pick = |f: &dyn Fn(&TurnRecord) -> f64, only_model: bool| -> Vec<f64> {
+        let mut v: Vec<f64> = records
+            .iter()
+            .filter(|r| !only_model || r.grounding.model)
+            .map(f)
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    let pct = |v: &[f64], q: f64| -> f64 {
+        if v.is_empty() {
+            return f64::NAN;
+        }
+        v[((v.len() - 1) as f64 * q).round() as usize]
+    };
+    let model_turns = records.iter().filter(|r| r.grounding.model).count();
+    println!(
+        "{} turns ({} written by the model, the rest by templates), {}",
+        records.len(),
+        model_turns,
+        args.script.display()
+    );
+    println!("{:<34} {:>9} {:>9}", "milliseconds", "p50", "p95");
+    let rows: [(&str, &dyn Fn(&TurnRecord) -> f64, bool); 6] = [
+        ("understand", &|r| r.timings_ms.understand, false),
+        ("retrieve", &|r| r.timings_ms.retrieve, false),
+        ("recommend", &|r| r.timings_ms.recommend, false),
+        (
+            "products + suggestions ready",
+            &|r| r.timings_ms.ready,
+            false,
+        ),
+        (
+            "first token, all turns",
+            &|r| r.timings_ms.first_token,
+            false,
+        ),
+        (
+            "first token, model turns",
+            &|r| r.timings_ms.first_token,
+            true,
+        ),
+    ];
+    for (name, f, only_model) in rows {
+        let v = pick(f, only_model);
+        println!("{name:<34} {:>9.1} {:>9.1}", pct(&v, 0.5), pct(&v, 0.95));
+    }
+    let v = pick(&|r| r.timings_ms.total, false);
+    println!(
+        "{:<34} {:>9.1} {:>9.1}",
+        "whole turn",
+        pct(&v, 0.5),
+        pct(&v, 0.95)
+    );
+    let removed = records.iter().filter(|r| r.grounding.removed > 0).count();
+    let fallback = records.iter().filter(|r| r.grounding.fallback).count();
+    let share = |n: usize| 100.0 * n as f64 / model_turns.max(1) as f64;
+    println!(
+        "grounding over {model_turns} model replies: {removed} needed a removal ({:.0}%), {fallback} fell back to the template ({:.0}%); {} sentences removed",
+        share(removed),
+        share(fallback),
+        records.iter().map(|r| r.grounding.removed).sum::<usize>()
+    );
+    Ok(())
 }

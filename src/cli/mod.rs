@@ -121,6 +121,8 @@ enum ReviewsCommand {
 enum BenchCommand {
     /// Chat model: load time, prompt and generation tokens/s, time to first token.
     Llm(llm::BenchLlmArgs),
+    /// Conversation: per-turn latency (p50, p95) and grounding over a script of turns.
+    Chat(dialogue::BenchChatArgs),
 }
 
 #[derive(Debug, Args)]
@@ -338,6 +340,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench {
             command: BenchCommand::Llm(args),
         } => llm::bench(&config, &args, progress),
+        Command::Bench {
+            command: BenchCommand::Chat(args),
+        } => dialogue::bench_chat(&config, &args, progress),
         Command::Config {
             command: ConfigCommand::Print,
         } => {

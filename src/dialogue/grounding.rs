@@ -210,7 +210,8 @@ impl Facts {
             .filter(|w| !w.is_empty())
             .collect();
         let name_like = |t: &str| {
-            t.chars().any(|c| c.is_ascii_digit()) || t.chars().next().is_some_and(char::is_uppercase)
+            t.chars().any(|c| c.is_ascii_digit())
+                || t.chars().next().is_some_and(char::is_uppercase)
         };
         let mut found = Vec::new();
         for (i, token) in tokens.iter().enumerate() {

@@ -84,7 +84,10 @@ fn invented_prices_numbers_brands_and_claims_are_caught() {
     for (text, want) in cases {
         assert!(f.check(text).contains(&want), "{text}: {:?}", f.check(text));
     }
-    assert!(f.check("Get the boAt Rockerz 550 instead.").contains(&Violation::Name("boAt 550".into())));
+    assert!(
+        f.check("Get the boAt Rockerz 550 instead.")
+            .contains(&Violation::Name("boAt 550".into()))
+    );
     assert_eq!(f.check("The boAt Rockerz is comfy."), vec![]);
     // An everyday word that is also a brand counts only when written as a name.
     assert_eq!(f.check("A classic choice for daily use."), vec![]);

@@ -334,11 +334,9 @@ impl Assistant {
         )?;
         let first_token = first_token.map_or_else(|| ms(Instant::now()), ms);
 
-        session.shown = if plan.products.is_empty() {
-            std::mem::take(&mut session.shown)
-        } else {
-            plan.products.iter().map(|(id, _)| id.clone()).collect()
-        };
+        if plan.new_list {
+            session.shown = plan.products.iter().map(|(id, _)| id.clone()).collect();
+        }
         if !(u.declined && cross.is_empty() && up.is_empty()) {
             session.suggested = cross.iter().chain(&up).map(|s| s.id.clone()).collect();
         }
@@ -524,20 +522,19 @@ impl Assistant {
             && !session.last_query.is_empty()
             && u.query.split_whitespace().count() <= 3
             && u.slots.brand.is_none();
-        if let Some(path) = &u.category_path {
-            if session.category.as_ref() != Some(path) {
-                session.preferences.clear();
-                session.brand = None;
-                session.budget = None;
+        if follow_up {
+            // "Any in black?", "cheaper ones?": the same search, narrowed.
+            for a in &u.slots.attributes {
+                if !session.preferences.contains(a) {
+                    session.preferences.push(a.clone());
+                }
             }
-            session.category = Some(path.clone());
-        } else if !follow_up {
-            session.category = None;
-        }
-        for a in &u.slots.attributes {
-            if !session.preferences.contains(a) {
-                session.preferences.push(a.clone());
-            }
+        } else {
+            // A new search starts from what this message says, nothing older.
+            session.category = u.category_path.clone();
+            session.preferences = u.slots.attributes.clone();
+            session.brand = None;
+            session.budget = None;
         }
         if let Some(b) = &u.slots.brand {
             session.brand = Some(b.clone());
@@ -631,6 +628,7 @@ impl Assistant {
             catalog_currency,
         );
         plan.upsell_anchor = plan.products.first().map(|(id, _)| id.clone());
+        plan.new_list = true;
         session.last_query = query;
         Ok(())
     }
@@ -807,11 +805,17 @@ impl Assistant {
         let facts = reply::ReplyFacts {
             products: in_prompt
                 .iter()
-                .map(|p| reply::product_facts(p, self.reviews.get(&p.id), plan.aspect))
+                .map(|p| {
+                    let review = self
+                        .reviews
+                        .get(&p.id)
+                        .filter(|_| reply::wants_reviews(u.intent));
+                    reply::product_facts(p, review, plan.aspect)
+                })
                 .collect(),
             cross_sell: cross.map(reply::suggestion_facts),
             upsell: up.map(reply::suggestion_facts),
-            task: reply::task(u.intent, !products.is_empty()).to_string(),
+            task: reply::task(u.intent).to_string(),
             message: crate::understand::clip(message, MESSAGE_KEPT).to_string(),
         };
         let prompt = self.prompts.render("reply.txt", &facts)?;
@@ -843,19 +847,18 @@ impl Assistant {
         ]);
         request.sampling = Sampling::default();
         request.max_tokens = self.config.reply_max_tokens;
-        request.stop = vec![
-            "\nCustomer".into(),
-            "Customer:".into(),
-            "\nFacts".into(),
-            "\nTask:".into(),
-        ];
+        // The reply is one short paragraph: a new line starts lists or a made-up next turn.
+        request.stop = vec!["\n".into(), "Customer:".into()];
         let mut failed = false;
         match model.generate(request) {
             Ok(stream) => {
                 for event in stream {
                     match event {
                         Ok(Event::Delta { text }) => send(grounder.push(&text), &mut first),
-                        Ok(Event::Done { .. }) => break,
+                        Ok(Event::Done { usage, .. }) => {
+                            tracing::debug!(?usage, "reply generated");
+                            break;
+                        }
                         Err(e) => {
                             tracing::warn!("reply generation failed: {e}");
                             failed = true;
@@ -897,6 +900,8 @@ struct Plan {
     upsell_anchor: Option<String>,
     /// No upsell this turn.
     no_upsell: bool,
+    /// The products are a new result list ("the second one" now points into it).
+    new_list: bool,
     /// The search in words, for templates.
     looking_for: String,
     /// The review aspect asked about.

@@ -44,7 +44,7 @@ pub struct ReplyFacts {
     pub cross_sell: Option<SuggestionFacts>,
     /// One upsell suggestion.
     pub upsell: Option<SuggestionFacts>,
-    /// What the reply should do.
+    /// What the reply should do: a task `system.txt` describes.
     pub task: String,
     /// The customer's message (clipped).
     pub message: String,
@@ -95,21 +95,21 @@ pub fn suggestion_facts(s: &Suggestion) -> SuggestionFacts {
 
 /// What reviews say, about `aspect` when one was asked.
 pub fn review_sentence(review: &ReviewSummary, aspect: Option<&str>) -> Option<String> {
+    let label = |a: &str| crate::reviews::aspect_label(a).unwrap_or(a).to_string();
     match aspect.and_then(|a| review.aspect(a)) {
         Some(a) => Some(format!(
-            "{} mentions of {}: {} positive, {} negative. {}",
-            a.positive + a.negative,
-            a.aspect,
+            "on {}, {} positive and {} negative review mentions. {}",
+            label(&a.aspect),
             a.positive,
             a.negative,
             review.summary
         )),
         None if aspect.is_some() => Some(format!(
             "reviews do not mention {}. {}",
-            aspect.unwrap_or_default(),
+            label(aspect.unwrap_or_default()),
             review.summary
         )),
-        None => (!review.summary.is_empty()).then(|| review.summary.clone()),
+        _ => (!review.summary.is_empty()).then(|| review.summary.clone()),
     }
 }
 
@@ -118,26 +118,20 @@ pub fn price_text(p: &Product) -> String {
     p.price.map_or_else(|| "no price".into(), |m| m.to_string())
 }
 
-/// The instruction for the model, per intent.
-pub fn task(intent: Intent, has_products: bool) -> &'static str {
-    match (intent, has_products) {
-        (Intent::Search, true) => {
-            "In one short sentence, tell the customer (as \"you\") why the first product suits them. If a suggestion is listed, mention it in one more sentence."
-        }
-        (Intent::AskAboutProduct, true) => {
-            "Answer the customer's question about the product in one or two sentences, using only the facts and what reviews say. Say so if the facts do not answer it."
-        }
-        (Intent::Compare, true) => {
-            "Compare the products in one or two sentences using only their prices, ratings and reviews."
-        }
-        (Intent::PurchaseDone, _) => {
-            "Congratulate the customer on the purchase in one sentence and mention the item that goes well with it."
-        }
-        (Intent::Smalltalk, _) => {
-            "Reply to the customer in one short friendly sentence and ask what they are shopping for."
-        }
-        _ => "Reply in one short sentence.",
+/// The task named in the prompt, per intent; `system.txt` says what each one asks for.
+pub fn task(intent: Intent) -> &'static str {
+    match intent {
+        Intent::Search => "search",
+        Intent::AskAboutProduct => "question",
+        Intent::Compare => "compare",
+        Intent::PurchaseDone => "purchase",
+        _ => "chat",
     }
+}
+
+/// True when reviews help this intent's reply (they cost prompt tokens, hence time).
+pub fn wants_reviews(intent: Intent) -> bool {
+    matches!(intent, Intent::AskAboutProduct | Intent::Compare)
 }
 
 /// True when the model writes this intent's reply; the other intents use a template only.

@@ -49,6 +49,9 @@ pub enum Error {
     /// The feedback event log could not be read or written.
     #[error(transparent)]
     Feedback(#[from] feedback::Error),
+    /// The stored review analysis is damaged.
+    #[error(transparent)]
+    Reviews(#[from] crate::reviews::Error),
     /// The statistics file is damaged or made for another catalog.
     #[error("statistics {path}: {reason}")]
     BadStats {
@@ -547,6 +550,8 @@ pub struct Recommender {
     learned: RwLock<Learned>,
     online: RwLock<online::Online>,
     arms: Option<feedback::ArmAssigner>,
+    /// Review analysis by product id (upsell evidence); empty without one.
+    reviews: RwLock<std::collections::HashMap<String, crate::reviews::ReviewSummary>>,
 }
 
 impl std::fmt::Debug for Recommender {
@@ -580,7 +585,18 @@ impl Recommender {
         } else {
             None
         };
-        Recommender::with_catalog(catalog, stats, config)
+        let reviews_path = catalog
+            .index
+            .generation_dir()
+            .join(crate::reviews::REVIEWS_FILE);
+        let reviews = if reviews_path.exists() {
+            crate::reviews::read(&reviews_path)?
+        } else {
+            Vec::new()
+        };
+        let recommender = Recommender::with_catalog(catalog, stats, config)?;
+        recommender.set_reviews(reviews);
+        Ok(recommender)
     }
 
     fn with_catalog(
@@ -607,7 +623,17 @@ impl Recommender {
             }),
             online: Default::default(),
             arms,
+            reviews: Default::default(),
         })
+    }
+
+    /// Uses this review analysis as upsell evidence ("reviews praise its battery life").
+    pub fn set_reviews(&self, summaries: Vec<crate::reviews::ReviewSummary>) {
+        let map = summaries
+            .into_iter()
+            .map(|s| (s.product_id.clone(), s))
+            .collect();
+        *self.reviews.write().unwrap_or_else(|e| e.into_inner()) = map;
     }
 
     /// Adds implicit-feedback item factors (rows aligned with the catalog) to the blend.

@@ -44,6 +44,19 @@ pub struct RatingEvidence {
     pub anchor_count: u64,
 }
 
+/// An aspect reviews rate better for the suggestion than for the anchor (upsell).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewEvidence {
+    /// The aspect (one of [`crate::reviews::ASPECTS`]).
+    pub aspect: String,
+    /// The suggestion's aspect score, -1 to 1.
+    pub score: f32,
+    /// The anchor's aspect score, when its reviews mention the aspect.
+    pub anchor_score: Option<f32>,
+    /// Review mentions of the aspect for the suggestion.
+    pub mentions: u32,
+}
+
 /// Structured evidence behind a suggestion plus one sentence built from it only.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
@@ -70,6 +83,35 @@ pub struct Reason {
     /// Upsell peers came from the nearest category because the anchor's leaf is small.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nearest_category: Option<String>,
+    /// What reviews rate better for the suggestion (upsell).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewEvidence>,
+}
+
+/// How much better (aspect score, -1 to 1) the suggestion's reviews must rate an aspect.
+const REVIEW_ADVANTAGE: f32 = 0.3;
+
+/// The aspect the candidate's reviews rate best above the anchor's, if one clearly is.
+pub(crate) fn review_advantage(
+    candidate: &crate::reviews::ReviewSummary,
+    anchor: Option<&crate::reviews::ReviewSummary>,
+) -> Option<ReviewEvidence> {
+    candidate
+        .aspects
+        .iter()
+        .filter(|a| a.positive > a.negative && a.score >= REVIEW_ADVANTAGE)
+        .map(|a| {
+            let anchor_score = anchor.and_then(|s| s.aspect(&a.aspect)).map(|x| x.score);
+            (a, anchor_score, a.score - anchor_score.unwrap_or(0.0))
+        })
+        .filter(|(_, _, gain)| *gain >= REVIEW_ADVANTAGE)
+        .max_by(|x, y| x.2.total_cmp(&y.2))
+        .map(|(a, anchor_score, _)| ReviewEvidence {
+            aspect: a.aspect.clone(),
+            score: a.score,
+            anchor_score,
+            mentions: a.positive + a.negative,
+        })
 }
 
 /// Co-purchase counts below this are too thin to be quoted to a customer.
@@ -109,6 +151,10 @@ impl Reason {
         }
         if let Some(d) = &self.price_difference {
             parts.push(format!("{d} more"));
+        }
+        if let Some(r) = &self.review {
+            let label = crate::reviews::aspect_label(&r.aspect).unwrap_or(&r.aspect);
+            parts.push(format!("reviews praise its {label}"));
         }
         if parts.is_empty() {
             "A step up in the same category".to_string()
@@ -163,6 +209,20 @@ mod tests {
         assert_eq!(
             up.upsell_text(),
             "4.4 from 12,000 ratings vs 3.9, ₹300 more"
+        );
+        let reviewed = Reason {
+            review: Some(ReviewEvidence {
+                aspect: "battery".into(),
+                score: 0.5,
+                anchor_score: Some(-0.3),
+                mentions: 2,
+            }),
+            ..up
+        };
+        assert!(
+            reviewed
+                .upsell_text()
+                .ends_with(", reviews praise its battery life")
         );
     }
 }

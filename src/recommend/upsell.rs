@@ -178,6 +178,12 @@ impl Recommender {
                     self.catalog.leaves.get(c.row as usize)
                         != self.catalog.leaves.get(anchor as usize)
                 }),
+                review: {
+                    let reviews = self.reviews.read().unwrap_or_else(|e| e.into_inner());
+                    reviews
+                        .get(&p.id)
+                        .and_then(|r| super::reason::review_advantage(r, reviews.get(&a.id)))
+                },
                 ..Reason::default()
             };
             reason.text = reason.upsell_text();

@@ -334,6 +334,9 @@ impl Understander {
         let (intent, source) = intent.unwrap_or_else(|| {
             let fallback = if parsed.injection {
                 Intent::Other
+            } else if parsed.declined {
+                // "I don't want the tripod": a decline, like "no thanks", not a question.
+                Intent::Smalltalk
             } else if category.is_some() || parsed.brand.is_some() || parsed.budget.is_some() {
                 Intent::Search
             } else if !parsed.references.is_empty() {

@@ -1,34 +1,838 @@
-//! STUB: replaced by the deterministic parsers.
-#![allow(missing_docs, dead_code)]
-use super::{Budget, Intent, Reference};
+//! Deterministic parsers for one shop-chat message: budget, references to shown
+//! products, brand, attributes, declines, prompt-injection attempts, a rule-based
+//! intent and a cleaned search query.
+//!
+//! Rules run before the LLM because they are cheap, repeatable and explainable;
+//! `intent` stays `None` whenever no rule is confident, so the model decides those
+//! turns. Only the first 1,000 chars are read, which keeps every parser linear and
+//! bounded on 20,000-char pastes. Word lists and the small cue-pattern matcher live
+//! in `parse_words.rs`; this file holds the rules.
+//!
+//! Conventions decided here, beyond the brief:
+//! - Text is lowercased char by char (a char whose lowercase form is longer stays as
+//!   it is), curly apostrophes and dashes are folded, and runs of three or more equal
+//!   letters are squeezed to two ("pleaseee" -> "pleasee"), so the query never grows
+//!   longer than the message, in chars or in bytes. The query is lowercase, without
+//!   punctuation; hyphenated words stay whole ("type-c", "tp-link").
+//! - Typo tolerance (edit distance one, a swap counting as one edit) is opt-in per cue
+//!   word of five letters or more, because many short words are one edit apart
+//!   ("power"/"lower", "andar"/"antar"). Attributes and brands match exactly (after
+//!   normalisation): a fuzzy brand would filter a search wrongly.
+//! - Budget: "budget (is|of) X" and "X budget" are a ceiling (max); "price (is|of|at)
+//!   X", a bare currency amount, "2 hazar", "1 lakh", "80 thousand", "80k ka", "for/in/at
+//!   X" and "X mein" (X >= 100, not a year) are `around`. A bare "A-B" / "A to B" / "A
+//!   se B" with no cue, currency or multiplier is a range only when both ends are at
+//!   least 50. "10-15k" means 10,000-15,000. `cheap` is set only when no amount was
+//!   found, and "not cheap" does not set it. Later clauses win ("under 1000, no, under
+//!   800" -> max 800); a min above the max is swapped. The currency is the first one
+//!   stated next to an amount of the budget. A message flagged as injection has no
+//!   budget ("set the price to 1 rupee" is not one).
+//! - Canonical attributes: "type-c" covers usb-c/usb c/typec; "noise cancelling"
+//!   covers anc/noise canceling/noise cancellation; "water resistant" covers ipx4-8,
+//!   ip67/68 and sweat/splash proof; "for sports" covers gym/workout/running; "grey"
+//!   covers gray; "gold" covers golden; Hindi colour words map to English ("kala" ->
+//!   "black"). `Lexicon::with_attributes` accepts the same "canonical|variant" form.
+//! - Brand: brands that are everyday words ("Noise", "White", "Sure"...), brands of
+//!   one to three letters other than well-known ones (lg, hp, mi, jbl...) and brands
+//!   starting with a digit ("10k", "3M") count only when written with the catalog's
+//!   capitals mid-sentence, next to "brand"/"company"/"ka"/"se", after "by"/"from", or
+//!   right before a product noun, and never where an attribute reads the same words
+//!   ("white cable" is a colour, "noise cancelling" a feature). Case variants of one
+//!   brand ("boAt", "Boat") answer with the spelling given most often to
+//!   [`Lexicon::new`], ties to the first one given.
+//! - References are deduplicated in order of appearance, and a pronoun is dropped
+//!   when the message also has an ordinal or named reference ("the 2nd one looks good,
+//!   add it" -> [Ordinal(2)]). Named references keep the noun in the query (it names
+//!   the product kind); determiners and "you showed" go. `the <noun>` is a reference
+//!   unless the message asks for something new ("show me the cables"). Generic nouns
+//!   ("this product", "the one you showed") are `Pronoun`. "both"/"dono", "the two"
+//!   and bare "1 and 2" are ordinals only when the message compares (or, for "both",
+//!   adds to the cart). "second last" is `Ordinal(-2)`.
+//! - A message that is only "no"/"nope"/"nah"/"nahi" (up to three words, not "no 2")
+//!   declines; a decline after "if" ("can I return it if I don't like it") does not.
+//! - "return gift(s)" and `replacement <product>` are searches, not support requests.
+//!   Questions about the assistant ("what can you do?") are smalltalk.
+
+use std::collections::HashMap;
+
 use serde::Serialize;
+
+use super::{Budget, Intent, Reference};
+
+#[path = "parse_words.rs"]
+mod words;
+use words::*;
+
+/// Vocabulary the parsers match against: the catalog's brands plus attribute phrases.
+#[derive(Debug, Clone)]
 pub struct Lexicon {
-    brands: Vec<String>,
+    /// Brand word sequences, pointing into `names`.
+    brands: Phrases<usize>,
+    /// Brands with spaces and punctuation removed ("amazonbasics"), pointing into `names`.
+    squashed: HashMap<String, usize>,
+    /// Catalog spelling, and whether the brand is also an everyday word.
+    names: Vec<(String, bool)>,
+    /// Attribute variants, each with its canonical spelling.
+    attrs: Phrases<String>,
 }
-impl Lexicon {
-    pub fn new(brands: impl IntoIterator<Item = String>) -> Lexicon {
-        Lexicon {
-            brands: brands.into_iter().collect(),
-        }
+
+impl Default for Lexicon {
+    fn default() -> Self {
+        Lexicon::new(Vec::new())
     }
-    pub fn with_attributes(self, _extra: impl IntoIterator<Item = String>) -> Lexicon {
+}
+
+impl Lexicon {
+    /// Built-in attribute phrases plus the given catalog brands (as spelled in the catalog).
+    ///
+    /// Pass one entry per product if you have them: when a brand comes in several
+    /// casings, the most frequent spelling is the one reported (ties: the first given).
+    pub fn new(brands: impl IntoIterator<Item = String>) -> Lexicon {
+        let mut keys: Vec<(String, Vec<(String, usize)>)> = Vec::new();
+        let mut slot: HashMap<String, usize> = HashMap::new();
+        for brand in brands {
+            let key = squash(&brand);
+            if key.chars().count() < 2 || matches!(key.as_str(), "none" | "null") {
+                continue;
+            }
+            let k = *slot.entry(key.clone()).or_insert_with(|| {
+                keys.push((key, Vec::new()));
+                keys.len() - 1
+            });
+            let Some((_, spellings)) = keys.get_mut(k) else {
+                continue;
+            };
+            match spellings.iter_mut().find(|(s, _)| *s == brand) {
+                Some((_, n)) => *n += 1,
+                None => spellings.push((brand, 1)),
+            }
+        }
+        let mut lex = Lexicon {
+            brands: Phrases::default(),
+            squashed: HashMap::new(),
+            names: Vec::new(),
+            attrs: Phrases::default(),
+        };
+        for (key, spellings) in keys {
+            // `max_by_key` keeps the last maximum: reversed, ties go to the first spelling.
+            let Some((name, _)) = spellings.into_iter().rev().max_by_key(|s| s.1) else {
+                continue;
+            };
+            let words = words_of(&name)
+                .iter()
+                .map(|w| w.trim_end_matches("'s").to_string())
+                .collect();
+            let ambiguous = AMBIGUOUS_BRANDS.contains(key.as_str())
+                || (key.chars().count() <= 3 && !KNOWN_SHORT_BRANDS.contains(key.as_str()))
+                || key.starts_with(|c: char| c.is_ascii_digit());
+            lex.brands.add(words, lex.names.len());
+            lex.squashed.insert(key, lex.names.len());
+            lex.names.push((name, ambiguous));
+        }
+        lex.with_attributes(ATTRIBUTES.iter().map(|s| s.to_string()))
+    }
+
+    /// Adds attribute phrases (e.g. from config).
+    ///
+    /// A phrase may list spelling variants after its canonical form, separated by
+    /// `|` ("usb-c|usb c"); every variant then reports the first spelling.
+    pub fn with_attributes(mut self, extra: impl IntoIterator<Item = String>) -> Lexicon {
+        for line in extra {
+            let first = line.split('|').next().unwrap_or("");
+            let canon = first
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase();
+            if !canon.is_empty() {
+                for variant in line.split('|') {
+                    self.attrs.add(words_of(variant), canon.clone());
+                }
+            }
+        }
         self
     }
-}
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Parsed {
-    pub intent: Option<Intent>,
-    pub budget: Option<Budget>,
-    pub attributes: Vec<String>,
-    pub brand: Option<String>,
-    pub references: Vec<Reference>,
-    pub declined: bool,
-    pub injection: bool,
-    pub query: String,
-}
-pub fn parse(message: &str, _lexicon: &Lexicon) -> Parsed {
-    Parsed {
-        query: message.to_string(),
-        ..Parsed::default()
+
+    /// Attribute phrases, longest first at each position, skipping words used by the budget.
+    fn attributes_in(&self, w: &[Word], used: &[bool]) -> (Vec<String>, Vec<Span>) {
+        let (mut found, mut spans, mut i) = (Vec::<String>::new(), Vec::new(), 0);
+        while i < w.len() {
+            match self
+                .attrs
+                .at(w, i)
+                .find(|&(_, e)| !used[i..e].contains(&true))
+            {
+                Some((canon, end)) => {
+                    if !found.contains(canon) {
+                        found.push(canon.clone());
+                    }
+                    spans.push((i, end));
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
+        (found, spans)
+    }
+
+    /// The first brand mentioned, as spelled in the catalog.
+    fn brand_in(&self, w: &[Word], used: &[bool], attrs: &[Span]) -> Option<String> {
+        (0..w.len()).find_map(|i| {
+            let exact = self.brands.at(w, i).map(|(&b, e)| (b, e));
+            // Brands written with a space removed or added: "amazonbasics", "wonder chef".
+            let squashed = (i..w.len().min(i + 3)).filter_map(|k| {
+                let joined: String = w[i..=k]
+                    .iter()
+                    .map(|x| squash(x.text.trim_end_matches("'s")))
+                    .collect();
+                let b = self
+                    .squashed
+                    .get(&joined)
+                    .filter(|_| k == i || joined.len() >= 6)?;
+                Some((*b, k + 1))
+            });
+            let ok = |&(b, e): &(usize, usize)| {
+                let (name, ambiguous) = self.names.get(b)?;
+                let fine = !used[i..e].contains(&true)
+                    && (!ambiguous || ambiguous_brand_ok(w, i, e, name, attrs));
+                fine.then(|| name.clone())
+            };
+            exact.chain(squashed).find_map(|c| ok(&c))
+        })
     }
 }
+
+/// Whether an everyday-word brand ("Noise", "Sure") is meant as the brand here.
+fn ambiguous_brand_ok(w: &[Word], i: usize, end: usize, name: &str, attrs: &[Span]) -> bool {
+    if matches!(word_before(w, i), "by" | "from" | "brand") || BRAND_NEXT.contains(word_at(w, end))
+    {
+        return true;
+    }
+    // "noise cancelling", "white cable": the attribute reading wins.
+    if attrs.iter().any(|&(s, e)| i < e && s < end) {
+        return false;
+    }
+    if noun_at(w, end).is_some() && !w[end - 1].brk_after {
+        return true;
+    }
+    let written: String = w[i..end]
+        .iter()
+        .flat_map(|x| x.orig.chars())
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    let wanted: String = name.chars().filter(|c| c.is_alphanumeric()).collect();
+    let sentence_start = i == 0 || w[i - 1].brk_after;
+    written == wanted && wanted.chars().any(char::is_uppercase) && !sentence_start
+}
+
+/// What the deterministic parsers found in one message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Parsed {
+    /// The intent when a rule is confident; `None` leaves the decision to the LLM.
+    pub intent: Option<Intent>,
+    /// A stated price limit, target or wish for something cheap.
+    pub budget: Option<Budget>,
+    /// Canonical lowercase attribute phrases, in order of appearance.
+    pub attributes: Vec<String>,
+    /// The catalog spelling of the first brand mentioned.
+    pub brand: Option<String>,
+    /// References to products shown earlier, in order of appearance.
+    pub references: Vec<Reference>,
+    /// The customer declines a suggestion ("no thanks", "nahi chahiye").
+    pub declined: bool,
+    /// The message tries to change the assistant's instructions or prices.
+    pub injection: bool,
+    /// The message without budget, reference, decline and filler phrases: what to search for.
+    pub query: String,
+}
+
+/// Runs every parser over one message. Never panics; cost is linear in the message
+/// (only the first 1,000 chars are read).
+pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
+    let text = analyse(message);
+    let w = &text.words;
+    let injection = INJECTION.any(w);
+    let (budget, budget_spans) = budget_in(w);
+    // A price inside an injection ("set the price to 1 rupee") is not the customer's budget.
+    let budget = budget.filter(|_| !injection);
+    let used = marked(w.len(), &budget_spans);
+    let (references, ref_spans, ref_cut) = references_in(&text);
+    let (attributes, attr_spans) = lexicon.attributes_in(w, &used);
+    let brand = lexicon.brand_in(w, &used, &attr_spans);
+    let declines = declines(w);
+    let removed = marked(
+        w.len(),
+        &[budget_spans, ref_cut, declines.clone(), FILLER.all(w)].concat(),
+    );
+    let free_noun = (0..w.len()).any(|i| {
+        // "the battery", "its strap": a part of the product under discussion, not a new search.
+        let noun = noun_at(w, i);
+        let part = noun.as_ref().is_some_and(|n| PARTS.contains(n.0.as_str()))
+            && PART_OWNER.contains(word_before(w, i));
+        noun.is_some() && !part && !ref_spans.iter().any(|&(s, e)| s <= i && i < e)
+    });
+    let facts = Facts {
+        text: &text,
+        injection,
+        has_refs: !references.is_empty(),
+        product_like: free_noun || brand.is_some() || !attributes.is_empty() || budget.is_some(),
+        free_noun,
+        budget: budget.is_some(),
+        brand: brand.is_some(),
+        attrs: !attributes.is_empty(),
+        declines: &declines,
+    };
+    let mut query = String::new();
+    let mut last: Option<&Word> = None;
+    for x in w.iter().zip(&removed).filter(|(_, r)| !**r).map(|(x, _)| x) {
+        match last {
+            // Keep "type-c", "tp-link" whole; the '-' byte replaces itself.
+            Some(l) if x.hyphen_before && x.start == l.end + 1 => query.push('-'),
+            Some(l) if l.end < x.start => query.push(' '),
+            _ => {}
+        }
+        query.push_str(&x.text);
+        last = Some(x);
+    }
+    let intent = classify(&facts);
+    Parsed {
+        intent,
+        budget,
+        attributes,
+        brand,
+        references,
+        declined: !declines.is_empty(),
+        injection,
+        query,
+    }
+}
+
+/// Budget phrases alone (exposed for tests and for the LLM path to reuse).
+pub fn parse_budget(message: &str) -> Option<Budget> {
+    budget_in(&analyse(message).words).0
+}
+
+/// Reference phrases alone.
+pub fn parse_references(message: &str) -> Vec<Reference> {
+    references_in(&analyse(message)).0
+}
+
+fn marked(n: usize, spans: &[Span]) -> Vec<bool> {
+    let mut out = vec![false; n];
+    for &(s, e) in spans {
+        out.iter_mut().take(e).skip(s).for_each(|x| *x = true);
+    }
+    out
+}
+
+// ---------------------------------------------------------------- budget
+
+/// An amount of money as written: "₹1,299", "1.5k", "2 hazar rupaye".
+#[derive(Debug, Clone, Copy)]
+struct Amount {
+    value: f64,
+    raw: f64,
+    mult: f64,
+    cur: Option<&'static str>,
+    plus: bool,
+    hindi: bool,
+    end: usize,
+}
+
+/// An amount starting at word `i`: optional currency, number, multiplier, currency; never followed by a unit.
+fn amount_at(w: &[Word], i: usize) -> Option<Amount> {
+    let prefix = currency(word_at(w, i));
+    let mut j = i + usize::from(prefix.is_some());
+    let (raw, mut mult, attached, plus, standalone) = match number_word(word_at(w, j)) {
+        Some((raw, mult, c, plus)) => (raw, mult, c, plus, true),
+        None => {
+            let (v, english) = word_number(word_at(w, j))?;
+            (v, 1.0, None, false, english && v >= 10.0)
+        }
+    };
+    let mut cur = prefix.or(attached);
+    j += 1;
+    let named = multiplier(word_at(w, j)).filter(|_| mult == 1.0);
+    // "2 hazar", "1 lakh", "80 thousand" only ever count money; "2k" may be a screen resolution.
+    let hindi = named.is_some() && word_at(w, j) != "k";
+    if let Some(m) = named {
+        mult = m;
+        j += 1;
+    } else if !standalone {
+        return None;
+    }
+    // "₹500-₹1000": a symbol after a dash starts the next amount.
+    if cur.is_none()
+        && !w.get(j).is_some_and(|x| x.hyphen_before)
+        && let Some(c) = currency(word_at(w, j))
+    {
+        cur = Some(c);
+        j += 1;
+    }
+    let value = raw * mult;
+    let ok = value.is_finite() && value <= MAX_AMOUNT && !UNITS.contains(word_at(w, j));
+    ok.then_some(Amount {
+        value,
+        raw,
+        mult,
+        cur,
+        plus,
+        hindi,
+        end: j,
+    })
+}
+
+/// A second amount after "and"/"to"/"se"/a dash, closing a range that `a` opens.
+fn range_end(w: &[Word], a: &Amount) -> Option<Amount> {
+    let k = a.end;
+    if matches!(
+        word_at(w, k),
+        "and" | "to" | "till" | "until" | "upto" | "se" | "tak"
+    ) {
+        amount_at(w, k + 1)
+    } else {
+        amount_at(w, k).filter(|_| w.get(k).is_some_and(|x| x.hyphen_before))
+    }
+}
+
+fn is_year(v: f64) -> bool {
+    v.fract() == 0.0 && (1900.0..=2099.0).contains(&v)
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Max,
+    Min,
+    Around,
+}
+
+fn one(kind: Kind, a: &Amount, end: usize) -> Option<(Budget, usize)> {
+    let mut b = Budget {
+        currency: a.cur.map(str::to_string),
+        ..Budget::default()
+    };
+    *match kind {
+        Kind::Max => &mut b.max,
+        Kind::Min => &mut b.min,
+        Kind::Around => &mut b.around,
+    } = Some(a.value);
+    Some((b, end))
+}
+
+/// A range; in "10-15k" the end without a multiplier borrows the other's when that keeps the order.
+fn range(a: &Amount, b: &Amount, end: usize) -> Option<(Budget, usize)> {
+    let lo = if b.mult > 1.0 && a.mult == 1.0 && a.raw <= b.raw {
+        a.raw * b.mult
+    } else {
+        a.value
+    };
+    let hi = if a.mult > 1.0 && b.mult == 1.0 && b.raw * a.mult > a.value {
+        b.raw * a.mult
+    } else {
+        b.value
+    };
+    let currency = a.cur.or(b.cur).map(str::to_string);
+    Some((
+        Budget {
+            min: Some(lo.min(hi)),
+            max: Some(lo.max(hi)),
+            currency,
+            ..Budget::default()
+        },
+        end,
+    ))
+}
+
+/// Skips "tak", "ke beech" after a range.
+fn post_range(w: &[Word], end: usize) -> usize {
+    match (word_at(w, end), word_at(w, end + 1)) {
+        ("tak" | "range", _) => end + 1,
+        ("ke" | "k", "beech" | "bich" | "andar" | "range") => end + 2,
+        _ => end,
+    }
+}
+
+/// One budget clause starting at word `i`: its part of the budget and its end.
+fn clause_at(w: &[Word], i: usize) -> Option<(Budget, usize)> {
+    if let Some(j) = RANGE_CUE.at(w, i)
+        && let Some(a) = amount_at(w, j)
+    {
+        if let Some(b) = range_end(w, &a) {
+            return range(&a, &b, post_range(w, b.end));
+        }
+        if word_before(w, j) == "of" {
+            return one(Kind::Around, &a, a.end);
+        }
+    }
+    for (cue, kind) in [
+        (&MAX_CUE, Kind::Max),
+        (&MIN_CUE, Kind::Min),
+        (&AROUND_CUE, Kind::Around),
+    ] {
+        if let Some(a) = cue.at(w, i).and_then(|j| amount_at(w, j)) {
+            return match range_end(w, &a) {
+                Some(b) if matches!(kind, Kind::Around) => range(&a, &b, b.end),
+                _ => one(kind, &a, a.end),
+            };
+        }
+    }
+    let a = amount_at(w, i)?;
+    if let Some(b) = range_end(w, &a) {
+        let cued = a.cur.or(b.cur).is_some() || a.mult > 1.0 || b.mult > 1.0;
+        let plain = a.value >= 50.0 && b.value >= 50.0 && !(is_year(a.value) && is_year(b.value));
+        if cued || plain {
+            return range(&a, &b, post_range(w, b.end));
+        }
+    }
+    if a.plus {
+        return one(Kind::Min, &a, a.end);
+    }
+    for (post, kind) in [
+        (&POST_MAX, Kind::Max),
+        (&POST_MIN, Kind::Min),
+        (&POST_AROUND, Kind::Around),
+    ] {
+        if let Some(e) = post.at(w, a.end) {
+            return one(kind, &a, e);
+        }
+    }
+    // "80k ka laptop": a thousands amount tied to a product.
+    let tied = a.mult > 1.0 && BUDGET_TAIL.contains(word_at(w, a.end));
+    if a.cur.is_some() || a.hindi || tied {
+        return one(Kind::Around, &a, a.end);
+    }
+    // "for 1500", "1500 mein": a weak cue, so only for price-sized numbers that are not years.
+    let prev = word_before(w, i);
+    let after = matches!(word_at(w, a.end), "mein" | "mai" | "main" | "me" | "mei");
+    let year = is_year(a.value) && matches!(prev, "in" | "since" | "from" | "of" | "year");
+    let weak = after || matches!(prev, "for" | "at" | "in");
+    (weak && a.value >= 100.0 && !year)
+        .then(|| one(Kind::Around, &a, a.end + usize::from(after)))?
+}
+
+fn budget_in(w: &[Word]) -> (Option<Budget>, Vec<Span>) {
+    let (mut b, mut spans, mut i) = (Budget::default(), Vec::<Span>::new(), 0);
+    while i < w.len() {
+        let Some((c, end)) = clause_at(w, i) else {
+            i += 1;
+            continue;
+        };
+        // Later clauses win: "under 1000, no, under 800".
+        (b.min, b.max, b.around) = (c.min.or(b.min), c.max.or(b.max), c.around.or(b.around));
+        b.currency = b.currency.or(c.currency);
+        // "my budget is", "in the price range of", "only", "tak ka" belong to the amount.
+        let floor = spans.last().map_or(0, |s| s.1);
+        let mut start = i;
+        while start > floor && BUDGET_LEAD.contains(word_before(w, start)) {
+            start -= 1;
+        }
+        let mut end = end.max(i + 1);
+        while BUDGET_TAIL.contains(word_at(w, end)) {
+            end += 1;
+        }
+        spans.push((start, end));
+        i = end;
+    }
+    if spans.is_empty() {
+        for (s, e) in CHEAP.all(w) {
+            if !matches!(word_before(w, s), "not" | "nahi" | "no") {
+                b.cheap = true;
+                spans.push((s, e));
+            }
+        }
+    }
+    if let (Some(lo), Some(hi)) = (b.min, b.max)
+        && lo > hi
+    {
+        (b.min, b.max) = (Some(hi), Some(lo));
+    }
+    let any = b.min.is_some() || b.max.is_some() || b.around.is_some() || b.cheap;
+    (any.then_some(b), spans)
+}
+
+// ---------------------------------------------------------------- references
+
+/// References found so far, with their spans, and the spans to cut from the query.
+#[derive(Default)]
+struct Refs {
+    found: Vec<(Reference, Span)>,
+    cut: Vec<Span>,
+}
+
+impl Refs {
+    fn add(&mut self, refs: impl IntoIterator<Item = Reference>, s: usize, e: usize, cut: bool) {
+        self.found.extend(refs.into_iter().map(|r| (r, (s, e))));
+        if cut {
+            self.cut.push((s, e));
+        }
+    }
+
+    fn covers(&self, i: usize) -> bool {
+        self.found.iter().any(|&(_, (s, e))| s <= i && i < e)
+    }
+}
+
+/// References with their spans, plus the spans to cut from the query (a Named reference keeps its noun).
+fn references_in(t: &Text) -> (Vec<Reference>, Vec<Span>, Vec<Span>) {
+    let w = &t.words;
+    let mut r = Refs::default();
+    let comparing = COMPARE.any(w);
+    let adding = ADD_CART.any(w);
+    let talk = t.question || TALK.any(w) || PROPERTY.any(w) || ASK_CUE.any(w);
+    // A wish for something new ("show me the cables") names a kind rather than pointing at one.
+    let new_search = SEARCH_STRONG.any(w)
+        || WANT.all(w).iter().any(|&(s, e)| {
+            !NEGATION.contains(word_before(w, s)) && !HINDI_NOT.contains(word_at(w, e))
+        });
+    let lead = |k: usize| k - usize::from(LEAD_DET.contains(word_before(w, k)));
+    let tail = |e: usize| e + usize::from(REF_NEXT.contains(word_at(w, e)));
+    let small = |s: &str| s.parse::<i32>().ok().filter(|n| (1..=10).contains(n));
+    let firsts = |k: i32| (1..=k).map(Reference::Ordinal);
+    for i in 0..w.len() {
+        if r.covers(i) {
+            continue;
+        }
+        let (word, next, after) = (word_at(w, i), word_at(w, i + 1), word_at(w, i + 2));
+        // "the first two", "pehle teen"
+        if matches!(word, "first" | "pehle" | "pehla")
+            && let Some(k) = cardinal(next).filter(|k| (2..=10).contains(k))
+            && !UNITS.contains(after)
+            && !ORD_BLOCK_NEXT.contains(after)
+        {
+            r.add(firsts(k), lead(i), tail(i + 2), true);
+        } else if let Some(k) =
+            cardinal(next).filter(|_| NUMBER_WORDS.contains(word) && !UNITS.contains(after))
+            && (word != "no" || next.parse::<i32>().is_ok())
+        {
+            // "number 2", "option 3", "#2"
+            r.add([Reference::Ordinal(k)], lead(i), tail(i + 2), true);
+        } else if let Some((k, e)) = ordinal_ref(w, i) {
+            r.add([Reference::Ordinal(k)], lead(i), tail(e), true);
+        } else if comparing
+            && matches!(word, "these" | "those" | "the")
+            && matches!(next, "two" | "2" | "do")
+        {
+            r.add(firsts(2), i, tail(i + 2), true);
+        } else if (comparing || adding) && matches!(word, "both" | "dono") {
+            r.add(firsts(2), i, i + 1, true);
+        } else if let (true, Some(a), Some(b)) = (comparing, small(word), small(after))
+            && matches!(next, "and" | "vs" | "versus" | "or" | "with" | "aur")
+        {
+            // "compare 1 and 3", "2 vs 4"
+            r.add(
+                [Reference::Ordinal(a), Reference::Ordinal(b)],
+                i,
+                i + 3,
+                true,
+            );
+        } else if let Some((reference, end, noun)) = named_at(t, i, new_search) {
+            r.add([reference], i, end, noun.is_none());
+            if let Some((ns, ne)) = noun {
+                r.cut.extend([(i, ns), (ne, end)]);
+            }
+        } else if DEMONSTRATIVE.contains(word) && ONE_WORDS.contains(next) {
+            // "this one", "ye wala"
+            r.add([Reference::Pronoun], i, i + 2, true);
+        } else if HINDI_PRONOUN.contains(word)
+            || (matches!(word, "it" | "it's" | "its" | "them") && talk && !idiom(w, i))
+            || (matches!(word, "this" | "that" | "ye" | "yeh")
+                && talk
+                && !DEMO_BLOCK_NEXT.contains(next)
+                && (word != "that" || i == 0 || PRONOUN_OK_PREV.contains(word_before(w, i)))
+                && (matches!(word, "this" | "that") || t.question || w.len() <= 6))
+        {
+            r.add([Reference::Pronoun], i, i + 1, true);
+        }
+    }
+    let spans = r.found.iter().map(|f| f.1).collect();
+    // "the 2nd one looks good, add it": the pronoun points at the explicit reference.
+    let explicit = r.found.iter().any(|f| f.0 != Reference::Pronoun);
+    let mut refs = Vec::new();
+    for (x, _) in r
+        .found
+        .into_iter()
+        .filter(|f| !explicit || f.0 != Reference::Pronoun)
+    {
+        if !refs.contains(&x) {
+            refs.push(x);
+        }
+    }
+    (refs, spans, r.cut)
+}
+
+/// An ordinal at word `i` that points at a shown product, with where it ends.
+fn ordinal_ref(w: &[Word], i: usize) -> Option<(i32, usize)> {
+    let (mut k, always) = ordinal(word_at(w, i))?;
+    let mut e = i + 1;
+    if k == 2 && word_at(w, e) == "last" {
+        (k, e) = (-2, e + 1);
+    } else if k == 2 && word_at(w, e) == "to" && word_at(w, e + 1) == "last" {
+        (k, e) = (-2, e + 2);
+    }
+    let (next, prev) = (word_at(w, e), word_before(w, i));
+    if ORD_BLOCK_NEXT.contains(next) || ORD_BLOCK_PREV.contains(prev) {
+        return None;
+    }
+    let pointed = REF_NEXT.contains(next) || noun_at(w, e).is_some();
+    let ok = if k == -1 {
+        // "last" is also a verb: "will it last?"
+        pointed || matches!(prev, "the" | "ye" | "wo" | "that" | "this") || w.len() <= 2
+    } else {
+        let alone = (e >= w.len() || w[e - 1].brk_after) && w.len() <= 6;
+        // "first or the second"
+        let paired =
+            ORD_JOIN.contains(next) && (1..=2).any(|d| ordinal(word_at(w, e + d)).is_some());
+        always || pointed || paired || ORD_OK_PREV.contains(prev) || alone
+    };
+    ok.then_some((k, e))
+}
+
+/// "that cable you showed", "those boat earbuds", "this product", "cable you showed":
+/// the reference, its end and the noun's span (none for a generic "product").
+fn named_at(t: &Text, i: usize, new_search: bool) -> Option<(Reference, usize, Option<Span>)> {
+    let w = &t.words;
+    let word = word_at(w, i);
+    if !DET.contains(word) {
+        // Without a determiner only a "you showed" trailer makes a noun a reference.
+        let (name, ne) = noun_run(w, i)?;
+        if matches!(word_at(w, ne), "above" | "before" | "earlier") {
+            return None;
+        }
+        return Some((Reference::Named(name), TRAILER.at(w, ne)?, Some((i, ne))));
+    }
+    let mut j = i + 1;
+    let (name, ns, ne) = loop {
+        if j > i + 3 || j >= w.len() {
+            return None;
+        }
+        if GENERIC.contains(word_at(w, j)) {
+            break (None, j, j + 1);
+        }
+        if let Some((name, e)) = noun_run(w, j) {
+            break (Some(name), j, e);
+        }
+        if MOD_STOP.contains(word_at(w, j))
+            || ordinal(word_at(w, j)).is_some()
+            || w[j - 1].brk_after
+        {
+            return None;
+        }
+        j += 1;
+    };
+    let trailer = TRAILER.at(w, ne);
+    // With a bare "the", parts are asked about ("the battery?") and new searches name kinds.
+    let part = name.as_deref().is_some_and(|n| PARTS.contains(n)) && t.question;
+    if word == "the" && trailer.is_none() && (new_search || part) {
+        return None;
+    }
+    let end = trailer.unwrap_or(ne);
+    Some(match name {
+        Some(name) => (Reference::Named(name), end, Some((ns, ne))),
+        None => (Reference::Pronoun, end, None),
+    })
+}
+
+/// "it" that is not a product: "got it", "it's raining", "that's it".
+fn idiom(w: &[Word], i: usize) -> bool {
+    let prev = word_before(w, i);
+    IDIOM_PREV.contains(prev)
+        || IDIOM_NEXT.contains(word_at(w, i + 1))
+        || (prev == "get" && w.len() <= 3)
+}
+
+fn declines(w: &[Word]) -> Vec<Span> {
+    let mut spans = DECLINE.all(w);
+    // "can I return it if I don't like it?" asks about a case, it declines nothing.
+    spans.retain(|&(s, _)| {
+        !(s.saturating_sub(3)..s).any(|k| matches!(word_at(w, k), "if" | "agar"))
+    });
+    // A bare "no"/"nahi" answers a suggestion; "no 2" picks one.
+    let bare_no = NO_WORDS.contains(word_at(w, 0))
+        && !word_at(w, 1).starts_with(|c: char| c.is_ascii_digit());
+    if spans.is_empty() && w.len() <= 3 && bare_no {
+        spans.push((0, 1));
+    }
+    spans
+}
+
+// ---------------------------------------------------------------- intent
+
+/// What the intent rules need to know about a message.
+struct Facts<'a> {
+    text: &'a Text,
+    injection: bool,
+    has_refs: bool,
+    product_like: bool,
+    free_noun: bool,
+    budget: bool,
+    brand: bool,
+    attrs: bool,
+    declines: &'a [Span],
+}
+
+fn classify(f: &Facts) -> Option<Intent> {
+    let w = &f.text.words;
+    if w.is_empty() {
+        return None;
+    }
+    if f.injection || OFF_STRONG.any(w) || (OFF_WEAK.any(w) && !f.product_like) {
+        return Some(Intent::Other);
+    }
+    // "return gifts" and "replacement remote" are things to buy.
+    let returns = RETURNS
+        .all(w)
+        .iter()
+        .any(|&(_, e)| !word_at(w, e).starts_with("gift"));
+    let replace = REPLACE.all(w).iter().any(|&(_, e)| {
+        REPLACE_OBJECT.contains(word_at(w, e))
+            || !(e..w.len().min(e + 3)).any(|k| noun_at(w, k).is_some())
+    });
+    if COMPLAINT.any(w) || returns || replace {
+        return Some(Intent::ComplaintOrSupport);
+    }
+    if PURCHASE.any(w) {
+        return Some(Intent::PurchaseDone);
+    }
+    if ADD_CART.any(w) || (ADD_WEAK.any(w) && !f.text.question) {
+        return Some(Intent::AddToCart);
+    }
+    if COMPARE.any(w) {
+        return Some(Intent::Compare);
+    }
+    // A search cue inside a decline ("mat dikhao") asks for nothing.
+    let search_cue = SEARCH_STRONG
+        .all(w)
+        .iter()
+        .any(|&(s, e)| !f.declines.iter().any(|&(ds, de)| s < de && ds < e));
+    let chat = !f.product_like && !f.has_refs && !search_cue;
+    if BOT_TALK.any(w) && chat {
+        return Some(Intent::Smalltalk);
+    }
+    let asking = f.text.question || ASK_CUE.any(w);
+    let property = PROPERTY.any(w) || ASK_CUE.any(w);
+    let about_shown = f.has_refs && !(search_cue && f.free_noun);
+    if (asking && (about_shown || (property && !f.free_noun && !search_cue)))
+        || (f.has_refs && property && !search_cue)
+    {
+        return Some(Intent::AskAboutProduct);
+    }
+    // "show me the second one": a look at a shown product, not a new search.
+    if f.has_refs && search_cue && !f.free_noun && !f.budget && SHOW.any(w) && !SIMILAR.any(w) {
+        return Some(Intent::AskAboutProduct);
+    }
+    let opener = SMALLTALK.at(w, 0).is_some() && w.len() <= 8;
+    if chat && (opener || (SMALLTALK.any(w) && w.len() <= 6)) {
+        return Some(Intent::Smalltalk);
+    }
+    if !f.declines.is_empty() && !search_cue && !f.budget {
+        return None;
+    }
+    let short_noun = f.free_noun && w.len() <= 8;
+    let search =
+        search_cue || (SEARCH_WEAK.any(w) && f.product_like) || f.budget || f.brand || short_noun;
+    (search || (f.attrs && w.len() <= 6)).then_some(Intent::Search)
+}
+
+#[cfg(test)]
+#[path = "parse_tests.rs"]
+mod tests;
