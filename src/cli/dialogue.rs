@@ -434,7 +434,8 @@ pub fn bench_chat(config: &Config, args: &BenchChatArgs, progress: bool) -> Resu
         args.script.display()
     );
     println!("{:<34} {:>9} {:>9}", "milliseconds", "p50", "p95");
-    let rows: [(&str, &dyn Fn(&TurnRecord) -> f64, bool); 6] = [
+    type Column<'a> = &'a dyn Fn(&TurnRecord) -> f64;
+    let rows: [(&str, Column, bool); 6] = [
         ("understand", &|r| r.timings_ms.understand, false),
         ("retrieve", &|r| r.timings_ms.retrieve, false),
         ("recommend", &|r| r.timings_ms.recommend, false),

@@ -295,7 +295,7 @@ impl Assistant {
                 session.decline(&id);
             }
         }
-        let changes_state = !u.injection && !empty;
+        let changes_state = !u.injection && !u.noise && !empty;
         if changes_state {
             self.apply(&u, &refs, session, &mut plan)?;
         }
@@ -621,7 +621,7 @@ impl Assistant {
             .map(|h| (products[h.row].id.clone(), h.score))
             .collect();
         plan.looking_for = describe_search(
-            &query,
+            crate::understand::clip(&query, 80),
             session.budget.as_ref(),
             min_price,
             max_price,
@@ -779,13 +779,14 @@ impl Assistant {
             review,
             declined: u.declined,
             injection: u.injection,
-            empty,
+            empty: empty || u.noise,
             currency_note: plan.currency_note.clone(),
             thanks: is_thanks(message),
         };
         let template = reply::template(u.intent, &template_input);
         let mut report = GroundingReport::default();
         let use_model = !empty
+            && !u.noise
             && !u.injection
             && !u.declined
             && plan.currency_note.is_none()

@@ -276,6 +276,7 @@ mod tests {
             category_path: path.map(|p| p.into_iter().map(String::from).collect()),
             declined: false,
             injection: false,
+            noise: false,
             query: String::new(),
             query_vector: None,
         }

@@ -181,6 +181,10 @@ pub struct Understanding {
     /// The message tries to change the assistant's rules, role or prices.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub injection: bool,
+    /// The message is noise (a paste of thousands of characters, one word repeated): it is
+    /// answered but changes nothing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub noise: bool,
     /// What to send to product search: the message without budget, reference and filler words.
     pub query: String,
     /// The query's embedding, reused by search.
@@ -192,10 +196,11 @@ pub struct Understanding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LlmUnderstanding {
-    /// Rules and embeddings only.
+    /// Rules and embeddings only: the default, because with the default 135M model asking
+    /// it lowered intent accuracy on the labelled set (`shopclerk eval understand`).
+    #[default]
     Never,
     /// Only when no rule decides the intent.
-    #[default]
     Fallback,
     /// For every message the rules do not flag as an injection.
     Always,
@@ -218,7 +223,7 @@ pub struct UnderstandConfig {
 impl Default for UnderstandConfig {
     fn default() -> UnderstandConfig {
         UnderstandConfig {
-            llm: LlmUnderstanding::Fallback,
+            llm: LlmUnderstanding::default(),
             category_min_similarity: 0.5,
             max_message_chars: 2000,
             attributes: Vec::new(),
@@ -286,8 +291,15 @@ impl Understander {
     /// Understands one message. Never fails on what the customer wrote; fails only when the
     /// embedder does. A chat model that fails is logged and ignored.
     pub fn understand(&self, message: &str) -> Result<Understanding> {
+        let noise = is_noise(message, self.config.max_message_chars);
         let message = clip(message, self.config.max_message_chars);
-        let parsed = parse::parse(message, &self.lexicon);
+        let mut parsed = parse::parse(message, &self.lexicon);
+        if noise {
+            parsed = Parsed {
+                intent: Some(Intent::Other),
+                ..Parsed::default()
+            };
+        }
         let query_vector = if parsed.query.trim().is_empty() {
             None
         } else {
@@ -362,6 +374,7 @@ impl Understander {
             category_path,
             declined: parsed.declined,
             injection: parsed.injection,
+            noise,
             query: parsed.query,
             query_vector,
         })
@@ -414,6 +427,22 @@ struct ModelAnswer {
     intent: Intent,
     category: String,
     attributes: Vec<String>,
+}
+
+/// Words from which repetition can tell noise from a long, genuine message.
+const NOISE_MIN_WORDS: usize = 20;
+
+/// A message longer than anyone types into a shop chat, or one that mostly repeats itself.
+fn is_noise(message: &str, max_chars: usize) -> bool {
+    if message.chars().nth(max_chars).is_some() {
+        return true;
+    }
+    let words: Vec<&str> = message.split_whitespace().collect();
+    if words.len() < NOISE_MIN_WORDS {
+        return false;
+    }
+    let distinct: std::collections::HashSet<&str> = words.iter().copied().collect();
+    distinct.len() * 10 < words.len() * 3
 }
 
 /// A short noun phrase reads as a search ("boat earbuds"); a long sentence with no product
