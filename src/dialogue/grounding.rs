@@ -42,7 +42,22 @@ pub enum Violation {
     Claim(String),
     /// Words from the system prompt.
     Leak,
+    /// Talk about the prompt rather than to the customer ("the customer forgot to mention").
+    Meta(String),
 }
+
+/// Phrases of a model talking about its prompt instead of to the customer.
+const META_PHRASES: [&str; 9] = [
+    "the customer",
+    "customer's",
+    "the task",
+    "the facts",
+    "the prompt",
+    "system prompt",
+    "instructions",
+    "as an ai",
+    "language model",
+];
 
 impl Facts {
     /// Facts of the turn's products (shown and suggested), the catalog's brands, the
@@ -187,6 +202,12 @@ impl Facts {
             };
             if hit && !allowed {
                 found.push(Violation::Claim(phrase.trim().to_string()));
+            }
+        }
+        for phrase in META_PHRASES {
+            if joined.contains(&format!(" {phrase} ")) || lower.contains(phrase) {
+                found.push(Violation::Meta(phrase.to_string()));
+                break;
             }
         }
         if !self.leak_grams.is_empty()

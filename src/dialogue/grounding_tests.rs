@@ -89,6 +89,10 @@ fn invented_prices_numbers_brands_and_claims_are_caught() {
             .contains(&Violation::Name("boAt 550".into()))
     );
     assert_eq!(f.check("The boAt Rockerz is comfy."), vec![]);
+    assert!(matches!(
+        f.check("You're right, the customer forgot to mention it.")[..],
+        [Violation::Meta(_)]
+    ));
     // An everyday word that is also a brand counts only when written as a name.
     assert_eq!(f.check("A classic choice for daily use."), vec![]);
     assert!(

@@ -62,8 +62,6 @@ pub struct DialogueConfig {
     pub products_in_prompt: usize,
     /// Most tokens the model writes per reply.
     pub reply_max_tokens: usize,
-    /// Previous exchanges given to the model with each reply.
-    pub history_turns: usize,
 }
 
 impl Default for DialogueConfig {
@@ -73,7 +71,6 @@ impl Default for DialogueConfig {
             products_shown: 4,
             products_in_prompt: 2,
             reply_max_tokens: 64,
-            history_turns: 0,
         }
     }
 }
