@@ -65,6 +65,11 @@ impl Prompts {
         })
     }
 
+    /// The system prompt (`system.txt`, which takes no variables).
+    pub fn system(&self) -> Result<String> {
+        self.render("system.txt", serde_json::json!({}))
+    }
+
     /// Renders template `name` with `context`.
     pub fn render(&self, name: &str, context: impl Serialize) -> Result<String> {
         let path = self.dir.join(name);

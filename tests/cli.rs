@@ -183,11 +183,10 @@ fn generate_streams_json_that_parses_and_names_a_broken_model_file() {
     assert!(err.contains("broken.gguf") && err.contains("GGUF"), "{err}");
 }
 
-#[test]
-fn recommend_prints_suggestions_with_reasons_and_ab_report_reads_a_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("idx");
-    let out = out.to_str().unwrap();
+/// Indexes the small shop and its baskets (`tests/data/shop_*.jsonl`) under `dir`; returns
+/// the index directory.
+fn index_small_shop(dir: &std::path::Path) -> String {
+    let out = dir.join("idx").to_str().unwrap().to_string();
     let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
     let catalog = format!("{data}shop_catalog.jsonl");
     let orders = format!("{data}shop_orders.jsonl");
@@ -198,10 +197,18 @@ fn recommend_prints_suggestions_with_reasons_and_ab_report_reads_a_log() {
         "--orders",
         &orders,
         "--out",
-        out,
+        &out,
         "--quiet",
     ]);
     assert!(built.status.success(), "{}", text(&built.stderr));
+    out
+}
+
+#[test]
+fn recommend_prints_suggestions_with_reasons_and_ab_report_reads_a_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = index_small_shop(dir.path());
+    let out = out.as_str();
 
     let found = shopclerk(&[
         "recommend",
@@ -270,22 +277,8 @@ fn recommend_prints_suggestions_with_reasons_and_ab_report_reads_a_log() {
 #[test]
 fn chat_script_prints_one_json_object_per_turn_and_names_a_bad_line() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("idx");
-    let out = out.to_str().unwrap();
-    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
-    let catalog = format!("{data}shop_catalog.jsonl");
-    let orders = format!("{data}shop_orders.jsonl");
-    let built = shopclerk(&[
-        "index",
-        "--catalog",
-        &catalog,
-        "--orders",
-        &orders,
-        "--out",
-        out,
-        "--quiet",
-    ]);
-    assert!(built.status.success(), "{}", text(&built.stderr));
+    let out = index_small_shop(dir.path());
+    let out = out.as_str();
     let script = dir.path().join("turns.jsonl");
     std::fs::write(
         &script,

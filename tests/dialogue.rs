@@ -56,28 +56,22 @@ fn assistant(model: Option<Arc<dyn ChatModel>>) -> Assistant {
         ..UnderstandConfig::default()
     };
     let understander = Arc::new(
-        Understander::new(
-            index.products().iter().filter_map(|p| p.brand.clone()),
-            index.category_paths(),
-            embedder,
-            model.clone(),
-            prompts.clone(),
-            understand,
-        )
-        .unwrap(),
+        Understander::for_index(&index, embedder, model.clone(), prompts.clone(), understand)
+            .unwrap(),
     );
-    let reviews = index
-        .products()
-        .iter()
-        .map(shopclerk::reviews::analyze)
-        .collect();
+    recommender.set_reviews(
+        index
+            .products()
+            .iter()
+            .map(shopclerk::reviews::analyze)
+            .collect(),
+    );
     Assistant::new(
         searcher,
         recommender,
         understander,
         model,
         prompts,
-        reviews,
         DialogueConfig {
             prompts_dir: root("prompts"),
             ..DialogueConfig::default()

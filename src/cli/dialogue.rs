@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use shopclerk::config::Config;
 use shopclerk::dialogue::{Assistant, Session, TurnEvent, TurnRecord};
+use shopclerk::embed::Embedder;
 use shopclerk::llm::{ChatModel, Message, Role};
 use shopclerk::prompts::Prompts;
 use shopclerk::recommend::{Recommender, Suggestion};
@@ -17,7 +18,7 @@ use shopclerk::reviews::{self, ReviewSummary};
 use shopclerk::search::{HybridSearcher, ProductIndex};
 use shopclerk::understand::{self, LlmUnderstanding, Understander};
 
-use super::{load_embedder, price_text};
+use super::{load_embedder, open_index, price_text};
 
 pub use shopclerk::reviews::REVIEWS_FILE;
 
@@ -69,98 +70,66 @@ pub struct ReviewsAnalyzeArgs {
     show: Vec<String>,
 }
 
-/// The review analysis stored with an index, or computed now when none is stored.
-fn load_reviews(index: &ProductIndex) -> Result<Vec<ReviewSummary>> {
-    let path = index.generation_dir().join(REVIEWS_FILE);
-    if path.is_file() {
-        return Ok(reviews::read(&path)?);
-    }
-    tracing::info!(
-        "no {REVIEWS_FILE} in the index: analysing reviews now (run `shopclerk reviews analyze` to store it)"
-    );
-    Ok(index.products().iter().map(reviews::analyze).collect())
-}
-
 /// The configured chat model, its prefix cache warmed with the system prompt.
 fn load_model(config: &Config, prompts: &Prompts, progress: bool) -> Result<Arc<dyn ChatModel>> {
     if config.llm.server.is_some() {
         return Ok(Arc::from(super::llm::chat_model(config, progress)?));
     }
     let (model, _) = super::llm::load_local_model(config, progress)?;
-    let system = prompts.render("system.txt", serde_json::json!({}))?;
-    model.warm(&[Message::new(Role::System, system)])?;
+    model.warm(&[Message::new(Role::System, prompts.system()?)])?;
     Ok(Arc::new(model))
 }
 
-/// Everything a conversation needs, loaded from the configuration and an index.
+/// Everything a conversation needs, over an open index and its embedder.
 pub fn load_assistant(
     config: &Config,
-    index_dir: &Path,
+    index: Arc<ProductIndex>,
+    embedder: Arc<dyn Embedder>,
     with_model: bool,
     progress: bool,
 ) -> Result<Assistant> {
-    let index = Arc::new(
-        ProductIndex::open(index_dir)
-            .with_context(|| format!("opening index {}", index_dir.display()))?,
-    );
-    let embedder = load_embedder(config, progress)?;
     let fusion = config.fusion().map_err(anyhow::Error::msg)?;
     let searcher = Arc::new(HybridSearcher::new(
         index.clone(),
         embedder.clone(),
         fusion,
     )?);
+    // The recommender reads the stored review analysis; without one it is computed now.
     let recommender = Arc::new(Recommender::open(index.clone(), config.recommend.clone())?);
+    if recommender.reviews().is_empty() {
+        tracing::info!(
+            "no {REVIEWS_FILE} in the index: analysing reviews now (run `shopclerk reviews analyze` to store it)"
+        );
+        recommender.set_reviews(index.products().iter().map(reviews::analyze).collect());
+    }
     let prompts = Arc::new(Prompts::load(&config.dialogue.prompts_dir)?);
     let model = if with_model {
         Some(load_model(config, &prompts, progress)?)
     } else {
         None
     };
-    let understander = Arc::new(understander(
-        config,
+    let understander = Arc::new(Understander::for_index(
         &index,
         embedder,
         model.clone(),
         prompts.clone(),
+        config.understand.clone(),
     )?);
-    let reviews = load_reviews(&index)?;
     Ok(Assistant::new(
         searcher,
         recommender,
         understander,
         model,
         prompts,
-        reviews,
         config.dialogue.clone(),
-    )?)
-}
-
-fn understander(
-    config: &Config,
-    index: &ProductIndex,
-    embedder: Arc<dyn shopclerk::embed::Embedder>,
-    model: Option<Arc<dyn ChatModel>>,
-    prompts: Arc<Prompts>,
-) -> Result<Understander> {
-    let brands = index.products().iter().filter_map(|p| p.brand.clone());
-    Ok(Understander::new(
-        brands,
-        index.category_paths(),
-        embedder,
-        model,
-        prompts,
-        config.understand.clone(),
     )?)
 }
 
 /// `shopclerk chat`: a REPL, or a script of turns.
 pub fn chat(config: &Config, args: &ChatArgs, progress: bool) -> Result<()> {
-    let index_dir = args
-        .index
-        .clone()
-        .unwrap_or_else(|| config.index_dir.clone());
-    let assistant = load_assistant(config, &index_dir, !args.no_model, progress)?;
+    let index = open_index(config, &args.index)?;
+    let embedder = load_embedder(config, progress)?;
+    let assistant = load_assistant(config, index, embedder, !args.no_model, progress)?;
     run_chat(&assistant, args)
 }
 
@@ -275,12 +244,7 @@ fn print_suggestions(label: &str, suggestions: &[Suggestion]) {
 
 /// `shopclerk eval understand`: intent accuracy and slot F1 per setup.
 pub fn eval_understand(config: &Config, args: &EvalUnderstandArgs, progress: bool) -> Result<()> {
-    let index_dir = args
-        .index
-        .clone()
-        .unwrap_or_else(|| config.index_dir.clone());
-    let index = ProductIndex::open(&index_dir)
-        .with_context(|| format!("opening index {}", index_dir.display()))?;
+    let index = open_index(config, &args.index)?;
     let gold = understand::eval::read_labelled(&args.set)?;
     let embedder = load_embedder(config, progress)?;
     let prompts = Arc::new(Prompts::load(&config.dialogue.prompts_dir)?);
@@ -289,19 +253,17 @@ pub fn eval_understand(config: &Config, args: &EvalUnderstandArgs, progress: boo
     } else {
         Some(load_model(config, &prompts, progress)?)
     };
-    let base = understander(config, &index, embedder, model, prompts)?;
+    let mut understander =
+        Understander::for_index(&index, embedder, model, prompts, config.understand.clone())?;
     let mut setups = vec![("rules + embeddings", LlmUnderstanding::Never)];
     if !args.no_model {
         setups.push(("+ model when unsure", LlmUnderstanding::Fallback));
         setups.push(("+ model always", LlmUnderstanding::Always));
     }
-    let mut base = Some(base);
     let mut rows = Vec::new();
     for (name, llm) in setups {
-        let u = base
-            .take()
-            .map(|b| b.with_llm(llm))
-            .context("understander")?;
+        understander.set_llm(llm);
+        let u = &understander;
         let started = Instant::now();
         let predicted = gold
             .iter()
@@ -325,7 +287,6 @@ pub fn eval_understand(config: &Config, args: &EvalUnderstandArgs, progress: boo
             }
         }
         rows.push((format!("{name} ({per_message:.0} ms)"), scores));
-        base = Some(u);
     }
     println!(
         "understanding, {} labelled messages ({}):",
@@ -338,12 +299,7 @@ pub fn eval_understand(config: &Config, args: &EvalUnderstandArgs, progress: boo
 
 /// `shopclerk reviews analyze`: aspect sentiment and summaries, stored with the index.
 pub fn reviews_analyze(config: &Config, args: &ReviewsAnalyzeArgs) -> Result<()> {
-    let index_dir = args
-        .index
-        .clone()
-        .unwrap_or_else(|| config.index_dir.clone());
-    let index = ProductIndex::open(&index_dir)
-        .with_context(|| format!("opening index {}", index_dir.display()))?;
+    let index = open_index(config, &args.index)?;
     let started = Instant::now();
     let summaries: Vec<ReviewSummary> = index.products().iter().map(reviews::analyze).collect();
     let path = index.generation_dir().join(REVIEWS_FILE);
@@ -400,11 +356,9 @@ pub struct BenchChatArgs {
 
 /// `shopclerk bench chat`: per-turn latency and grounding over a script, with the model.
 pub fn bench_chat(config: &Config, args: &BenchChatArgs, progress: bool) -> Result<()> {
-    let index_dir = args
-        .index
-        .clone()
-        .unwrap_or_else(|| config.index_dir.clone());
-    let assistant = load_assistant(config, &index_dir, true, progress)?;
+    let index = open_index(config, &args.index)?;
+    let embedder = load_embedder(config, progress)?;
+    let assistant = load_assistant(config, index, embedder, true, progress)?;
     let turns = read_script(&args.script)?;
     let mut session = Session::new("bench");
     let mut records = Vec::new();

@@ -14,6 +14,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use shopclerk::catalog::{self, Format, LoadOptions};
 use shopclerk::config::Config;
+use shopclerk::dialogue::reply::price_text;
 use shopclerk::embed::{BertEmbedder, Embedder};
 use shopclerk::models::{self, DEFAULT_EMBEDDER};
 use shopclerk::search::{
@@ -463,9 +464,12 @@ fn search_command(config: &Config, args: &SearchArgs) -> Result<()> {
     Ok(())
 }
 
-/// A catalog price as shown in listings.
-fn price_text(price: Option<shopclerk::catalog::Money>) -> String {
-    price.map_or_else(|| "no price".into(), |p| p.to_string())
+/// The index at `index`, or at the configured directory.
+fn open_index(config: &Config, index: &Option<PathBuf>) -> Result<Arc<ProductIndex>> {
+    let dir = index.clone().unwrap_or_else(|| config.index_dir.clone());
+    Ok(Arc::new(ProductIndex::open(&dir).with_context(|| {
+        format!("opening the index at {}", dir.display())
+    })?))
 }
 
 fn print_results(results: &[ProductSummary]) {
@@ -581,7 +585,8 @@ fn demo(config: &Config, rebuild: bool, progress: bool) -> Result<()> {
         eprintln!("3/4 review analysis is up to date");
     }
     eprintln!("4/4 chat");
-    let assistant = dialogue::load_assistant(config, &index_dir, true, progress)?;
+    let index = open_index(config, &Some(index_dir.clone()))?;
+    let assistant = dialogue::load_assistant(config, index, embedder, true, progress)?;
     let interactive = std::io::stdin().is_terminal();
     let args = dialogue::ChatArgs {
         index: Some(index_dir),

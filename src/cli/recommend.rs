@@ -1,18 +1,16 @@
 //! `shopclerk recommend`, `eval cross-sell`, `eval upsell` and `ab report`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use super::price_text;
+use super::{open_index, price_text};
 use clap::Args;
 use shopclerk::catalog::{self, LoadOptions, Money, Order};
 use shopclerk::config::Config;
 use shopclerk::recommend::eval::{self, CrossSellOptions, Split, StrategyResult};
 use shopclerk::recommend::{Kind, Recommender, Request, Suggestion, feedback};
-use shopclerk::search::ProductIndex;
 
 /// `shopclerk recommend`.
 #[derive(Debug, Args)]
@@ -91,13 +89,6 @@ pub struct EvalUpsellArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
-}
-
-fn open_index(config: &Config, index: &Option<PathBuf>) -> Result<Arc<ProductIndex>> {
-    let dir = index.clone().unwrap_or_else(|| config.index_dir.clone());
-    Ok(Arc::new(ProductIndex::open(&dir).with_context(|| {
-        format!("opening the index at {}", dir.display())
-    })?))
 }
 
 /// Prints suggestions for the given anchors.

@@ -13,18 +13,39 @@ use crate::catalog::Product;
 /// Words in a row shared with the system prompt that count as leaking it.
 const LEAK_WORDS: usize = 7;
 
-/// What a reply may state: the numbers, prices and names of the products in the turn.
+/// What stays the same from turn to turn: the catalog's brands and the system prompt's word
+/// runs. Built once per assistant.
 #[derive(Debug, Clone, Default)]
-pub struct Facts {
+pub struct Vocabulary {
+    brands_all: Vec<String>,
+    leak_grams: HashSet<String>,
+}
+
+impl Vocabulary {
+    /// The catalog's brands and the system prompt.
+    pub fn new(brands: &[String], system_prompt: &str) -> Vocabulary {
+        Vocabulary {
+            brands_all: brands
+                .iter()
+                .map(|b| b.to_lowercase())
+                .filter(|b| b.chars().count() > 2)
+                .collect(),
+            leak_grams: word_grams(system_prompt, LEAK_WORDS),
+        }
+    }
+}
+
+/// What a reply may state: the numbers, prices and names of the products in the turn.
+#[derive(Debug, Clone)]
+pub struct Facts<'v> {
+    vocabulary: &'v Vocabulary,
     numbers: HashSet<String>,
     prices: HashSet<String>,
     brands_shown: HashSet<String>,
     /// Title words of the turn's products, by their brand (lowercase).
     title_words: std::collections::HashMap<String, HashSet<String>>,
-    brands_all: Vec<String>,
     discounts: bool,
     out_of_stock: bool,
-    leak_grams: HashSet<String>,
 }
 
 /// Why a sentence was removed.
@@ -59,23 +80,22 @@ const META_PHRASES: [&str; 9] = [
     "language model",
 ];
 
-impl Facts {
-    /// Facts of the turn's products (shown and suggested), the catalog's brands, the
-    /// customer's message (a reply may repeat the customer's own budget) and the system prompt.
+impl<'v> Facts<'v> {
+    /// Facts of the turn's products (shown and suggested) and of the customer's message (a
+    /// reply may repeat the customer's own budget), over the assistant's vocabulary.
     pub fn new<'a>(
+        vocabulary: &'v Vocabulary,
         products: impl IntoIterator<Item = &'a Product>,
         extra_text: &[&str],
-        brands_all: &[String],
-        system_prompt: &str,
-    ) -> Facts {
+    ) -> Facts<'v> {
         let mut facts = Facts {
-            brands_all: brands_all
-                .iter()
-                .map(|b| b.to_lowercase())
-                .filter(|b| b.chars().count() > 2)
-                .collect(),
-            leak_grams: word_grams(system_prompt, LEAK_WORDS),
-            ..Facts::default()
+            vocabulary,
+            numbers: HashSet::new(),
+            prices: HashSet::new(),
+            brands_shown: HashSet::new(),
+            title_words: std::collections::HashMap::new(),
+            discounts: false,
+            out_of_stock: false,
         };
         for p in products {
             if let Some(price) = p.price {
@@ -153,7 +173,7 @@ impl Facts {
             .filter(|w| !w.is_empty())
             .collect();
         let joined = format!(" {} ", words.join(" "));
-        for brand in &self.brands_all {
+        for brand in &self.vocabulary.brands_all {
             let key: Vec<&str> = brand
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
@@ -210,10 +230,11 @@ impl Facts {
                 break;
             }
         }
-        if !self.leak_grams.is_empty()
+        let leak_grams = &self.vocabulary.leak_grams;
+        if !leak_grams.is_empty()
             && word_grams(sentence, LEAK_WORDS)
                 .iter()
-                .any(|g| self.leak_grams.contains(g))
+                .any(|g| leak_grams.contains(g))
         {
             found.push(Violation::Leak);
         }
@@ -221,7 +242,7 @@ impl Facts {
     }
 }
 
-impl Facts {
+impl Facts<'_> {
     /// "Samsung 108 cm" when no Samsung product of the turn has "108" in its title: a shown
     /// brand followed by a model number or capitalised name that belongs to none of its
     /// products.
@@ -385,7 +406,7 @@ fn normalise_number(raw: &str) -> String {
 /// Checks a reply sentence by sentence as it streams, passing on only grounded sentences.
 #[derive(Debug)]
 pub struct Grounder<'a> {
-    facts: &'a Facts,
+    facts: &'a Facts<'a>,
     pending: String,
     emitted: String,
     removed: Vec<(String, Vec<Violation>)>,
@@ -393,7 +414,7 @@ pub struct Grounder<'a> {
 
 impl<'a> Grounder<'a> {
     /// A checker over `facts`.
-    pub fn new(facts: &'a Facts) -> Grounder<'a> {
+    pub fn new(facts: &'a Facts<'a>) -> Grounder<'a> {
         Grounder {
             facts,
             pending: String::new(),

@@ -13,7 +13,6 @@ pub mod grounding;
 pub mod reply;
 mod session;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -23,11 +22,10 @@ use crate::catalog::{Money, Product};
 use crate::llm::{ChatModel, Event, GenerateRequest, Message, Role, Sampling};
 use crate::prompts::Prompts;
 use crate::recommend::{Kind, Recommender, Request, Suggestion};
-use crate::reviews::ReviewSummary;
-use crate::search::{Filter, HybridSearcher, ProductSummary};
+use crate::search::{Filter, HybridSearcher, ProductSummary, Retriever};
 use crate::understand::{Budget, Intent, Reference, Slots, Understander, Understanding};
 
-pub use grounding::{Facts, Grounder, Violation};
+pub use grounding::{Facts, Grounder, Violation, Vocabulary};
 pub use session::{Exchange, PRODUCTS_KEPT, Session, TURNS_KEPT};
 
 /// Errors from running a turn. What the customer wrote never causes one.
@@ -174,8 +172,7 @@ pub struct Assistant {
     understander: Arc<Understander>,
     model: Option<Arc<dyn ChatModel>>,
     prompts: Arc<Prompts>,
-    reviews: HashMap<String, ReviewSummary>,
-    brands: Vec<String>,
+    vocabulary: Vocabulary,
     system_prompt: String,
     config: DialogueConfig,
 }
@@ -185,24 +182,22 @@ impl std::fmt::Debug for Assistant {
         f.debug_struct("Assistant")
             .field("config", &self.config)
             .field("model", &self.model.as_ref().map(|m| m.describe()))
-            .field("reviews", &self.reviews.len())
             .finish()
     }
 }
 
 impl Assistant {
-    /// An assistant over a searcher, recommender and understander; `model` writes replies
-    /// (without one, every reply is a template); `reviews` is the index's review analysis.
+    /// An assistant over a searcher, recommender (whose review analysis answers questions)
+    /// and understander; `model` writes replies (without one, every reply is a template).
     pub fn new(
         searcher: Arc<HybridSearcher>,
         recommender: Arc<Recommender>,
         understander: Arc<Understander>,
         model: Option<Arc<dyn ChatModel>>,
         prompts: Arc<Prompts>,
-        reviews: Vec<ReviewSummary>,
         config: DialogueConfig,
     ) -> Result<Assistant> {
-        let system_prompt = prompts.render("system.txt", serde_json::json!({}))?;
+        let system_prompt = prompts.system()?;
         let mut brands: Vec<String> = searcher
             .index()
             .products()
@@ -217,11 +212,7 @@ impl Assistant {
             understander,
             model,
             prompts,
-            reviews: reviews
-                .into_iter()
-                .map(|r| (r.product_id.clone(), r))
-                .collect(),
-            brands,
+            vocabulary: Vocabulary::new(&brands, &system_prompt),
             system_prompt,
             config,
         })
@@ -240,17 +231,6 @@ impl Assistant {
     /// The searcher (for product lookups).
     pub fn searcher(&self) -> &Arc<HybridSearcher> {
         &self.searcher
-    }
-
-    /// The system prompt given to the model: the static part every reply starts with, worth
-    /// warming into the model's prefix cache.
-    pub fn system_prompt(&self) -> &str {
-        &self.system_prompt
-    }
-
-    /// Warms the chat model's prefix cache with the system prompt (no-op without a model).
-    pub fn warm_messages(&self) -> Vec<Message> {
-        vec![Message::new(Role::System, self.system_prompt.clone())]
     }
 
     fn product(&self, id: &str) -> Option<&Product> {
@@ -337,8 +317,9 @@ impl Assistant {
         if !(u.declined && cross.is_empty() && up.is_empty()) {
             session.suggested = cross.iter().chain(&up).map(|s| s.id.clone()).collect();
         }
+        let user = crate::understand::clip(clipped, MESSAGE_KEPT).to_string();
         session.record(Exchange {
-            user: crate::understand::clip(clipped, MESSAGE_KEPT).to_string(),
+            user: user.clone(),
             reply: reply.clone(),
             intent: u.intent,
             products: products.iter().map(|p| p.id.clone()).collect(),
@@ -347,7 +328,7 @@ impl Assistant {
         let finished = Instant::now();
         Ok(TurnRecord {
             turn: session.turns,
-            user: crate::understand::clip(clipped, MESSAGE_KEPT).to_string(),
+            user,
             reply,
             intent: u.intent,
             slots: u.slots,
@@ -637,19 +618,15 @@ impl Assistant {
         filter: &Filter,
         limit: usize,
     ) -> Result<Vec<crate::search::Hit>> {
-        let fusion = self.searcher.fusion();
-        let owned;
-        let vector = match vector {
-            Some(v) => Some(v),
-            None if fusion.uses_dense() => {
-                owned = self.searcher.embed_query(query)?;
-                Some(owned.as_slice())
+        // The understanding step embedded the message already: reuse it when it is the query.
+        Ok(match vector {
+            Some(v) => {
+                let fusion = self.searcher.fusion();
+                self.searcher
+                    .search_embedded(query, Some(v), filter, limit, fusion)?
             }
-            None => None,
-        };
-        Ok(self
-            .searcher
-            .search_embedded(query, vector, filter, limit, fusion)?)
+            None => self.searcher.retrieve(query, filter, limit)?,
+        })
     }
 
     /// The price filter for a budget: bounds as stated, "around" as a band, "cheap" as the
@@ -764,9 +741,10 @@ impl Assistant {
             .iter()
             .filter_map(|(id, _)| self.product(id))
             .collect();
+        let reviews = self.recommender.reviews();
         let review = products
             .first()
-            .and_then(|p| self.reviews.get(&p.id))
+            .and_then(|p| reviews.get(&p.id))
             .and_then(|r| reply::review_sentence(r, plan.aspect));
         let template_input = reply::TemplateInput {
             products: products.clone(),
@@ -804,8 +782,7 @@ impl Assistant {
             products: in_prompt
                 .iter()
                 .map(|p| {
-                    let review = self
-                        .reviews
+                    let review = reviews
                         .get(&p.id)
                         .filter(|_| reply::wants_reviews(u.intent));
                     reply::product_facts(p, review, plan.aspect)
@@ -830,7 +807,7 @@ impl Assistant {
             .collect();
         let mut extra: Vec<&str> = vec![message];
         extra.extend(reasons);
-        let grounding_facts = Facts::new(fact_products, &extra, &self.brands, &self.system_prompt);
+        let grounding_facts = Facts::new(&self.vocabulary, fact_products, &extra);
         let mut grounder = Grounder::new(&grounding_facts);
         let mut first: Option<Instant> = None;
         let mut send = |text: String, first: &mut Option<Instant>| {

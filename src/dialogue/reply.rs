@@ -78,7 +78,7 @@ pub fn product_facts(
 ) -> ProductFacts {
     ProductFacts {
         name: short_name(&p.title),
-        price: price_text(p),
+        price: price_text(p.price),
         rating: p.rating.map(|r| format!("{r:.1}")),
         rating_count: p.rating_count,
         reviews: review.and_then(|r| review_sentence(r, aspect)),
@@ -113,9 +113,9 @@ pub fn review_sentence(review: &ReviewSummary, aspect: Option<&str>) -> Option<S
     }
 }
 
-/// The price as shown to customers.
-pub fn price_text(p: &Product) -> String {
-    p.price.map_or_else(|| "no price".into(), |m| m.to_string())
+/// A catalog price as shown to customers (replies, cards, the CLI).
+pub fn price_text(price: Option<crate::catalog::Money>) -> String {
+    price.map_or_else(|| "no price".into(), |m| m.to_string())
 }
 
 /// The task named in the prompt, per intent; `system.txt` says what each one asks for.
@@ -182,7 +182,7 @@ pub fn template(intent: Intent, input: &TemplateInput<'_>) -> String {
                 count_words(input.products.len()),
                 input.looking_for,
                 short_name(&first.title),
-                price_text(first),
+                price_text(first.price),
                 rating_text(first)
             ),
             None => format!(
@@ -194,7 +194,7 @@ pub fn template(intent: Intent, input: &TemplateInput<'_>) -> String {
             Some(p) => format!(
                 "{} costs {}{}.{}",
                 short_name(&p.title),
-                price_text(p),
+                price_text(p.price),
                 rating_text(p),
                 input.review.as_ref().map_or_else(String::new, |r| format!(" Reviews: {r}"))
             ),
@@ -204,16 +204,16 @@ pub fn template(intent: Intent, input: &TemplateInput<'_>) -> String {
             (Some(a), Some(b)) => format!(
                 "{} costs {}{}; {} costs {}{}.",
                 short_name(&a.title),
-                price_text(a),
+                price_text(a.price),
                 rating_text(a),
                 short_name(&b.title),
-                price_text(b),
+                price_text(b.price),
                 rating_text(b)
             ),
             _ => "Which two products should I compare? Say, for example, \"compare the first two\".".into(),
         },
         Intent::AddToCart => match input.products.first() {
-            Some(p) => format!("Added {} ({}) to your cart.", short_name(&p.title), price_text(p)),
+            Some(p) => format!("Added {} ({}) to your cart.", short_name(&p.title), price_text(p.price)),
             None => "Which product should I add to your cart? Say, for example, \"the second one\".".into(),
         },
         Intent::PurchaseDone => match input.products.first() {

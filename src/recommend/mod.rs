@@ -543,6 +543,9 @@ struct Learned {
     als: Option<als::AlsModel>,
 }
 
+/// Review analysis by product id.
+pub type Reviews = std::collections::HashMap<String, crate::reviews::ReviewSummary>;
+
 /// Cross-sell and upsell over one index.
 pub struct Recommender {
     catalog: Catalog,
@@ -551,7 +554,7 @@ pub struct Recommender {
     online: RwLock<online::Online>,
     arms: Option<feedback::ArmAssigner>,
     /// Review analysis by product id (upsell evidence); empty without one.
-    reviews: RwLock<std::collections::HashMap<String, crate::reviews::ReviewSummary>>,
+    reviews: RwLock<Arc<Reviews>>,
 }
 
 impl std::fmt::Debug for Recommender {
@@ -633,7 +636,15 @@ impl Recommender {
             .into_iter()
             .map(|s| (s.product_id.clone(), s))
             .collect();
-        *self.reviews.write().unwrap_or_else(|e| e.into_inner()) = map;
+        *self.reviews.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(map);
+    }
+
+    /// The review analysis in use (empty when the index has none and none was set).
+    pub fn reviews(&self) -> Arc<Reviews> {
+        self.reviews
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Adds implicit-feedback item factors (rows aligned with the catalog) to the blend.

@@ -145,6 +145,7 @@ impl Recommender {
         let (candidates, nearest) = self.upsell_candidates(anchor, exclude, budget);
         let products = self.catalog.products();
         let a = &products[anchor as usize];
+        let reviews = self.reviews();
         let mut chosen: Vec<Suggestion> = Vec::new();
         for c in candidates {
             if chosen.len() >= limit {
@@ -178,12 +179,9 @@ impl Recommender {
                     self.catalog.leaves.get(c.row as usize)
                         != self.catalog.leaves.get(anchor as usize)
                 }),
-                review: {
-                    let reviews = self.reviews.read().unwrap_or_else(|e| e.into_inner());
-                    reviews
-                        .get(&p.id)
-                        .and_then(|r| super::reason::review_advantage(r, reviews.get(&a.id)))
-                },
+                review: reviews
+                    .get(&p.id)
+                    .and_then(|r| super::reason::review_advantage(r, reviews.get(&a.id))),
                 ..Reason::default()
             };
             reason.text = reason.upsell_text();

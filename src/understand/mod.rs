@@ -282,10 +282,29 @@ impl Understander {
         &self.config
     }
 
-    /// The same understander asking the model at another time (for evaluation).
-    pub fn with_llm(mut self, llm: LlmUnderstanding) -> Understander {
+    /// An understander over an index's brands (one per product, so that the commonest
+    /// spelling wins) and category tree.
+    pub fn for_index(
+        index: &crate::search::ProductIndex,
+        embedder: Arc<dyn Embedder>,
+        model: Option<Arc<dyn ChatModel>>,
+        prompts: Arc<Prompts>,
+        config: UnderstandConfig,
+    ) -> Result<Understander> {
+        let brands = index.products().iter().filter_map(|p| p.brand.clone());
+        Understander::new(
+            brands,
+            index.category_paths(),
+            embedder,
+            model,
+            prompts,
+            config,
+        )
+    }
+
+    /// Asks the model at another time from now on (for evaluation).
+    pub fn set_llm(&mut self, llm: LlmUnderstanding) {
         self.config.llm = llm;
-        self
     }
 
     /// Understands one message. Never fails on what the customer wrote; fails only when the
