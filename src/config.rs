@@ -140,6 +140,8 @@ pub struct Config {
     pub understand: crate::understand::UnderstandConfig,
     /// Conversation settings.
     pub dialogue: crate::dialogue::DialogueConfig,
+    /// Chat service settings.
+    pub server: crate::server::ServerConfig,
 }
 
 impl Default for Config {
@@ -156,6 +158,7 @@ impl Default for Config {
             recommend: crate::recommend::RecommendConfig::default(),
             understand: crate::understand::UnderstandConfig::default(),
             dialogue: crate::dialogue::DialogueConfig::default(),
+            server: crate::server::ServerConfig::default(),
         }
     }
 }
@@ -205,6 +208,25 @@ impl Config {
         }
         if let Some(v) = get("SHOPCLERK_LLM_SERVER") {
             self.llm.server = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = get("SHOPCLERK_LISTEN") {
+            self.server.listen = v;
+        }
+        if let Some(v) = get("SHOPCLERK_DATABASE") {
+            self.server.database = v.into();
+        }
+        let list = |v: String| -> Vec<String> {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect()
+        };
+        if let Some(v) = get("SHOPCLERK_AGENT_KEYS") {
+            self.server.agent_keys = list(v);
+        }
+        if let Some(v) = get("SHOPCLERK_CORS_ORIGINS") {
+            self.server.cors_origins = list(v);
         }
         if let Some(v) = get("SHOPCLERK_FUSION") {
             self.search.fusion = v;

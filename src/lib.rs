@@ -24,4 +24,5 @@ pub mod prompts;
 pub mod recommend;
 pub mod reviews;
 pub mod search;
+pub mod server;
 pub mod understand;

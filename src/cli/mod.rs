@@ -3,6 +3,7 @@
 mod dialogue;
 mod llm;
 mod recommend;
+mod serve;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -58,12 +59,22 @@ struct Global {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Fetch the models, index the demo catalog (data/) and open the chat over it.
+    /// Fetch the models, index the demo catalog (data/) and serve the shop page, chat widget
+    /// and agent console over it.
     Demo {
         /// Rebuild the demo index even if it is up to date.
         #[arg(long)]
         rebuild: bool,
+        /// Open the command-line chat instead of the server (without a terminal, play
+        /// data/demo_chat.jsonl).
+        #[arg(long)]
+        chat: bool,
+        /// Address to listen on (host:port).
+        #[arg(long)]
+        listen: Option<String>,
     },
+    /// Serve the chat API, the widget, the agent console and the demo shop page.
+    Serve(serve::ServeArgs),
     /// Build (or update) an index from catalog files.
     Index(IndexArgs),
     /// Search an index.
@@ -290,7 +301,12 @@ fn run(cli: Cli) -> Result<()> {
     let config = config(&cli.global)?;
     let progress = !cli.global.quiet && std::io::stderr().is_terminal();
     match cli.command {
-        Command::Demo { rebuild } => demo(&config, rebuild, progress),
+        Command::Demo {
+            rebuild,
+            chat,
+            listen,
+        } => demo(&config, rebuild, chat, listen, progress),
+        Command::Serve(args) => serve::serve(&config, &args, progress),
         Command::Index(args) => index(&config, &args, progress),
         Command::Search(args) => search_command(&config, &args),
         Command::Models {
@@ -535,7 +551,13 @@ fn eval_search(
 /// The demo catalog shipped in `data/`.
 const DEMO_CATALOG: &str = "data/demo_catalog.jsonl";
 
-fn demo(config: &Config, rebuild: bool, progress: bool) -> Result<()> {
+fn demo(
+    config: &Config,
+    rebuild: bool,
+    cli_chat: bool,
+    listen: Option<String>,
+    progress: bool,
+) -> Result<()> {
     let catalog_path = PathBuf::from(DEMO_CATALOG);
     if !catalog_path.is_file() {
         bail!("{DEMO_CATALOG} not found: run the demo from the shopclerk checkout");
@@ -583,6 +605,19 @@ fn demo(config: &Config, rebuild: bool, progress: bool) -> Result<()> {
         )?;
     } else {
         eprintln!("3/4 review analysis is up to date");
+    }
+    if !cli_chat {
+        eprintln!("4/4 serving");
+        return serve::serve(
+            config,
+            &serve::ServeArgs {
+                index: Some(index_dir),
+                listen,
+                database: None,
+                no_model: false,
+            },
+            progress,
+        );
     }
     eprintln!("4/4 chat");
     let index = open_index(config, &Some(index_dir.clone()))?;

@@ -19,7 +19,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Money, Product};
-use crate::llm::{ChatModel, Event, GenerateRequest, Message, Role, Sampling};
+use crate::llm::{ChatModel, Event, GenerateRequest, Message, Role, Sampling, Usage};
 use crate::prompts::Prompts;
 use crate::recommend::{Kind, Recommender, Request, Suggestion};
 use crate::search::{Filter, HybridSearcher, ProductSummary, Retriever};
@@ -154,6 +154,18 @@ pub struct TurnRecord {
     pub grounding: GroundingReport,
     /// Where the time went.
     pub timings_ms: Timings,
+    /// The chat model's token counts and speed, when it wrote the reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// A reply as written: its text, what grounding removed, when its first text went out and
+/// what the model spent on it.
+struct Written {
+    text: String,
+    grounding: GroundingReport,
+    first: Option<Instant>,
+    usage: Option<Usage>,
 }
 
 /// Characters of a message kept in the session and prompt.
@@ -237,6 +249,11 @@ impl Assistant {
         self.searcher.index().product(id)
     }
 
+    /// The chat model writing replies, when there is one.
+    pub fn model(&self) -> Option<&Arc<dyn ChatModel>> {
+        self.model.as_ref()
+    }
+
     /// Runs one turn: `on_event` receives products and suggestions first, then the reply text
     /// as it streams. The session is updated; nothing the customer writes makes this fail.
     pub fn turn(
@@ -300,7 +317,12 @@ impl Assistant {
         });
         let ready = Instant::now();
 
-        let (reply, grounding, first_token) = self.reply(
+        let Written {
+            text: reply,
+            grounding,
+            first: first_token,
+            usage,
+        } = self.reply(
             &u,
             clipped,
             empty,
@@ -344,6 +366,7 @@ impl Assistant {
                 first_token,
                 total: ms(finished),
             },
+            usage,
         })
     }
 
@@ -735,7 +758,7 @@ impl Assistant {
         cross: Option<&Suggestion>,
         up: Option<&Suggestion>,
         on_event: &mut dyn FnMut(TurnEvent),
-    ) -> Result<(String, GroundingReport, Option<Instant>)> {
+    ) -> Result<Written> {
         let products: Vec<&Product> = plan
             .products
             .iter()
@@ -770,7 +793,12 @@ impl Assistant {
             on_event(TurnEvent::Token {
                 text: template.clone(),
             });
-            return Ok((template, report, Some(Instant::now())));
+            return Ok(Written {
+                text: template,
+                grounding: report,
+                first: Some(Instant::now()),
+                usage: None,
+            });
         };
         report.model = true;
         let in_prompt: Vec<&Product> = products
@@ -825,6 +853,7 @@ impl Assistant {
         // The reply is one short paragraph: a new line starts lists or a made-up next turn.
         request.stop = vec!["\n".into(), "Customer:".into()];
         let mut failed = false;
+        let mut spent = None;
         match model.generate(request) {
             Ok(stream) => {
                 for event in stream {
@@ -832,6 +861,7 @@ impl Assistant {
                         Ok(Event::Delta { text }) => send(grounder.push(&text), &mut first),
                         Ok(Event::Done { usage, .. }) => {
                             tracing::debug!(?usage, "reply generated");
+                            spent = Some(usage);
                             break;
                         }
                         Err(e) => {
@@ -862,7 +892,12 @@ impl Assistant {
                 format!("{text} {template}")
             };
         }
-        Ok((text, report, first))
+        Ok(Written {
+            text,
+            grounding: report,
+            first,
+            usage: spent,
+        })
     }
 }
 

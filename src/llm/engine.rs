@@ -271,6 +271,16 @@ pub trait ChatModel: Send + Sync {
     /// as stream items.
     fn generate(&self, request: GenerateRequest) -> Result<EventStream>;
 
+    /// Requests computing and waiting now, for models with a local queue.
+    fn queue_load(&self) -> Option<(usize, usize)> {
+        None
+    }
+
+    /// Tokens generated since the model was loaded, for models that count them.
+    fn tokens_generated(&self) -> Option<u64> {
+        None
+    }
+
     /// Generates a JSON document matching `schema` and returns it parsed and validated.
     fn generate_json(
         &self,

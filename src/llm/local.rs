@@ -500,6 +500,14 @@ impl ChatModel for LocalModel {
         self.inner.description.clone()
     }
 
+    fn queue_load(&self) -> Option<(usize, usize)> {
+        Some(LocalModel::queue_load(self))
+    }
+
+    fn tokens_generated(&self) -> Option<u64> {
+        Some(LocalModel::tokens_generated(self))
+    }
+
     fn generate(&self, request: GenerateRequest) -> Result<EventStream> {
         let (prompt, json) = self.inner.prepare(&request)?;
         let ticket = self.inner.queue.enter()?;

@@ -1,0 +1,112 @@
+//! `shopclerk serve`: the chat service, the widget, the agent console and the demo shop page.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use shopclerk::config::Config;
+use shopclerk::server::{self, AppState, SqliteStore};
+
+use super::{dialogue, load_embedder, open_index};
+
+/// Flags of `shopclerk serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Index directory.
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+    /// Address to listen on (host:port).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// SQLite file of sessions, turns and events.
+    #[arg(long)]
+    pub database: Option<PathBuf>,
+    /// Write every reply from templates, without the chat model.
+    #[arg(long)]
+    pub no_model: bool,
+}
+
+/// Binds, prints the addresses, loads the assistant in the background and serves until Ctrl-C
+/// or SIGTERM.
+pub fn serve(config: &Config, args: &ServeArgs, progress: bool) -> Result<()> {
+    let mut config = config.clone();
+    if let Some(l) = &args.listen {
+        config.server.listen = l.clone();
+    }
+    if let Some(d) = &args.database {
+        config.server.database = d.clone();
+    }
+    if config.server.agent_keys.is_empty() {
+        let key = format!("{:032x}", rand::random::<u128>());
+        config.server.agent_keys.push(key);
+    }
+    let store = SqliteStore::open(&config.server.database)?;
+    let state = AppState::new(config.server.clone(), Arc::new(store));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(&config.server.listen))
+        .with_context(|| {
+            format!(
+                "listening on {} (taken? set --listen or SHOPCLERK_LISTEN)",
+                config.server.listen
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    let base = format!("http://{addr}");
+    println!("shopclerk is serving on {base}");
+    println!("  shop page with the chat widget: {base}/");
+    println!(
+        "  agent console:                  {base}/console  (agent key: {})",
+        config.server.agent_keys[0]
+    );
+    println!("  API description:                {base}/openapi.json");
+    println!("  health, readiness, metrics:     {base}/healthz  {base}/readyz  {base}/metrics");
+    println!("Press Ctrl-C to stop.");
+
+    let (failed_tx, failed_rx) = tokio::sync::oneshot::channel::<()>();
+    let loader_state = state.clone();
+    let index_dir = args.index.clone();
+    let with_model = !args.no_model;
+    std::thread::spawn(move || {
+        let started = Instant::now();
+        let loaded = (|| -> Result<()> {
+            let index = open_index(&config, &index_dir)?;
+            let embedder = load_embedder(&config, progress)?;
+            let assistant =
+                dialogue::load_assistant(&config, index, embedder, with_model, progress)?;
+            loader_state.set_assistant(Arc::new(assistant))?;
+            Ok(())
+        })();
+        match loaded {
+            Ok(()) => eprintln!(
+                "ready: models and index loaded in {:.1} s",
+                started.elapsed().as_secs_f64()
+            ),
+            Err(e) => {
+                let reason = format!("{e:#}");
+                eprintln!("error: loading the assistant failed: {reason}");
+                loader_state.set_loading_failed(reason);
+                let _ = failed_tx.send(());
+            }
+        }
+    });
+    let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = failed.clone();
+    let stop = async move {
+        tokio::select! {
+            _ = server::shutdown_signal() => {}
+            Ok(()) = failed_rx => flag.store(true, std::sync::atomic::Ordering::SeqCst),
+        }
+    };
+    runtime.block_on(server::run(state, listener, stop))?;
+    if failed.load(std::sync::atomic::Ordering::SeqCst) {
+        anyhow::bail!("the assistant could not load; see the error above");
+    }
+    eprintln!("stopped");
+    Ok(())
+}

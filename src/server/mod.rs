@@ -1,0 +1,325 @@
+//! The chat service: an HTTP API over the library (axum, tokio), the customer widget, the agent
+//! console and the demo shop page (`web/`).
+//!
+//! [`app`] builds the router over an [`AppState`]; [`serve`] binds it, loads the models and the
+//! index in the background (`/readyz` says when they are in) and shuts down gracefully, letting
+//! open chat streams finish. Sessions, turns and feedback events live in a [`SessionStore`]
+//! (SQLite by default), so the server itself keeps no state a restart could lose.
+
+mod agent;
+mod chat;
+pub mod error;
+mod events;
+mod limits;
+pub mod metrics;
+mod openai;
+mod ops;
+mod products;
+pub mod store;
+pub mod views;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::dialogue::Assistant;
+pub use error::ApiError;
+pub use metrics::Metrics;
+pub use store::{SessionStore, SqliteStore};
+
+/// Server settings (`[server]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on (`SHOPCLERK_LISTEN`).
+    pub listen: String,
+    /// Directory of the widget, console and shop pages.
+    pub web_dir: PathBuf,
+    /// SQLite file of sessions, turns and events (`SHOPCLERK_DATABASE`).
+    pub database: PathBuf,
+    /// Keys the agent API accepts as `Authorization: Bearer <key>` (`SHOPCLERK_AGENT_KEYS`,
+    /// comma-separated). With none, `serve` makes one up at start and prints it.
+    pub agent_keys: Vec<String>,
+    /// Origins (`https://shop.example`) whose pages may call the API from a browser
+    /// (`SHOPCLERK_CORS_ORIGINS`, comma-separated); the server's own pages always may.
+    pub cors_origins: Vec<String>,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+    /// Longest customer message, in characters.
+    pub max_message_chars: usize,
+    /// Requests per minute per client address on `/v1` (0: no limit).
+    pub rate_limit_per_minute: u32,
+    /// Requests a client may make at once before the per-minute rate applies.
+    pub rate_limit_burst: u32,
+    /// Longest time for a request that does not stream.
+    pub request_timeout_secs: u64,
+    /// Chat turns running at once; more are refused with 503 and `Retry-After`.
+    pub max_turns_in_flight: usize,
+    /// Sessions changed within this many minutes are "live" in the agent console.
+    pub live_session_minutes: u64,
+    /// Seconds open streams get to finish after a shutdown signal.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            web_dir: "web".into(),
+            database: "state/shopclerk.sqlite".into(),
+            agent_keys: Vec::new(),
+            cors_origins: Vec::new(),
+            max_body_bytes: 64 * 1024,
+            max_message_chars: 4000,
+            rate_limit_per_minute: 600,
+            rate_limit_burst: 60,
+            request_timeout_secs: 30,
+            max_turns_in_flight: 16,
+            live_session_minutes: 30,
+            shutdown_grace_secs: 30,
+        }
+    }
+}
+
+/// Everything the handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: ServerConfig,
+    assistant: OnceLock<Arc<Assistant>>,
+    loading_failed: Mutex<Option<String>>,
+    store: Arc<dyn SessionStore>,
+    metrics: Metrics,
+    agents: agent::Hub,
+    busy: Mutex<HashSet<String>>,
+    turns: Arc<Semaphore>,
+    limiter: Option<limits::Limiter>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.inner.config)
+            .field("ready", &self.inner.assistant.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State over a session store; not ready until [`AppState::set_assistant`].
+    pub fn new(config: ServerConfig, store: Arc<dyn SessionStore>) -> AppState {
+        let limiter = limits::Limiter::new(config.rate_limit_per_minute, config.rate_limit_burst);
+        AppState {
+            inner: Arc::new(Inner {
+                turns: Arc::new(Semaphore::new(config.max_turns_in_flight.max(1))),
+                config,
+                assistant: OnceLock::new(),
+                loading_failed: Mutex::new(None),
+                store,
+                metrics: Metrics::new(),
+                agents: agent::Hub::default(),
+                busy: Mutex::new(HashSet::new()),
+                limiter,
+                shutdown: tokio::sync::watch::channel(false).0,
+            }),
+        }
+    }
+
+    /// Makes the server ready: the assistant (index, recommender, models) it serves with.
+    /// Stored feedback events are replayed into the recommender first, so online learning
+    /// survives restarts.
+    pub fn set_assistant(&self, assistant: Arc<Assistant>) -> Result<(), store::Error> {
+        let recommender = assistant.recommender().clone();
+        let replayed = self.inner.store.each_event(&mut |event| {
+            let _ = recommender.record(&event);
+        })?;
+        if replayed > 0 {
+            tracing::info!("replayed {replayed} stored feedback events into the recommender");
+        }
+        let _ = self.inner.assistant.set(assistant);
+        Ok(())
+    }
+
+    /// Marks loading as failed: `/readyz` reports why.
+    pub fn set_loading_failed(&self, reason: String) {
+        *self
+            .inner
+            .loading_failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(reason);
+    }
+
+    /// The assistant, or 503 `not_ready` while it loads.
+    fn assistant(&self) -> Result<&Arc<Assistant>, ApiError> {
+        self.inner.assistant.get().ok_or_else(|| {
+            ApiError::unavailable(
+                "not_ready",
+                "the assistant is still loading its models and index",
+                Duration::from_secs(5),
+            )
+        })
+    }
+
+    /// The session store.
+    pub fn store(&self) -> &Arc<dyn SessionStore> {
+        &self.inner.store
+    }
+
+    /// The metrics registry.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    /// Tells long-lived streams (the agent console's) to end, so a graceful shutdown finishes.
+    pub fn begin_shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+    }
+
+    fn shutdown_signal(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.shutdown.subscribe()
+    }
+
+    /// Runs a store call off the async workers (SQLite waits for the disk).
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn SessionStore) -> store::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let store = self.inner.store.clone();
+        tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .map_err(|e| ApiError::internal("store task", e))?
+            .map_err(ApiError::from)
+    }
+}
+
+/// The whole HTTP interface over `state`.
+pub fn app(state: AppState) -> Router {
+    let config = state.config().clone();
+    let timeout = Duration::from_secs(config.request_timeout_secs.max(1));
+    // Requests that answer at once get a deadline; streams end on their own.
+    let quick = Router::new()
+        .route("/v1/sessions", post(chat::create_session))
+        .route(
+            "/v1/sessions/{id}",
+            get(chat::get_session).delete(chat::delete_session),
+        )
+        .route("/v1/products/search", get(products::search))
+        .route("/v1/products/{id}", get(products::product))
+        .route(
+            "/v1/products/{id}/recommendations",
+            get(products::recommendations),
+        )
+        .route("/v1/events", post(events::post_event))
+        .merge(agent::quick_routes(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            timeout,
+            limits::deadline,
+        ));
+    let streams = Router::new()
+        .route("/v1/sessions/{id}/messages", post(chat::post_message))
+        .route("/v1/chat/completions", post(openai::completions))
+        .merge(agent::stream_routes(state.clone()));
+    let api = quick
+        .merge(streams)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::rate_limit,
+        ));
+    Router::new()
+        .merge(api)
+        .merge(ops::routes())
+        .merge(ops::pages(&config.web_dir))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::track,
+        ))
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(limits::cors(&config.cors_origins))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(limits::Ids::new()))
+        .with_state(state)
+}
+
+/// Serves `app(state)` on `listener` until `stop` resolves, then lets open streams finish for
+/// up to the grace period.
+pub async fn run(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let grace = Duration::from_secs(state.config().shutdown_grace_secs);
+    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+    let on_stop = state.clone();
+    let signal = async move {
+        stop.await;
+        tracing::info!("shutting down: finishing open requests");
+        on_stop.begin_shutdown();
+        let _ = stopped_tx.send(());
+    };
+    if let Some(limiter) = state.inner.limiter.clone() {
+        limiter.forget_idle_clients_periodically();
+    }
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(signal);
+    let mut server = std::pin::pin!(server.into_future());
+    tokio::select! {
+        result = &mut server => result,
+        _ = async {
+            let _ = stopped_rx.await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!("open requests did not finish within {grace:?}; stopping anyway");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,178 @@
+//! The catalog over HTTP: `GET /v1/products/search`, `GET /v1/products/{id}` and
+//! `GET /v1/products/{id}/recommendations`.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::AppState;
+use super::error::{ApiError, ApiPath, ApiQuery};
+use super::views::{Card, SuggestionCard};
+use crate::recommend::feedback::SuggestionKind;
+use crate::recommend::{Kind, Request};
+use crate::search::{Filter, Retriever};
+
+/// Most results a search or recommendation list returns.
+const MAX_LIMIT: usize = 50;
+
+/// Query of `GET /v1/products/search`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SearchQuery {
+    q: String,
+    #[serde(default)]
+    limit: Option<usize>,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    min_price: Option<f64>,
+    #[serde(default)]
+    max_price: Option<f64>,
+    #[serde(default)]
+    min_rating: Option<f32>,
+    #[serde(default)]
+    in_stock: Option<bool>,
+}
+
+fn limit(asked: Option<usize>, default: usize) -> Result<usize, ApiError> {
+    match asked.unwrap_or(default) {
+        0 => Err(ApiError::bad_request(
+            "invalid_limit",
+            "limit must be at least 1",
+        )),
+        n if n > MAX_LIMIT => Err(ApiError::bad_request(
+            "invalid_limit",
+            format!("limit must be at most {MAX_LIMIT}"),
+        )),
+        n => Ok(n),
+    }
+}
+
+/// `GET /v1/products/search?q=...`: hybrid search under hard filters.
+pub(super) async fn search(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let assistant = state.assistant()?.clone();
+    if query.q.trim().is_empty() {
+        return Err(ApiError::bad_request("invalid_query", "q is empty"));
+    }
+    if query.q.chars().count() > 500 {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "q is longer than 500 characters",
+        ));
+    }
+    let limit = limit(query.limit, 10)?;
+    let filter = Filter {
+        category: query.category.filter(|c| !c.trim().is_empty()),
+        min_price: query.min_price,
+        max_price: query.max_price,
+        min_rating: query.min_rating,
+        in_stock: query.in_stock.unwrap_or(false),
+    };
+    // Search embeds the query: CPU work, off the async workers.
+    let cards = tokio::task::spawn_blocking(move || {
+        let searcher = assistant.searcher();
+        let hits = searcher.retrieve(&query.q, &filter, limit)?;
+        let products = searcher.index().products();
+        Ok::<_, crate::search::Error>(
+            hits.iter()
+                .filter_map(|h| products.get(h.row).map(Card::of))
+                .collect::<Vec<_>>(),
+        )
+    })
+    .await
+    .map_err(|e| ApiError::internal("search task", e))?
+    .map_err(|e| match e {
+        crate::search::Error::InvalidFilter(reason) => {
+            ApiError::bad_request("invalid_filter", reason)
+        }
+        other => ApiError::internal("search", other),
+    })?;
+    Ok(Json(json!({ "products": cards })))
+}
+
+fn check_product_id(id: &str) -> Result<(), ApiError> {
+    if id.is_empty() || id.len() > 200 || id.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "invalid_product_id",
+            "product ids are 1 to 200 characters without control characters",
+        ));
+    }
+    Ok(())
+}
+
+fn product_not_found(id: &str) -> ApiError {
+    ApiError::not_found(
+        "product_not_found",
+        format!("no product {id} in the catalog"),
+    )
+}
+
+/// `GET /v1/products/{id}`: the card plus description and attributes.
+pub(super) async fn product(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    check_product_id(&id)?;
+    let assistant = state.assistant()?;
+    let p = assistant
+        .searcher()
+        .index()
+        .product(&id)
+        .ok_or_else(|| product_not_found(&id))?;
+    let mut view = serde_json::to_value(Card::of(p)).unwrap_or_default();
+    view["description"] = json!(p.description);
+    view["attributes"] = json!(p.attributes);
+    view["url"] = json!(p.url);
+    Ok(Json(view))
+}
+
+/// Query of `GET /v1/products/{id}/recommendations`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RecommendQuery {
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    limit: Option<usize>,
+    /// The customer's session: picks its A/B arm.
+    #[serde(default)]
+    session: Option<String>,
+}
+
+/// `GET /v1/products/{id}/recommendations?kind=cross|up|both&limit=N`.
+pub(super) async fn recommendations(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<RecommendQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    check_product_id(&id)?;
+    let assistant = state.assistant()?.clone();
+    let index = assistant.searcher().index().clone();
+    if index.product(&id).is_none() {
+        return Err(product_not_found(&id));
+    }
+    let kind: Kind = query
+        .kind
+        .as_deref()
+        .unwrap_or("both")
+        .parse()
+        .map_err(|reason| ApiError::bad_request("invalid_kind", reason))?;
+    let mut request = Request::new(vec![id.clone()], limit(query.limit, 3)?);
+    request.kind = kind;
+    request.session = query.session;
+    let found = tokio::task::spawn_blocking(move || assistant.recommender().recommend(&request))
+        .await
+        .map_err(|e| ApiError::internal("recommend task", e))?
+        .map_err(|e| ApiError::internal("recommend", e))?;
+    let anchor = index.product(&id).map(Card::of);
+    Ok(Json(json!({
+        "anchor": anchor,
+        "cross_sell": SuggestionCard::all(&index, &found.cross_sell, SuggestionKind::CrossSell, Some(&id)),
+        "upsell": SuggestionCard::all(&index, &found.upsell, SuggestionKind::Upsell, Some(&id)),
+        "arm": found.arm,
+    })))
+}
