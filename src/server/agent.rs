@@ -49,6 +49,16 @@ impl Hub {
             .subscribe()
     }
 
+    fn forget_unwatched(&self, session: &str) {
+        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        if channels
+            .get(session)
+            .is_some_and(|tx| tx.receiver_count() == 0)
+        {
+            channels.remove(session);
+        }
+    }
+
     /// Sends to the consoles watching `session`, if any; forgets channels nobody watches.
     pub(super) fn publish(&self, session: &str, update: Update) {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
@@ -187,7 +197,14 @@ async fn stream(
 ) -> Result<Response, ApiError> {
     // Subscribe before the snapshot, so no turn falls between the two.
     let updates = state.inner.agents.subscribe(&id);
-    let snap = snapshot(&state, &id).await?;
+    let snap = match snapshot(&state, &id).await {
+        Ok(snap) => snap,
+        Err(e) => {
+            drop(updates);
+            state.inner.agents.forget_unwatched(&id);
+            return Err(e);
+        }
+    };
     let first = futures_util::stream::iter([event("snapshot", &snap)]);
     let updates = BroadcastStream::new(updates)
         .map(|update| match update {

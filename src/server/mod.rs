@@ -29,7 +29,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::dialogue::Assistant;
 pub use error::ApiError;
@@ -262,7 +262,9 @@ pub fn app(state: AppState) -> Router {
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
                 tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
-            }),
+            })
+            // Failures the handlers care about are logged there, with their cause.
+            .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
         )
         .layer(SetRequestIdLayer::x_request_id(limits::Ids::new()))
         .with_state(state)

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod shop;
 pub mod tiny_llama;
 
 use std::path::PathBuf;

@@ -1,0 +1,777 @@
+//! The HTTP API over a small shop indexed with the real embedder, called through the router
+//! (tower's `oneshot`), replies from templates. The `kill -9` test runs the real binary.
+
+mod common;
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use shopclerk::search::ProductIndex;
+use shopclerk::server::{AppState, ServerConfig, SqliteStore, app};
+use tower::ServiceExt;
+
+use common::shop;
+
+/// The shop, indexed once per test binary.
+fn index() -> Arc<ProductIndex> {
+    static INDEX: OnceLock<(tempfile::TempDir, Arc<ProductIndex>)> = OnceLock::new();
+    INDEX
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let index = shop::index(dir.path());
+            (dir, index)
+        })
+        .1
+        .clone()
+}
+
+struct Server {
+    _dir: tempfile::TempDir,
+    state: AppState,
+    app: Router,
+}
+
+fn server_with(edit: impl FnOnce(&mut ServerConfig)) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = shop::config(dir.path());
+    edit(&mut config);
+    let state = shop::state(index(), config);
+    Server {
+        app: app(state.clone()),
+        state,
+        _dir: dir,
+    }
+}
+
+fn server() -> Server {
+    server_with(|_| {})
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    fn code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// The body as SSE events: (name, data as JSON).
+    fn events(&self) -> Vec<(String, Value)> {
+        self.body
+            .split("\n\n")
+            .filter_map(|frame| {
+                let mut name = String::from("message");
+                let mut data = String::new();
+                for line in frame.lines() {
+                    if let Some(n) = line.strip_prefix("event: ") {
+                        name = n.to_string();
+                    } else if let Some(d) = line.strip_prefix("data: ") {
+                        data.push_str(d);
+                    }
+                }
+                (!data.is_empty()).then(|| {
+                    let value = serde_json::from_str(&data).unwrap_or(Value::String(data));
+                    (name, value)
+                })
+            })
+            .collect()
+    }
+}
+
+async fn call(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+    key: Option<&str>,
+) -> Reply {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(key) = key {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
+    }
+    let body = match body {
+        Some(b) => {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+            Body::from(b.to_string())
+        }
+        None => Body::empty(),
+    };
+    let response = app
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+async fn new_session(app: &Router) -> String {
+    let r = call(app, "POST", "/v1/sessions", None, None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["session_id"].as_str().unwrap().to_string()
+}
+
+async fn say(app: &Router, session: &str, text: &str) -> Vec<(String, Value)> {
+    let r = call(
+        app,
+        "POST",
+        &format!("/v1/sessions/{session}/messages"),
+        Some(json!({ "text": text })),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    r.events()
+}
+
+fn names(events: &[(String, Value)]) -> Vec<&str> {
+    events.iter().map(|(n, _)| n.as_str()).collect()
+}
+
+fn event<'a>(events: &'a [(String, Value)], name: &str) -> &'a Value {
+    &events
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no {name} event in {:?}", names(events)))
+        .1
+}
+
+/// Every card's price is the catalog's.
+fn assert_catalog_prices(index: &ProductIndex, cards: &Value) {
+    for card in cards.as_array().unwrap() {
+        let id = card["id"].as_str().unwrap();
+        let product = index
+            .product(id)
+            .unwrap_or_else(|| panic!("{id} is not in the catalog"));
+        let price = product.price.unwrap();
+        assert_eq!(card["price_text"], json!(price.to_string()), "{card}");
+        assert_eq!(card["title"], json!(product.title));
+    }
+}
+
+#[tokio::test]
+async fn a_turn_streams_structure_before_text_and_is_stored_and_erasable() {
+    let s = server();
+    let id = new_session(&s.app).await;
+    let events = say(&s.app, &id, "I want a mirrorless camera under 60000").await;
+    let order = names(&events);
+    assert_eq!(
+        &order[..3],
+        ["understood", "products", "suggestions"],
+        "{order:?}"
+    );
+    assert!(
+        order[3..order.len() - 1].iter().all(|n| *n == "token"),
+        "{order:?}"
+    );
+    assert_eq!(order.last(), Some(&"done"));
+    assert_eq!(event(&events, "understood")["intent"], "search");
+
+    let products = &event(&events, "products")["products"];
+    assert!(!products.as_array().unwrap().is_empty());
+    assert_catalog_prices(&index(), products);
+    for p in products.as_array().unwrap() {
+        assert!(p["price"]["amount"].as_f64().unwrap() <= 60000.0, "{p}");
+    }
+    let suggestions = event(&events, "suggestions");
+    for s in suggestions["cross_sell"].as_array().unwrap() {
+        assert_ne!(
+            s["category"][1], "Cameras",
+            "cross-sell stays out of the category: {s}"
+        );
+        assert!(!s["reason"].as_str().unwrap().is_empty());
+    }
+    let text: String = events
+        .iter()
+        .filter(|(n, _)| n == "token")
+        .map(|(_, d)| d["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(json!(text), event(&events, "done")["reply"]);
+
+    let stored = call(&s.app, "GET", &format!("/v1/sessions/{id}"), None, None).await;
+    assert_eq!(stored.status, StatusCode::OK);
+    let stored = stored.json();
+    assert_eq!(
+        stored["turns"][0]["user"],
+        "I want a mirrorless camera under 60000"
+    );
+    assert_eq!(stored["turns"][0]["reply"], json!(text));
+    // Showing suggestions recorded their impressions.
+    let shown = suggestions["cross_sell"].as_array().unwrap().len()
+        + suggestions["upsell"].as_array().unwrap().len();
+    assert_eq!(stored["events"].as_array().unwrap().len(), shown);
+
+    let gone = call(&s.app, "DELETE", &format!("/v1/sessions/{id}"), None, None).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    let after = call(&s.app, "GET", &format!("/v1/sessions/{id}"), None, None).await;
+    assert_eq!(
+        (after.status, after.code().as_str()),
+        (StatusCode::NOT_FOUND, "session_not_found")
+    );
+    assert!(s.state.store().events(&id).unwrap().is_empty());
+    assert!(s.state.store().turns(&id).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn bad_requests_get_json_errors_with_stable_codes() {
+    let s = server_with(|c| c.max_message_chars = 50);
+    let id = new_session(&s.app).await;
+    let cases = [
+        (
+            "POST",
+            "/v1/sessions/nope/messages".to_string(),
+            Some(json!({"text": "hi"})),
+            StatusCode::NOT_FOUND,
+            "session_not_found",
+        ),
+        (
+            "POST",
+            "/v1/sessions/bad%20id/messages".to_string(),
+            Some(json!({"text": "hi"})),
+            StatusCode::BAD_REQUEST,
+            "invalid_session_id",
+        ),
+        (
+            "POST",
+            format!("/v1/sessions/{id}/messages"),
+            Some(json!({"txt": "hi"})),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            "POST",
+            format!("/v1/sessions/{id}/messages"),
+            Some(json!({"text": "x".repeat(51)})),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "message_too_long",
+        ),
+        (
+            "GET",
+            "/v1/products/search?q=".to_string(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            "GET",
+            "/v1/products/search?q=tripod&limit=0".to_string(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_limit",
+        ),
+        (
+            "GET",
+            "/v1/products/search?q=tripod&min_price=500&max_price=100".to_string(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_filter",
+        ),
+        (
+            "GET",
+            "/v1/products/nothing-here".to_string(),
+            None,
+            StatusCode::NOT_FOUND,
+            "product_not_found",
+        ),
+        (
+            "GET",
+            "/v1/products/cam-a/recommendations?kind=sideways".to_string(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_kind",
+        ),
+        (
+            "POST",
+            "/v1/events".to_string(),
+            Some(json!({"session": "", "kind": "click", "item": "cam-a"})),
+            StatusCode::BAD_REQUEST,
+            "invalid_event",
+        ),
+        (
+            "POST",
+            "/v1/events".to_string(),
+            Some(json!({"session": "s", "kind": "stare", "item": "cam-a"})),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            "POST",
+            "/v1/chat/completions".to_string(),
+            Some(json!({"messages": []})),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "GET",
+            "/v1/agent/sessions".to_string(),
+            None,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            "GET",
+            "/no/such/page".to_string(),
+            None,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ];
+    for (method, uri, body, status, code) in cases {
+        let r = call(&s.app, method, &uri, body, None).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (status, code.to_string()),
+            "{method} {uri}: {}",
+            r.body
+        );
+        assert!(!r.json()["error"]["message"].as_str().unwrap().is_empty());
+    }
+    // A body over the limit is refused before it is read.
+    let big = call(
+        &s.app,
+        "POST",
+        "/v1/events",
+        Some(json!({"pad": "x".repeat(70_000)})),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (big.status, big.code().as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
+}
+
+#[tokio::test]
+async fn not_ready_and_rate_limited_clients_are_told_when_to_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = shop::config(dir.path());
+    let store = SqliteStore::open(&config.database).unwrap();
+    let loading = app(AppState::new(config, Arc::new(store)));
+    let r = call(&loading, "GET", "/readyz", None, None).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "not_ready")
+    );
+    assert!(r.headers.contains_key(header::RETRY_AFTER));
+    assert_eq!(
+        call(&loading, "GET", "/healthz", None, None).await.status,
+        StatusCode::OK
+    );
+    let r = call(&loading, "GET", "/v1/products/search?q=tripod", None, None).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "not_ready")
+    );
+
+    let s = server_with(|c| {
+        c.rate_limit_per_minute = 2;
+        c.rate_limit_burst = 2;
+    });
+    assert_eq!(
+        call(&s.app, "GET", "/readyz", None, None).await.status,
+        StatusCode::OK
+    );
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(call(&s.app, "GET", "/v1/products/search?q=tripod", None, None).await);
+    }
+    assert_eq!(statuses[1].status, StatusCode::OK);
+    let limited = &statuses[2];
+    assert_eq!(
+        (limited.status, limited.code().as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
+    let wait: u64 = limited.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // Health checks are not rate limited.
+    assert_eq!(
+        call(&s.app, "GET", "/healthz", None, None).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn events_are_stored_learned_and_counted_and_cart_events_update_the_session() {
+    let s = server();
+    let id = new_session(&s.app).await;
+    say(&s.app, &id, "show me mirrorless cameras").await;
+    let click = json!({"session": id, "kind": "click", "item": "tripod", "anchor": "cam-a", "suggestion": "cross_sell"});
+    let r = call(&s.app, "POST", "/v1/events", Some(click), None).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let add = json!({"session": id, "kind": "add_to_cart", "item": "card-64"});
+    assert_eq!(
+        call(&s.app, "POST", "/v1/events", Some(add), None)
+            .await
+            .status,
+        StatusCode::ACCEPTED
+    );
+
+    let session = call(&s.app, "GET", &format!("/v1/sessions/{id}"), None, None)
+        .await
+        .json();
+    let kinds: Vec<&str> = session["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.ends_with(&["click", "add_to_cart"]), "{kinds:?}");
+    assert_eq!(session["cart"][0]["id"], "card-64");
+    assert_eq!(
+        session["cart"][0]["price_text"],
+        json!(
+            index()
+                .product("card-64")
+                .unwrap()
+                .price
+                .unwrap()
+                .to_string()
+        )
+    );
+
+    let metrics = call(&s.app, "GET", "/metrics", None, None).await.body;
+    assert!(
+        metrics.contains(
+            r#"shopclerk_suggestion_events_total{event="click",suggestion="cross_sell"} 1"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("shopclerk_chat_time_to_first_token_seconds_count 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            r#"shopclerk_http_requests_total{method="POST",route="/v1/events",status="202"} 2"#
+        ),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn products_search_and_recommendations_come_from_the_catalog() {
+    let s = server();
+    let r = call(
+        &s.app,
+        "GET",
+        "/v1/products/search?q=memory%20card&limit=3&max_price=2000",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let products = &r.json()["products"];
+    assert_eq!(products[0]["category"][1], "Memory Cards");
+    assert_catalog_prices(&index(), products);
+
+    let r = call(
+        &s.app,
+        "GET",
+        "/v1/products/cam-a/recommendations?kind=both&limit=3",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let recs = r.json();
+    let cross: Vec<&str> = recs["cross_sell"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        cross.contains(&"tripod") || cross.contains(&"card-64"),
+        "{cross:?}"
+    );
+    for c in recs["cross_sell"].as_array().unwrap() {
+        assert_ne!(c["category"][1], "Cameras");
+        assert_eq!(c["anchor"], "cam-a");
+    }
+    for u in recs["upsell"].as_array().unwrap() {
+        assert_eq!(u["category"][1], "Cameras");
+        assert!(u["price"]["amount"].as_f64().unwrap() > 40000.0, "{u}");
+    }
+    assert_catalog_prices(&index(), &recs["upsell"]);
+    let one = call(&s.app, "GET", "/v1/products/cam-a", None, None)
+        .await
+        .json();
+    assert_eq!(one["title"], json!(index().product("cam-a").unwrap().title));
+}
+
+#[tokio::test]
+async fn the_agent_api_needs_the_key_and_follows_a_session_live() {
+    let s = server();
+    let id = new_session(&s.app).await;
+    say(&s.app, &id, "I need a tripod").await;
+    let wrong = call(&s.app, "GET", "/v1/agent/sessions", None, Some("guess")).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let live = call(
+        &s.app,
+        "GET",
+        "/v1/agent/sessions",
+        None,
+        Some(shop::AGENT_KEY),
+    )
+    .await;
+    assert_eq!(live.status, StatusCode::OK);
+    assert_eq!(live.json()["sessions"][0]["session_id"], json!(id));
+    assert_eq!(
+        live.json()["sessions"][0]["last_message"],
+        "I need a tripod"
+    );
+    let snap = call(
+        &s.app,
+        "GET",
+        &format!("/v1/agent/sessions/{id}"),
+        None,
+        Some(shop::AGENT_KEY),
+    )
+    .await
+    .json();
+    assert_eq!(snap["transcript"][0]["user"], "I need a tripod");
+
+    // The stream starts with a snapshot, then carries the next turn and its suggestions.
+    let request = Request::get(format!("/v1/agent/sessions/{id}/stream"))
+        .header(header::AUTHORIZATION, format!("Bearer {}", shop::AGENT_KEY))
+        .body(Body::empty())
+        .unwrap();
+    let response = s.app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    let mut seen = String::new();
+    let read_until = async |body: &mut Body, seen: &mut String, needle: &str| {
+        while !seen.contains(needle) {
+            let frame = tokio::time::timeout(std::time::Duration::from_secs(30), body.frame())
+                .await
+                .expect("agent stream stalled")
+                .unwrap()
+                .unwrap();
+            if let Ok(data) = frame.into_data() {
+                seen.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+    };
+    read_until(&mut body, &mut seen, "event: snapshot").await;
+    say(&s.app, &id, "and a camera bag").await;
+    read_until(&mut body, &mut seen, "event: suggestions").await;
+    assert!(seen.contains("event: turn"), "{seen}");
+    assert!(seen.contains("and a camera bag"), "{seen}");
+    // Shutting down ends the stream, so a graceful shutdown does not wait on it.
+    s.state.begin_shutdown();
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(Ok(_)) = body.frame().await {}
+    })
+    .await
+    .expect("the agent stream ends at shutdown");
+}
+
+#[tokio::test]
+async fn openai_compatible_chat_answers_with_products_in_an_extension() {
+    let s = server();
+    let request = json!({"model": "shopclerk", "user": "s_openai_1",
+        "messages": [{"role": "system", "content": "be nice"}, {"role": "user", "content": "memory card for my camera"}]});
+    let r = call(
+        &s.app,
+        "POST",
+        "/v1/chat/completions",
+        Some(request.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let body = r.json();
+    assert_eq!(body["object"], "chat.completion");
+    assert!(
+        !body["choices"][0]["message"]["content"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(body["shopclerk"]["session_id"], "s_openai_1");
+    assert_catalog_prices(&index(), &body["shopclerk"]["products"]);
+
+    let mut streaming = request;
+    streaming["stream"] = json!(true);
+    let r = call(
+        &s.app,
+        "POST",
+        "/v1/chat/completions",
+        Some(streaming),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let chunks = r.events();
+    assert_eq!(chunks.last().unwrap().1, json!("[DONE]"));
+    assert_eq!(chunks[0].1["choices"][0]["delta"]["role"], "assistant");
+    assert!(chunks[0].1["shopclerk"]["products"].is_array());
+    let text: String = chunks
+        .iter()
+        .filter_map(|(_, c)| c["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert!(!text.is_empty());
+    // Both requests were turns of the named session.
+    assert_eq!(s.state.store().turns("s_openai_1").unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn every_documented_path_is_served() {
+    let s = server();
+    let spec = call(&s.app, "GET", "/openapi.json", None, None)
+        .await
+        .json();
+    let paths = spec["paths"].as_object().unwrap();
+    assert!(paths.len() >= 14);
+    for (path, ops) in paths {
+        let uri = path.replace("{id}", "cam-a");
+        for method in ops.as_object().unwrap().keys() {
+            let r = call(
+                &s.app,
+                &method.to_uppercase(),
+                &uri,
+                None,
+                Some(shop::AGENT_KEY),
+            )
+            .await;
+            assert!(
+                r.status != StatusCode::NOT_FOUND
+                    || r.body.contains("\"code\":\"session_not_found\"")
+                    || r.body.contains("\"code\":\"product_not_found\""),
+                "{method} {path} is documented but not routed: {}",
+                r.body
+            );
+            assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        }
+    }
+}
+
+fn shopclerk_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_shopclerk")
+}
+
+/// Starts `shopclerk serve` on a free port; returns the child and its base URL once ready.
+fn start_server(index_dir: &Path, database: &Path) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(shopclerk_bin())
+        .args(["serve", "--no-model", "--listen", "127.0.0.1:0", "--index"])
+        .arg(index_dir)
+        .arg("--database")
+        .arg(database)
+        .env("SHOPCLERK_MODELS", common::models_dir())
+        .env("SHOPCLERK_AGENT_KEYS", shop::AGENT_KEY)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut base = String::new();
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        if let Some(url) = line.strip_prefix("shopclerk is serving on ") {
+            base = url.trim().to_string();
+            break;
+        }
+    }
+    assert!(!base.is_empty(), "the server printed no address");
+    for _ in 0..1200 {
+        if ureq::get(&format!("{base}/readyz")).call().is_ok() {
+            return (child, base);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the server did not become ready");
+}
+
+#[test]
+fn nothing_acknowledged_is_lost_when_the_server_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let index_dir = dir.path().join("shop");
+    std::fs::create_dir_all(&index_dir).unwrap();
+    drop(shop::index(&index_dir));
+    let database = dir.path().join("sessions.sqlite");
+    let (mut child, base) = start_server(&index_dir.join("index"), &database);
+
+    let session: Value = ureq::post(&format!("{base}/v1/sessions"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let id = session["session_id"].as_str().unwrap().to_string();
+    let messages = [
+        "a mirrorless camera please",
+        "something to carry it in",
+        "and a memory card",
+    ];
+    for m in messages {
+        let body = ureq::post(&format!("{base}/v1/sessions/{id}/messages"))
+            .send_json(json!({ "text": m }))
+            .unwrap()
+            .into_string()
+            .unwrap();
+        assert!(body.contains("event: done"), "{body}");
+    }
+    for item in ["tripod", "bag", "card-64"] {
+        let r = ureq::post(&format!("{base}/v1/events"))
+            .send_json(json!({"session": id, "kind": "click", "item": item}))
+            .unwrap();
+        assert_eq!(r.status(), 202);
+    }
+    // SIGKILL: no chance to flush anything.
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, base) = start_server(&index_dir.join("index"), &database);
+    let stored: Value = ureq::get(&format!("{base}/v1/sessions/{id}"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    let users: Vec<&str> = stored["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(users, messages);
+    let clicks: Vec<&str> = stored["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "click")
+        .map(|e| e["item"].as_str().unwrap())
+        .collect();
+    assert_eq!(clicks, ["tripod", "bag", "card-64"]);
+}
