@@ -703,13 +703,19 @@ fn start_server(index_dir: &Path, database: &Path) -> (std::process::Child, Stri
             break;
         }
     }
-    assert!(!base.is_empty(), "the server printed no address");
+    if base.is_empty() {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the server printed no address");
+    }
     for _ in 0..1200 {
         if ureq::get(&format!("{base}/readyz")).call().is_ok() {
             return (child, base);
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not become ready");
 }
 
