@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Chat-turn load against a running `shopclerk serve`: N concurrent sessions, each playing the
+turns of a JSON-lines script ({"user": "..."} per line) through POST /v1/sessions/{id}/messages.
+
+Prints per-turn time to products/suggestions and to the first text, p50/p95, throughput, and
+every non-200 status (503 must carry Retry-After). Standard library only.
+
+    python3 scripts/load_chat.py --base http://127.0.0.1:8080 --sessions 8 --turns 6
+"""
+
+import argparse
+import http.client
+import json
+import statistics
+import threading
+import time
+import urllib.parse
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def turn(host, port, session, text):
+    """Runs one turn; returns (status, retry_after, ready_s, first_token_s, total_s, done)."""
+    conn = http.client.HTTPConnection(host, port, timeout=120)
+    started = time.monotonic()
+    body = json.dumps({"text": text})
+    conn.request("POST", f"/v1/sessions/{session}/messages", body,
+                 {"Content-Type": "application/json"})
+    resp = conn.getresponse()
+    if resp.status != 200:
+        retry = resp.getheader("Retry-After")
+        resp.read()
+        conn.close()
+        return resp.status, retry, None, None, time.monotonic() - started, False
+    ready = first = None
+    done = False
+    event = None
+    for raw in resp:
+        line = raw.decode("utf-8").rstrip("\r\n")
+        if line.startswith("event: "):
+            event = line[7:]
+            now = time.monotonic() - started
+            if event == "suggestions" and ready is None:
+                ready = now
+            if event == "token" and first is None:
+                first = now
+            if event == "done":
+                done = True
+            if event == "error":
+                done = False
+    conn.close()
+    return 200, None, ready, first, time.monotonic() - started, done
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--base", default="http://127.0.0.1:8080")
+    ap.add_argument("--sessions", type=int, default=8)
+    ap.add_argument("--turns", type=int, default=6, help="turns per session")
+    ap.add_argument("--script", default="benches/chat_50.jsonl")
+    args = ap.parse_args()
+    url = urllib.parse.urlparse(args.base)
+    host, port = url.hostname, url.port or 80
+    lines = [json.loads(l)["user"] for l in open(args.script, encoding="utf-8") if l.strip()]
+
+    results = []
+    lock = threading.Lock()
+
+    def worker(n):
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        conn.request("POST", "/v1/sessions")
+        session = json.loads(conn.getresponse().read())["session_id"]
+        conn.close()
+        for t in range(args.turns):
+            text = lines[(n * args.turns + t) % len(lines)]
+            r = turn(host, port, session, text)
+            with lock:
+                results.append(r)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.sessions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.monotonic() - started
+
+    ok = [r for r in results if r[0] == 200 and r[5]]
+    refused = [r for r in results if r[0] != 200]
+    broken = [r for r in results if r[0] == 200 and not r[5]]
+    ready = [r[2] * 1000 for r in ok if r[2] is not None]
+    first = [r[3] * 1000 for r in ok if r[3] is not None]
+    total = [r[4] * 1000 for r in ok]
+    print(f"{args.sessions} sessions x {args.turns} turns: {len(results)} turns in {wall:.1f} s "
+          f"({len(ok) / wall:.2f} turns/s)")
+    print(f"  completed {len(ok)}, refused {len(refused)}, streams ending in error {len(broken)}")
+    for status in sorted({r[0] for r in refused}):
+        with_retry = sum(1 for r in refused if r[0] == status and r[1])
+        n = sum(1 for r in refused if r[0] == status)
+        print(f"  HTTP {status}: {n} ({with_retry} with Retry-After)")
+    for name, values in (("products+suggestions", ready), ("first token", first), ("whole turn", total)):
+        if values:
+            print(f"  {name:22} p50 {percentile(values, 50):7.0f} ms   p95 {percentile(values, 95):7.0f} ms"
+                  f"   mean {statistics.mean(values):7.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
