@@ -72,16 +72,22 @@ def main():
     results = []
     lock = threading.Lock()
 
+    sessions = {}
+
     def worker(n):
         conn = http.client.HTTPConnection(host, port, timeout=30)
         conn.request("POST", "/v1/sessions")
         session = json.loads(conn.getresponse().read())["session_id"]
         conn.close()
+        done = 0
         for t in range(args.turns):
             text = lines[(n * args.turns + t) % len(lines)]
             r = turn(host, port, session, text)
+            done += r[0] == 200 and r[5]
             with lock:
                 results.append(r)
+        with lock:
+            sessions[session] = done
 
     started = time.monotonic()
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.sessions)]
@@ -91,6 +97,18 @@ def main():
         t.join()
     wall = time.monotonic() - started
 
+    # Every turn acknowledged with `done` must be stored, with its impressions.
+    lost_turns = 0
+    for session, done in sessions.items():
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        conn.request("GET", f"/v1/sessions/{session}")
+        stored = json.loads(conn.getresponse().read())
+        conn.close()
+        lost_turns += max(0, done - len(stored["turns"]))
+        shown = sum(len(t["cross_sell"]) + len(t["upsell"]) for t in stored["turns"])
+        impressions = sum(1 for e in stored["events"] if e["kind"] == "impression")
+        lost_turns += max(0, shown - impressions)
+
     ok = [r for r in results if r[0] == 200 and r[5]]
     refused = [r for r in results if r[0] != 200]
     broken = [r for r in results if r[0] == 200 and not r[5]]
@@ -99,7 +117,8 @@ def main():
     total = [r[4] * 1000 for r in ok]
     print(f"{args.sessions} sessions x {args.turns} turns: {len(results)} turns in {wall:.1f} s "
           f"({len(ok) / wall:.2f} turns/s)")
-    print(f"  completed {len(ok)}, refused {len(refused)}, streams ending in error {len(broken)}")
+    print(f"  completed {len(ok)}, refused {len(refused)}, streams ending in error {len(broken)}, "
+          f"acknowledged turns or impressions missing from the store {lost_turns}")
     for status in sorted({r[0] for r in refused}):
         with_retry = sum(1 for r in refused if r[0] == status and r[1])
         n = sum(1 for r in refused if r[0] == status)

@@ -285,6 +285,14 @@ mod tests {
         c.apply_env(|n| (n == "SHOPCLERK_MODELS").then(|| "/env".to_string()))
             .unwrap();
         assert_eq!(c.models_dir, PathBuf::from("/env"));
+        c.apply_env(|n| match n {
+            "SHOPCLERK_AGENT_KEYS" => Some(" k1, ,k2 ".to_string()),
+            "SHOPCLERK_LISTEN" => Some("0.0.0.0:9000".to_string()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.server.agent_keys, ["k1", "k2"]);
+        assert_eq!(c.server.listen, "0.0.0.0:9000");
     }
 
     #[test]

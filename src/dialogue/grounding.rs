@@ -68,7 +68,7 @@ pub enum Violation {
 }
 
 /// Phrases of a model talking about its prompt instead of to the customer.
-const META_PHRASES: [&str; 9] = [
+const META_PHRASES: [&str; 15] = [
     "the customer",
     "customer's",
     "the task",
@@ -78,6 +78,13 @@ const META_PHRASES: [&str; 9] = [
     "instructions",
     "as an ai",
     "language model",
+    // The model denying the shop assistant's role, or misreading the situation.
+    "as a chatbot",
+    "have the ability to",
+    "cannot browse",
+    "can't browse",
+    "unable to browse",
+    "sorry for your loss",
 ];
 
 impl<'v> Facts<'v> {

@@ -97,6 +97,13 @@ fn invented_prices_numbers_brands_and_claims_are_caught() {
         f.check("You're right, the customer forgot to mention it.")[..],
         [Violation::Meta(_)]
     ));
+    // A small model sometimes disowns the role it is playing; seen from SmolLM2-135M.
+    assert!(matches!(
+        f.check(
+            "I'm sorry, but as a chatbot, I don't have the ability to browse through products."
+        )[..],
+        [Violation::Meta(_)]
+    ));
     // An everyday word that is also a brand counts only when written as a name.
     assert_eq!(f.check("A classic choice for daily use."), vec![]);
     assert!(

@@ -60,6 +60,9 @@ pub struct DialogueConfig {
     pub products_in_prompt: usize,
     /// Most tokens the model writes per reply.
     pub reply_max_tokens: usize,
+    /// With this many replies already waiting for the local model, a turn's reply comes from
+    /// the template instead of joining the queue.
+    pub max_model_waiting: usize,
 }
 
 impl Default for DialogueConfig {
@@ -69,6 +72,7 @@ impl Default for DialogueConfig {
             products_shown: 4,
             products_in_prompt: 2,
             reply_max_tokens: 64,
+            max_model_waiting: 2,
         }
     }
 }
@@ -789,7 +793,13 @@ impl Assistant {
             && !u.declined
             && plan.currency_note.is_none()
             && reply::model_writes(u.intent, !products.is_empty());
-        let Some(model) = self.model.as_ref().filter(|_| use_model) else {
+        // When replies already queue for the model, the template answers at once instead: a
+        // grounded reply now beats a better-worded one many seconds later.
+        let model_busy = |m: &Arc<dyn ChatModel>| {
+            m.queue_load()
+                .is_some_and(|(_, waiting)| waiting >= self.config.max_model_waiting)
+        };
+        let Some(model) = self.model.as_ref().filter(|m| use_model && !model_busy(m)) else {
             on_event(TurnEvent::Token {
                 text: template.clone(),
             });
