@@ -694,15 +694,17 @@ fn start_server(index_dir: &Path, database: &Path) -> (std::process::Child, Stri
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let mut base = String::new();
-    for line in stdout.lines() {
+    for line in stdout.by_ref() {
         let line = line.unwrap();
         if let Some(url) = line.strip_prefix("shopclerk is serving on ") {
             base = url.trim().to_string();
             break;
         }
     }
+    // Keep reading what it prints, as a terminal would.
+    std::thread::spawn(move || stdout.for_each(drop));
     if base.is_empty() {
         let _ = child.kill();
         let _ = child.wait();

@@ -28,6 +28,13 @@ pub struct ServeArgs {
     pub no_model: bool,
 }
 
+/// Prints a line on stdout; a closed stdout (the reader went away) is not a reason to stop
+/// serving.
+fn say(line: String) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
 /// Binds, prints the addresses, loads the assistant in the background and serves until Ctrl-C
 /// or SIGTERM.
 pub fn serve(config: &Config, args: &ServeArgs, progress: bool) -> Result<()> {
@@ -58,15 +65,19 @@ pub fn serve(config: &Config, args: &ServeArgs, progress: bool) -> Result<()> {
         })?;
     let addr = listener.local_addr()?;
     let base = format!("http://{addr}");
-    println!("shopclerk is serving on {base}");
-    println!("  shop page with the chat widget: {base}/");
-    println!(
+    say(format!("shopclerk is serving on {base}"));
+    say(format!("  shop page with the chat widget: {base}/"));
+    say(format!(
         "  agent console:                  {base}/console  (agent key: {})",
         config.server.agent_keys[0]
-    );
-    println!("  API description:                {base}/openapi.json");
-    println!("  health, readiness, metrics:     {base}/healthz  {base}/readyz  {base}/metrics");
-    println!("Press Ctrl-C to stop.");
+    ));
+    say(format!(
+        "  API description:                {base}/openapi.json"
+    ));
+    say(format!(
+        "  health, readiness, metrics:     {base}/healthz  {base}/readyz  {base}/metrics"
+    ));
+    say("Press Ctrl-C to stop.".into());
 
     let (failed_tx, failed_rx) = tokio::sync::oneshot::channel::<()>();
     let loader_state = state.clone();

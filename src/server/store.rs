@@ -390,7 +390,8 @@ mod tests {
             .into_iter()
             .map(|i| i.session_id)
             .collect();
-        assert_eq!(recent, ["s2", "s1"].map(String::from));
+        // s1's turn (at 1001) is its latest change, after s2 was created (at 20).
+        assert_eq!(recent, ["s1", "s2"].map(String::from));
 
         assert!(store.delete("s1").unwrap());
         assert!(store.session("s1").unwrap().is_none());
