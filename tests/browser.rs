@@ -91,6 +91,18 @@ async fn wait_for(client: &Client, script: &str, done: impl Fn(&Value) -> bool) 
     panic!("timed out waiting for {script}: last {last}");
 }
 
+/// Waits for the element and clicks it.
+async fn click(client: &Client, locator: Locator<'_>) {
+    client
+        .wait()
+        .for_element(locator)
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Types a message into the widget, sends it and waits for reply number `nth` to finish.
 async fn send(client: &Client, text: &str, nth: u64) {
     let input = client
@@ -98,13 +110,7 @@ async fn send(client: &Client, text: &str, nth: u64) {
         .await
         .unwrap();
     input.send_keys(text).await.unwrap();
-    client
-        .find(Locator::Css("[data-testid=shopclerk-send]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("[data-testid=shopclerk-send]")).await;
     wait_for(
         client,
         "return document.querySelectorAll('[data-testid=shopclerk-reply][data-state=done]').length",
@@ -166,14 +172,7 @@ async fn widget_and_console_work_in_a_real_browser_and_render_hostile_text_as_te
         |v| v.as_u64().unwrap_or(0) > 0,
     )
     .await;
-    client
-        .wait()
-        .for_element(Locator::Css("[data-testid=shopclerk-open]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("[data-testid=shopclerk-open]")).await;
     client
         .wait()
         .for_element(Locator::Css("[data-testid=shopclerk-input]"))
@@ -286,23 +285,14 @@ async fn widget_and_console_work_in_a_real_browser_and_render_hostile_text_as_te
         .send_keys(shop::AGENT_KEY)
         .await
         .unwrap();
-    client
-        .find(Locator::Css("[data-testid=console-login]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css(&format!(
+    click(&client, Locator::Css("[data-testid=console-login]")).await;
+    click(
+        &client,
+        Locator::Css(&format!(
             "[data-testid=console-session][data-session-id='{session}']"
-        )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        )),
+    )
+    .await;
     let turns = wait_for(
         &client,
         "return [...document.querySelectorAll('[data-testid=console-turn]')].map(t => t.textContent)",

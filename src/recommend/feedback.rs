@@ -53,6 +53,18 @@ pub enum EventKind {
     Purchase,
 }
 
+impl EventKind {
+    /// The snake_case name, as in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Impression => "impression",
+            EventKind::Click => "click",
+            EventKind::AddToCart => "add_to_cart",
+            EventKind::Purchase => "purchase",
+        }
+    }
+}
+
 /// Which kind of suggestion an event is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -61,6 +73,16 @@ pub enum SuggestionKind {
     CrossSell,
     /// A pricier alternative.
     Upsell,
+}
+
+impl SuggestionKind {
+    /// The snake_case name, as in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            SuggestionKind::CrossSell => "cross_sell",
+            SuggestionKind::Upsell => "upsell",
+        }
+    }
 }
 
 /// One feedback event (JSON: `{"session":"s1","kind":"click","item":"B01","anchor":"B00","suggestion":"cross_sell","arm":"blend","at_ms":1700000000000}`).

@@ -159,10 +159,6 @@ async fn snapshot(state: &AppState, id: &str) -> Result<Snapshot, ApiError> {
             format!("no session {id}"),
         ));
     };
-    let cart = match state.inner.assistant.get() {
-        Some(a) => Card::all(a.searcher().index(), &session.cart),
-        None => Vec::new(),
-    };
     Ok(Snapshot {
         session_id: id.to_string(),
         suggestions: turns
@@ -170,7 +166,7 @@ async fn snapshot(state: &AppState, id: &str) -> Result<Snapshot, ApiError> {
             .map(|t| t.suggestions.clone())
             .unwrap_or_default(),
         transcript: turns.iter().map(TranscriptLine::from).collect(),
-        cart,
+        cart: state.cards(&session.cart),
     })
 }
 
@@ -178,9 +174,8 @@ async fn snapshot(state: &AppState, id: &str) -> Result<Snapshot, ApiError> {
 async fn session(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let snap = snapshot(&state, &id).await?;
-    Ok(Json(serde_json::to_value(snap).unwrap_or_default()))
+) -> Result<Json<Snapshot>, ApiError> {
+    Ok(Json(snapshot(&state, &id).await?))
 }
 
 fn event(name: &str, data: &impl Serialize) -> Result<Event, Infallible> {
@@ -215,7 +210,7 @@ async fn stream(
             Err(_) => vec![event("lagged", &json!({}))],
         })
         .flat_map(futures_util::stream::iter);
-    let mut shutdown = state.shutdown_signal();
+    let mut shutdown = state.shutdown_watch();
     let stop = async move {
         let _ = shutdown.wait_for(|stopping| *stopping).await;
     };

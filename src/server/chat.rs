@@ -48,14 +48,24 @@ fn new_session_id() -> String {
     format!("s_{:032x}", rand::random::<u128>())
 }
 
+/// Stores a new session with this id (a fresh one when `None`).
+pub(super) async fn create(state: &AppState, id: Option<String>) -> Result<Session, ApiError> {
+    let session = Session::new(id.unwrap_or_else(new_session_id));
+    let stored = session.clone();
+    state
+        .blocking(move |store| store.create(&stored, now_ms()))
+        .await?;
+    Ok(session)
+}
+
 /// `POST /v1/sessions`.
 pub(super) async fn create_session(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let session = Session::new(new_session_id());
-    let id = session.id.clone();
-    state
-        .blocking(move |store| store.create(&session, now_ms()))
-        .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "session_id": id }))).into_response())
+    let session = create(&state, None).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "session_id": session.id })),
+    )
+        .into_response())
 }
 
 /// A stored session, or 404 `session_not_found`.
@@ -77,7 +87,7 @@ fn session_not_found(id: &str) -> ApiError {
 }
 
 #[derive(Serialize)]
-struct SessionView {
+pub(super) struct SessionView {
     session_id: String,
     created_ms: u64,
     updated_ms: u64,
@@ -90,7 +100,7 @@ struct SessionView {
 pub(super) async fn get_session(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<SessionView>, ApiError> {
     check_id("invalid_session_id", &id)?;
     let key = id.clone();
     let found = state
@@ -109,19 +119,15 @@ pub(super) async fn get_session(
     let Some((info, session, turns, events)) = found else {
         return Err(session_not_found(&id));
     };
-    let cart = match state.inner.assistant.get() {
-        Some(a) => Card::all(a.searcher().index(), &session.cart),
-        None => Vec::new(),
-    };
     let view = SessionView {
         session_id: info.session_id,
         created_ms: info.created_ms,
         updated_ms: info.updated_ms,
         turns,
-        cart,
+        cart: state.cards(&session.cart),
         events,
     };
-    Ok(Json(serde_json::to_value(view).unwrap_or_default()))
+    Ok(Json(view))
 }
 
 /// `DELETE /v1/sessions/{id}`: erases the session, its turns and its events.
@@ -325,8 +331,11 @@ fn run_turn(
         return Err(session_not_found(&session.id));
     }
     observe(state, &record, started);
-    for s in suggestions.cross_sell.iter().chain(&suggestions.upsell) {
-        let impression = FeedbackEvent {
+    let impressions = suggestions
+        .cross_sell
+        .iter()
+        .chain(&suggestions.upsell)
+        .map(|s| FeedbackEvent {
             session: session.id.clone(),
             kind: EventKind::Impression,
             item: s.card.id.clone(),
@@ -334,10 +343,12 @@ fn run_turn(
             suggestion: Some(s.kind),
             arm: None,
             at_ms: stored.at_ms,
-        };
-        if let Err(e) = super::events::record(state, assistant, &impression) {
-            tracing::warn!("recording an impression: {}", e.message);
-        }
+        })
+        .collect::<Vec<_>>();
+    if !impressions.is_empty()
+        && let Err(e) = super::events::record(state, assistant, impressions)
+    {
+        tracing::warn!("recording impressions: {}", e.message);
     }
     state.inner.agents.publish(
         &session.id,
@@ -374,9 +385,4 @@ fn observe(state: &AppState, record: &TurnRecord, started: Instant) {
         total_ms = started.elapsed().as_secs_f64() * 1000.0,
         "turn"
     );
-}
-
-/// A new, empty session.
-pub(super) fn new_session() -> Session {
-    Session::new(new_session_id())
 }

@@ -11,7 +11,7 @@ use super::AppState;
 use super::error::{ApiError, ApiJson};
 use super::views::now_ms;
 use crate::dialogue::Assistant;
-use crate::recommend::feedback::{EventKind, FeedbackEvent};
+use crate::recommend::feedback::{EventKind, FeedbackEvent, SuggestionKind};
 
 /// `POST /v1/events` -> 202 `{"recorded": true}`.
 pub(super) async fn post_event(
@@ -20,58 +20,52 @@ pub(super) async fn post_event(
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let assistant = state.assistant()?.clone();
     let shared = state.clone();
-    tokio::task::spawn_blocking(move || record(&shared, &assistant, &event))
+    tokio::task::spawn_blocking(move || record(&shared, &assistant, vec![event]))
         .await
         .map_err(|e| ApiError::internal("event task", e))??;
     Ok((StatusCode::ACCEPTED, Json(json!({ "recorded": true }))))
 }
 
-/// Checks, stores and learns from one event (blocking: call off the async workers).
+/// Checks events, stores them in one write, then learns from them (blocking: call off the
+/// async workers). An invalid event refuses the whole batch.
 pub(super) fn record(
     state: &AppState,
     assistant: &Assistant,
-    event: &FeedbackEvent,
+    mut events: Vec<FeedbackEvent>,
 ) -> Result<(), ApiError> {
-    event
-        .validate()
-        .map_err(|reason| ApiError::bad_request("invalid_event", reason))?;
     let recommender = assistant.recommender();
-    let mut event = event.clone();
-    // The server knows the arm; a client's claim is not trusted.
-    event.arm = recommender.arm_for(&event.session).0;
-    if event.at_ms == 0 {
-        event.at_ms = now_ms();
+    for event in &mut events {
+        event
+            .validate()
+            .map_err(|reason| ApiError::bad_request("invalid_event", reason))?;
+        // The server knows the arm; a client's claim is not trusted.
+        event.arm = recommender.arm_for(&event.session).0;
+        if event.at_ms == 0 {
+            event.at_ms = now_ms();
+        }
     }
     let store = state.store();
-    store.record_event(&event)?;
-    if let Err(e) = recommender.record(&event) {
-        tracing::warn!("recommender did not learn from an event: {e}");
-    }
-    let suggestion = match event.suggestion {
-        Some(crate::recommend::feedback::SuggestionKind::CrossSell) => "cross_sell",
-        Some(crate::recommend::feedback::SuggestionKind::Upsell) => "upsell",
-        None => "none",
-    };
-    let kind = match event.kind {
-        EventKind::Impression => "impression",
-        EventKind::Click => "click",
-        EventKind::AddToCart => "add_to_cart",
-        EventKind::Purchase => "purchase",
-    };
-    state
-        .metrics()
-        .suggestion_events
-        .with_label_values(&[kind, suggestion])
-        .inc();
-    if matches!(event.kind, EventKind::AddToCart | EventKind::Purchase)
-        && assistant.searcher().index().product(&event.item).is_some()
-        && let Some((_, mut session)) = store.session(&event.session)?
-    {
-        match event.kind {
-            EventKind::AddToCart => session.add_to_cart(&event.item),
-            _ => session.bought(&event.item),
+    store.record_events(&events)?;
+    for event in &events {
+        if let Err(e) = recommender.record(event) {
+            tracing::warn!("recommender did not learn from an event: {e}");
         }
-        store.save_state(&session, event.at_ms)?;
+        let suggestion = event.suggestion.map_or("none", SuggestionKind::name);
+        state
+            .metrics()
+            .suggestion_events
+            .with_label_values(&[event.kind.name(), suggestion])
+            .inc();
+        if matches!(event.kind, EventKind::AddToCart | EventKind::Purchase)
+            && assistant.searcher().index().product(&event.item).is_some()
+            && let Some((_, mut session)) = store.session(&event.session)?
+        {
+            match event.kind {
+                EventKind::AddToCart => session.add_to_cart(&event.item),
+                _ => session.bought(&event.item),
+            }
+            store.save_state(&session, event.at_ms)?;
+        }
     }
     Ok(())
 }

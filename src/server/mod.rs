@@ -193,8 +193,17 @@ impl AppState {
         self.inner.shutdown.send_replace(true);
     }
 
-    fn shutdown_signal(&self) -> tokio::sync::watch::Receiver<bool> {
+    fn shutdown_watch(&self) -> tokio::sync::watch::Receiver<bool> {
         self.inner.shutdown.subscribe()
+    }
+
+    /// Cards of these product ids (none while loading).
+    fn cards(&self, ids: &[String]) -> Vec<views::Card> {
+        self.inner
+            .assistant
+            .get()
+            .map(|a| views::Card::all(a.searcher().index(), ids))
+            .unwrap_or_default()
     }
 
     /// Runs a store call off the async workers (SQLite waits for the disk).

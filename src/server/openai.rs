@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::AppState;
-use super::chat::{Frame, load, new_session, start_turn};
+use super::chat::{Frame, create, load, start_turn};
 use super::error::{ApiError, ApiJson, check_id};
 use super::views::{Card, SuggestionCards, now_ms};
 use crate::dialogue::Session;
@@ -117,25 +117,12 @@ async fn session_for(
         .or(user)
         .map(str::to_string);
     let Some(id) = named else {
-        let session = new_session();
-        let stored = session.clone();
-        state
-            .blocking(move |store| store.create(&stored, now_ms()))
-            .await?;
-        return Ok(session);
+        return create(state, None).await;
     };
     check_id("invalid_session_id", &id)?;
     match load(state, &id).await {
-        Ok(session) => Ok(session),
-        Err(e) if e.code == "session_not_found" => {
-            let session = Session::new(id);
-            let stored = session.clone();
-            state
-                .blocking(move |store| store.create(&stored, now_ms()))
-                .await?;
-            Ok(session)
-        }
-        Err(e) => Err(e),
+        Err(e) if e.code == "session_not_found" => create(state, Some(id)).await,
+        found => found,
     }
 }
 

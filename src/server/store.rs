@@ -76,8 +76,8 @@ pub trait SessionStore: Send + Sync {
     fn save_state(&self, session: &Session, now_ms: u64) -> Result<bool>;
     /// A session's turns, oldest first.
     fn turns(&self, id: &str) -> Result<Vec<StoredTurn>>;
-    /// Appends a feedback event.
-    fn record_event(&self, event: &FeedbackEvent) -> Result<()>;
+    /// Appends feedback events, all or none.
+    fn record_events(&self, events: &[FeedbackEvent]) -> Result<()>;
     /// A session's feedback events, oldest first.
     fn events(&self, session: &str) -> Result<Vec<FeedbackEvent>>;
     /// Every stored event, oldest first (to replay into the recommender at start-up).
@@ -260,13 +260,18 @@ impl SessionStore for SqliteStore {
             .collect()
     }
 
-    fn record_event(&self, event: &FeedbackEvent) -> Result<()> {
+    fn record_events(&self, events: &[FeedbackEvent]) -> Result<()> {
         self.with(|c| {
-            c.execute(
-                "INSERT INTO events (session, at_ms, data) VALUES (?1, ?2, ?3)",
-                params![event.session, event.at_ms as i64, json(event)],
-            )
-            .map(drop)
+            let tx = c.transaction()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO events (session, at_ms, data) VALUES (?1, ?2, ?3)",
+                )?;
+                for event in events {
+                    insert.execute(params![event.session, event.at_ms as i64, json(event)])?;
+                }
+            }
+            tx.commit()
         })
     }
 
@@ -375,8 +380,9 @@ mod tests {
             s.add_to_cart("B01");
             s.turns = 1;
             assert!(store.save_turn(&s, &turn(1, "usb cable")).unwrap());
-            store.record_event(&event("s1", "B02")).unwrap();
-            store.record_event(&event("s2", "B03")).unwrap();
+            store
+                .record_events(&[event("s1", "B02"), event("s2", "B03")])
+                .unwrap();
         }
         let store = SqliteStore::open(&path).unwrap();
         let (info, state) = store.session("s1").unwrap().unwrap();
