@@ -19,6 +19,9 @@ pub enum Error {
         /// Underlying error.
         source: std::io::Error,
     },
+    /// The composer's wording file is unusable.
+    #[error(transparent)]
+    Wording(#[from] crate::dialogue::compose::WordingError),
     /// The template does not parse or fails to render.
     #[error("prompt template {name}: {reason}")]
     Template {
@@ -33,17 +36,22 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// The templates shopclerk uses, by file name.
-pub const TEMPLATE_FILES: [&str; 3] = ["system.txt", "reply.txt", "understand.txt"];
+pub const TEMPLATE_FILES: [&str; 4] = ["system.txt", "reply.txt", "opener.txt", "understand.txt"];
+
+/// The composer's wordings (see [`crate::dialogue::compose::Wordings`]).
+pub const WORDINGS_FILE: &str = "replies.txt";
 
 /// The loaded templates.
 #[derive(Debug)]
 pub struct Prompts {
     env: minijinja::Environment<'static>,
     dir: PathBuf,
+    wordings: crate::dialogue::compose::Wordings,
 }
 
 impl Prompts {
-    /// Reads every template in [`TEMPLATE_FILES`] from `dir` and checks that each parses.
+    /// Reads every template in [`TEMPLATE_FILES`] and the wordings ([`WORDINGS_FILE`]) from
+    /// `dir` and checks that each parses.
     pub fn load(dir: &Path) -> Result<Prompts> {
         let mut env = minijinja::Environment::new();
         // Facts are plain text: no HTML escaping, and keep the template's own line breaks.
@@ -59,10 +67,17 @@ impl Prompts {
             env.add_template_owned(name.to_string(), text)
                 .map_err(|e| template_error(&path, &e))?;
         }
+        let wordings = crate::dialogue::compose::Wordings::load(&dir.join(WORDINGS_FILE))?;
         Ok(Prompts {
             env,
             dir: dir.to_path_buf(),
+            wordings,
         })
+    }
+
+    /// The composer's wordings.
+    pub fn wordings(&self) -> &crate::dialogue::compose::Wordings {
+        &self.wordings
     }
 
     /// The system prompt (`system.txt`, which takes no variables).
@@ -118,6 +133,7 @@ mod tests {
         for name in TEMPLATE_FILES {
             std::fs::write(dir.path().join(name), "ok").unwrap();
         }
+        std::fs::copy("prompts/replies.txt", dir.path().join(WORDINGS_FILE)).unwrap();
         std::fs::write(dir.path().join("reply.txt"), "{% if %}").unwrap();
         let err = Prompts::load(dir.path()).unwrap_err().to_string();
         assert!(err.contains("reply.txt") && err.contains("line 1"), "{err}");

@@ -7,6 +7,7 @@
 //! duplicate ids (the last wins, with a warning) and counts rejections by reason.
 
 pub(crate) mod model;
+pub mod present;
 mod readers;
 
 use std::collections::{BTreeMap, HashMap};
@@ -14,6 +15,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use model::{Currency, Money, Order, PriceError, Product, RelatedProducts, Review};
+pub use present::{Highlight, ProductView, SpecKind, Variant};
 pub use readers::{Format, detect_format};
 
 /// Errors that stop a catalog load.

@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 use shopclerk::config::Config;
-use shopclerk::dialogue::{Assistant, Session, TurnEvent, TurnRecord};
+use shopclerk::dialogue::{Assistant, Session, TurnEvent, TurnRecord, Writer};
 use shopclerk::embed::Embedder;
 use shopclerk::llm::{ChatModel, Message, Role};
 use shopclerk::prompts::Prompts;
@@ -18,7 +18,7 @@ use shopclerk::reviews::{self, ReviewSummary};
 use shopclerk::search::{HybridSearcher, ProductIndex};
 use shopclerk::understand::{self, LlmUnderstanding, Understander};
 
-use super::{load_embedder, open_index, price_text};
+use super::{load_embedder, open_index};
 
 pub use shopclerk::reviews::REVIEWS_FILE;
 
@@ -57,6 +57,100 @@ pub struct EvalUnderstandArgs {
     /// Print every message the first setup gets wrong.
     #[arg(long)]
     errors: bool,
+}
+
+/// Flags of `shopclerk eval replies`.
+#[derive(Debug, Args)]
+pub struct EvalRepliesArgs {
+    /// Index directory of the catalog the set was written for.
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// Labelled scripts (JSON lines; see tests/data/README_replies.md).
+    #[arg(long, default_value = "tests/data/replies_demo.jsonl")]
+    set: PathBuf,
+    /// Who writes the replies; without a chat model (`--no-model`) only the composer.
+    #[arg(long, value_enum)]
+    writer: Option<Writer>,
+    /// The composer alone, without loading the chat model.
+    #[arg(long)]
+    no_model: bool,
+    /// Print every failing turn with its reply and what failed.
+    #[arg(long)]
+    errors: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `shopclerk eval replies`: the rubric pass rate, overall and per intent.
+pub fn eval_replies(config: &Config, args: &EvalRepliesArgs, progress: bool) -> Result<()> {
+    let scripts = shopclerk::dialogue::eval::read_set(&args.set)?;
+    let mut config = config.clone();
+    if let Some(w) = args.writer {
+        config.dialogue.writer = w;
+        config.dialogue.writer_by_intent.clear();
+    }
+    let index = open_index(&config, &args.index)?;
+    let embedder = load_embedder(&config, progress)?;
+    let with_model = !args.no_model && config.dialogue.writer != Writer::Composer
+        || !args.no_model && !config.dialogue.writer_by_intent.is_empty();
+    let assistant = load_assistant(&config, index, embedder, with_model, progress)?;
+    let report = shopclerk::dialogue::eval::evaluate(&assistant, &scripts)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    if args.errors {
+        for t in report.turns.iter().filter(|t| !t.failures.is_empty()) {
+            println!(
+                "[{}] {:?} ({} understood as {})",
+                t.script,
+                t.user,
+                t.intent.name(),
+                t.understood.name()
+            );
+            println!("    reply: {}", t.reply);
+            println!("    shown: {}", t.shown.join(" | "));
+            for f in &t.failures {
+                println!("    - {f}");
+            }
+        }
+        println!();
+    }
+    let writer = if with_model {
+        format!("{:?}", config.dialogue.writer).to_lowercase()
+    } else {
+        "composer".into()
+    };
+    println!(
+        "{} turns in {} scripts, {} (writer: {writer})",
+        report.turns.len(),
+        scripts.len(),
+        args.set.display()
+    );
+    println!(
+        "{:<22} {:>6} {:>7} {:>7}",
+        "intent", "turns", "passed", "rate"
+    );
+    for (intent, (n, passed)) in report.by_intent() {
+        println!(
+            "{:<22} {n:>6} {passed:>7} {:>7.3}",
+            intent.name(),
+            passed as f64 / n.max(1) as f64
+        );
+    }
+    let passed = report
+        .turns
+        .iter()
+        .filter(|t| t.failures.is_empty())
+        .count();
+    println!(
+        "{:<22} {:>6} {passed:>7} {:>7.3}",
+        "all",
+        report.turns.len(),
+        report.pass_rate()
+    );
+    Ok(())
 }
 
 /// Flags of `shopclerk reviews analyze`.
@@ -206,9 +300,7 @@ fn run_turn(
         match event {
             TurnEvent::Products { products } => {
                 for (i, p) in products.iter().enumerate() {
-                    let title: String = p.title.chars().take(80).collect();
-                    let rating = p.rating.map_or_else(String::new, |r| format!("  ★{r:.1}"));
-                    let _ = writeln!(out, "  {}. {title}  {}{rating}", i + 1, price_text(p.price));
+                    let _ = writeln!(out, "  {}. {}", i + 1, super::product_line(p));
                 }
             }
             TurnEvent::Token { text } => {
@@ -233,10 +325,9 @@ fn run_turn(
 
 fn print_suggestions(label: &str, suggestions: &[Suggestion]) {
     for s in suggestions {
-        let title: String = s.title.chars().take(70).collect();
         println!(
-            "  + {label}: {title}  {}  ({})",
-            price_text(s.price),
+            "  + {label}: {}  ({})",
+            super::product_line(&s.product),
             s.reason.text
         );
     }

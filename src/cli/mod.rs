@@ -13,13 +13,12 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use shopclerk::catalog::{self, Format, LoadOptions};
+use shopclerk::catalog::{self, Format, LoadOptions, ProductView};
 use shopclerk::config::Config;
-use shopclerk::dialogue::reply::price_text;
 use shopclerk::embed::{BertEmbedder, Embedder};
 use shopclerk::models::{self, DEFAULT_EMBEDDER};
 use shopclerk::search::{
-    self, BuildOptions, Filter, Fusion, HybridSearcher, ProductIndex, ProductSummary, Retriever,
+    self, BuildOptions, Filter, Fusion, HybridSearcher, ProductIndex, Retriever,
 };
 
 /// shopclerk: a shop assistant with hybrid product search, cross-sell and upsell.
@@ -249,6 +248,8 @@ enum EvalCommand {
     Upsell(recommend::EvalUpsellArgs),
     /// Intent accuracy and slot F1 on a labelled message set, rules alone and with the model.
     Understand(dialogue::EvalUnderstandArgs),
+    /// The reply rubric on labelled scripts: the share of turns whose reply passes every check.
+    Replies(dialogue::EvalRepliesArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -349,6 +350,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Eval {
             command: EvalCommand::Understand(args),
         } => dialogue::eval_understand(&config, &args, progress),
+        Command::Eval {
+            command: EvalCommand::Replies(args),
+        } => dialogue::eval_replies(&config, &args, progress),
         Command::Chat(args) => dialogue::chat(&config, &args, progress),
         Command::Reviews {
             command: ReviewsCommand::Analyze(args),
@@ -467,9 +471,9 @@ fn search_command(config: &Config, args: &SearchArgs) -> Result<()> {
     let limit = args.limit.unwrap_or(config.search.limit);
     let filter = args.filter.filter();
     let hits = searcher.retrieve(&args.query, &filter, limit)?;
-    let results: Vec<ProductSummary> = hits
+    let results: Vec<ProductView> = hits
         .iter()
-        .map(|h| ProductSummary::new(searcher.product(h), h.score))
+        .map(|h| ProductView::scored(searcher.product(h), h.score))
         .collect();
     if args.json {
         let out = serde_json::json!({ "query": args.query, "results": results });
@@ -488,20 +492,36 @@ fn open_index(config: &Config, index: &Option<PathBuf>) -> Result<Arc<ProductInd
     })?))
 }
 
-fn print_results(results: &[ProductSummary]) {
+fn print_results(results: &[ProductView]) {
     if results.is_empty() {
         println!("  (no products found)");
     }
     for (i, r) in results.iter().enumerate() {
-        let price = price_text(r.price);
-        let rating = r.rating.map_or_else(String::new, |x| format!("  ★{x:.1}"));
-        let title: String = r.title.chars().take(90).collect();
-        println!(
-            "{:>3}. {title}\n     {price}{rating}  [{}]",
-            i + 1,
-            r.category.last().map_or("", String::as_str)
-        );
+        println!("{:>3}. {}", i + 1, product_line(r));
     }
+}
+
+/// One product as the CLI prints it: short name, price, rating, highlights, leaf category.
+pub(crate) fn product_line(r: &ProductView) -> String {
+    let rating = r.rating.map_or_else(String::new, |x| format!("  ★{x:.1}"));
+    let specs: Vec<&str> = r.highlights.iter().map(|h| h.text.as_str()).collect();
+    let specs = if specs.is_empty() {
+        String::new()
+    } else {
+        format!("  · {}", specs.join(" · "))
+    };
+    let also: Vec<&str> = r.also_in.iter().map(|v| v.label.as_str()).collect();
+    let also = if also.is_empty() {
+        String::new()
+    } else {
+        format!("  (also in {})", also.join(", "))
+    };
+    format!(
+        "{}  {}{rating}{specs}{also}  [{}]",
+        r.short_name,
+        r.price_text,
+        r.category.last().map_or("", String::as_str)
+    )
 }
 
 fn eval_search(

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use super::{open_index, price_text};
+use super::open_index;
 use clap::Args;
 use shopclerk::catalog::{self, LoadOptions, Money, Order};
 use shopclerk::config::Config;
@@ -114,7 +114,7 @@ pub fn recommend(config: &Config, args: &RecommendArgs) -> Result<()> {
         return Ok(());
     }
     for a in &out.anchors {
-        println!("for: {}  {}", short(&a.title), price_text(a.price));
+        println!("for: {}", super::product_line(a));
     }
     let print = |title: &str, list: &[Suggestion]| {
         println!("\n{title}:");
@@ -123,11 +123,9 @@ pub fn recommend(config: &Config, args: &RecommendArgs) -> Result<()> {
         }
         for (i, s) in list.iter().enumerate() {
             println!(
-                "{:>3}. {}  {}  [{}]\n     {}",
+                "{:>3}. {}\n     {}",
                 i + 1,
-                short(&s.title),
-                price_text(s.price),
-                s.category.last().map_or("", String::as_str),
+                super::product_line(&s.product),
                 s.reason.text
             );
         }
@@ -139,15 +137,6 @@ pub fn recommend(config: &Config, args: &RecommendArgs) -> Result<()> {
         print("upsell", &out.upsell);
     }
     Ok(())
-}
-
-fn short(title: &str) -> String {
-    let t: String = title.chars().take(80).collect();
-    if t.len() < title.len() {
-        format!("{t}…")
-    } else {
-        t
-    }
 }
 
 fn read_orders(paths: &[PathBuf]) -> Result<Vec<Order>> {

@@ -417,6 +417,7 @@ pub struct Grounder<'a> {
     pending: String,
     emitted: String,
     removed: Vec<(String, Vec<Violation>)>,
+    sentences: usize,
 }
 
 impl<'a> Grounder<'a> {
@@ -427,6 +428,7 @@ impl<'a> Grounder<'a> {
             pending: String::new(),
             emitted: String::new(),
             removed: Vec::new(),
+            sentences: 0,
         }
     }
 
@@ -455,6 +457,7 @@ impl<'a> Grounder<'a> {
                 sentence
             };
         }
+        self.sentences += 1;
         let violations = self.facts.check(&sentence);
         if violations.is_empty() {
             let text = if self.emitted.is_empty() {
@@ -474,6 +477,11 @@ impl<'a> Grounder<'a> {
     /// The text shown so far.
     pub fn emitted(&self) -> &str {
         &self.emitted
+    }
+
+    /// Sentences checked so far (kept and removed).
+    pub fn sentences(&self) -> usize {
+        self.sentences
     }
 
     /// Sentences removed, with why.

@@ -9,6 +9,8 @@
 //! with catalog facts only (`prompts/`), and streams through the grounding check
 //! ([`grounding`]), or from a deterministic template ([`reply`]).
 
+pub mod compose;
+pub mod eval;
 pub mod grounding;
 pub mod reply;
 mod session;
@@ -18,11 +20,12 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Money, Product};
+use crate::catalog::present::fold_variants;
+use crate::catalog::{Money, Product, ProductView};
 use crate::llm::{ChatModel, Event, GenerateRequest, Message, Role, Sampling, Usage};
 use crate::prompts::Prompts;
 use crate::recommend::{Kind, Recommender, Request, Suggestion};
-use crate::search::{Filter, HybridSearcher, ProductSummary, Retriever};
+use crate::search::{Filter, HybridSearcher, Retriever};
 use crate::understand::{Budget, Intent, Reference, Slots, Understander, Understanding};
 
 pub use grounding::{Facts, Grounder, Violation, Vocabulary};
@@ -34,6 +37,9 @@ pub enum Error {
     /// Understanding failed (the embedder).
     #[error(transparent)]
     Understand(#[from] crate::understand::Error),
+    /// Embedding a question or listing sentences failed.
+    #[error(transparent)]
+    Embed(#[from] crate::embed::Error),
     /// Search failed.
     #[error(transparent)]
     Search(#[from] crate::search::Error),
@@ -61,8 +67,38 @@ pub struct DialogueConfig {
     /// Most tokens the model writes per reply.
     pub reply_max_tokens: usize,
     /// With this many replies already waiting for the local model, a turn's reply comes from
-    /// the template instead of joining the queue.
+    /// the composer instead of joining the queue.
     pub max_model_waiting: usize,
+    /// Who writes replies when a chat model is loaded: `composer` (facts only, no model),
+    /// `opener` (a short model-written opening sentence, then the composer's facts) or
+    /// `model` (the model writes from the facts; the composer when nothing grounded is left).
+    /// The default was chosen per intent by `shopclerk eval replies` (README).
+    pub writer: Writer,
+    /// Per-intent exceptions to `writer`, e.g. `{ smalltalk = "model" }`.
+    pub writer_by_intent: std::collections::BTreeMap<Intent, Writer>,
+}
+
+/// Who writes a reply's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Writer {
+    /// The composer alone, from facts (no model call).
+    Composer,
+    /// A short model-written opener (no facts allowed in it), then the composer.
+    Opener,
+    /// The model writes the reply from the facts, checked by grounding; the composer
+    /// stands in when nothing grounded is left.
+    Model,
+}
+
+impl DialogueConfig {
+    /// Who writes replies of this intent.
+    pub fn writer_for(&self, intent: Intent) -> Writer {
+        self.writer_by_intent
+            .get(&intent)
+            .copied()
+            .unwrap_or(self.writer)
+    }
 }
 
 impl Default for DialogueConfig {
@@ -73,6 +109,8 @@ impl Default for DialogueConfig {
             products_in_prompt: 2,
             reply_max_tokens: 64,
             max_model_waiting: 2,
+            writer: Writer::Composer,
+            writer_by_intent: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -90,8 +128,8 @@ pub enum TurnEvent {
     },
     /// Products to show as cards.
     Products {
-        /// The products, best first.
-        products: Vec<ProductSummary>,
+        /// The products, best first, each model once.
+        products: Vec<ProductView>,
     },
     /// Suggestions (at most one of each kind).
     Suggestions {
@@ -114,8 +152,11 @@ pub struct GroundingReport {
     pub removed: usize,
     /// The reply fell back to the template (nothing grounded was left, or the model failed).
     pub fallback: bool,
-    /// The model wrote (part of) the reply; false for template-only intents.
+    /// The model wrote (part of) the reply; false for composer-only replies.
     pub model: bool,
+    /// Sentences the model wrote (kept and removed).
+    #[serde(default)]
+    pub sentences: usize,
 }
 
 /// Where the time of a turn went, in milliseconds since the message arrived.
@@ -149,7 +190,7 @@ pub struct TurnRecord {
     /// The slots understood.
     pub slots: Slots,
     /// Products shown.
-    pub products: Vec<ProductSummary>,
+    pub products: Vec<ProductView>,
     /// Cross-sell suggestion (zero or one).
     pub cross_sell: Vec<Suggestion>,
     /// Upsell suggestion (zero or one).
@@ -172,6 +213,8 @@ struct Written {
     usage: Option<Usage>,
 }
 
+/// Most tokens of a model-written opener (one short sentence).
+const OPENER_MAX_TOKENS: usize = 24;
 /// Characters of a message kept in the session and prompt.
 const MESSAGE_KEPT: usize = 500;
 /// Suggestions asked for, so that declined and just-made ones can be skipped.
@@ -305,11 +348,7 @@ impl Assistant {
         };
         let recommended = Instant::now();
 
-        let products: Vec<ProductSummary> = plan
-            .products
-            .iter()
-            .filter_map(|(id, score)| self.product(id).map(|p| ProductSummary::new(p, *score)))
-            .collect();
+        let products: Vec<ProductView> = plan.products.clone();
         on_event(TurnEvent::Products {
             products: products.clone(),
         });
@@ -333,15 +372,20 @@ impl Assistant {
             &plan,
             cross.first(),
             up.first(),
+            turn_seed(&session.id, session.turns),
             on_event,
         )?;
         let first_token = first_token.map_or_else(|| ms(Instant::now()), ms);
 
         if plan.new_list {
-            session.shown = plan.products.iter().map(|(id, _)| id.clone()).collect();
+            session.shown = plan.products.iter().map(|p| p.id.clone()).collect();
         }
         if !(u.declined && cross.is_empty() && up.is_empty()) {
-            session.suggested = cross.iter().chain(&up).map(|s| s.id.clone()).collect();
+            session.suggested = cross
+                .iter()
+                .chain(&up)
+                .map(|s| s.product.id.clone())
+                .collect();
         }
         let user = crate::understand::clip(clipped, MESSAGE_KEPT).to_string();
         session.record(Exchange {
@@ -443,13 +487,26 @@ impl Assistant {
             Intent::AskAboutProduct => {
                 if let Some(id) = target {
                     session.view(&id);
-                    plan.products.push((id, 1.0));
+                    plan.push(self.product(&id));
                     plan.aspect = crate::reviews::aspect_of_question(&u.query).or_else(|| {
                         u.slots
                             .attributes
                             .iter()
                             .find_map(|a| crate::reviews::aspect_of_question(a))
                     });
+                    if let (Some(p), Some(view)) = (self.product(&id), plan.products.first())
+                        && !u.query.trim().is_empty()
+                    {
+                        let reviews = self.recommender.reviews();
+                        plan.answer = Some(compose::answer_question(
+                            &u.query,
+                            p,
+                            view,
+                            reviews.get(&p.id),
+                            plan.aspect,
+                            self.understander.embedder().as_ref(),
+                        )?);
+                    }
                 }
             }
             Intent::Compare => {
@@ -466,7 +523,9 @@ impl Assistant {
                     for id in &ids {
                         session.view(id);
                     }
-                    plan.products = ids.into_iter().map(|id| (id, 1.0)).collect();
+                    for id in &ids {
+                        plan.push(self.product(id));
+                    }
                 } else if u.slots.category.is_some() || !u.query.trim().is_empty() {
                     // "Which kettle is best?": show the best matches to compare.
                     self.search(u, session, plan)?;
@@ -475,7 +534,7 @@ impl Assistant {
             Intent::AddToCart => {
                 if let Some(id) = target {
                     session.add_to_cart(&id);
-                    plan.products.push((id, 1.0));
+                    plan.push(self.product(&id));
                 }
             }
             Intent::PurchaseDone => {
@@ -485,7 +544,7 @@ impl Assistant {
                 };
                 if let Some(id) = id {
                     session.bought(&id);
-                    plan.products.push((id, 1.0));
+                    plan.push(self.product(&id));
                 }
                 // Just bought: a pricier one of the same is no help now.
                 plan.no_upsell = true;
@@ -550,10 +609,7 @@ impl Assistant {
             && let Some(code) = &b.currency
             && !code.eq_ignore_ascii_case(catalog_currency.code())
         {
-            plan.currency_note = Some(format!(
-                "Prices here are in {}, so I have not applied a {code} budget.",
-                catalog_currency.code()
-            ));
+            plan.currency = Some((code.to_uppercase(), catalog_currency.code().to_string()));
             budget = None;
         }
         if let Some(b) = budget {
@@ -565,12 +621,13 @@ impl Assistant {
                 let cheapest = session
                     .shown
                     .iter()
-                    .filter_map(|id| self.product(id).and_then(|p| p.price))
-                    .map(|m| m.amount())
-                    .fold(f64::INFINITY, f64::min);
-                if cheapest.is_finite() {
-                    b.max = Some((cheapest - 0.01).max(0.0));
+                    .filter_map(|id| self.product(id))
+                    .filter_map(|p| p.price.map(|m| (p, m.amount())))
+                    .min_by(|a, b| a.1.total_cmp(&b.1));
+                if let Some((p, amount)) = cheapest {
+                    b.max = Some((amount - 0.01).max(0.0));
                     b.cheap = false;
+                    plan.asked.cheaper_than = Some(ProductView::of(p));
                 }
             }
             session.budget = Some(b);
@@ -619,20 +676,56 @@ impl Assistant {
                 hits.retain(|h| is_brand(h.row));
             }
         }
-        hits.truncate(wanted);
         let products = self.searcher.index().products();
-        plan.products = hits
-            .iter()
-            .map(|h| (products[h.row].id.clone(), h.score))
-            .collect();
-        plan.looking_for = describe_search(
-            crate::understand::clip(&query, 80),
-            session.budget.as_ref(),
-            min_price,
-            max_price,
-            catalog_currency,
+        // Colour and size variants of one model show once, with "also in".
+        let mut views = fold_variants(
+            hits.iter()
+                .map(|h| ProductView::scored(&products[h.row], h.score))
+                .collect(),
         );
-        plan.upsell_anchor = plan.products.first().map(|(id, _)| id.clone());
+        views.truncate(wanted);
+        plan.products = views;
+        let money = |v: Option<f64>| v.and_then(|v| Money::from_amount(v, catalog_currency).ok());
+        // The reply restates the shopper's own bounds, never derived ones ("cheaper than
+        // what was shown", "the lower third of prices").
+        let stated = session.budget.clone().unwrap_or_default();
+        let cheaper_than = plan.asked.cheaper_than.take();
+        plan.asked = compose::Asked {
+            label: search_label(
+                &query,
+                session.category.as_deref(),
+                session.brand.as_deref(),
+            ),
+            min_price: money(stated.min),
+            max_price: if cheaper_than.is_some() {
+                None
+            } else {
+                money(stated.max)
+            },
+            around: money(stated.around),
+            cheap: stated.cheap,
+            cheaper_than,
+            brand: session.brand.clone(),
+            attributes: session.preferences.clone(),
+            message: u.query.clone(),
+        };
+        if plan.products.is_empty() && (min_price.is_some() || max_price.is_some()) {
+            // Nothing within the budget: the nearest price outside it, to say so honestly.
+            let relaxed = Filter {
+                min_price: None,
+                max_price: None,
+                ..filter.clone()
+            };
+            let target = max_price.or(min_price).unwrap_or(0.0);
+            plan.closest = self
+                .retrieve(&query, vector, &relaxed, wanted * 4)?
+                .iter()
+                .map(|h| &products[h.row])
+                .filter_map(|p| p.price.map(|m| (p, (m.amount() - target).abs())))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(p, _)| ProductView::of(p));
+        }
+        plan.upsell_anchor = plan.products.first().map(|p| p.id.clone());
         plan.new_list = true;
         session.last_query = query;
         Ok(())
@@ -710,11 +803,12 @@ impl Assistant {
             anchors.push(id.clone());
         }
         let mut exclude: Vec<String> = session.declined.clone();
-        exclude.extend(plan.products.iter().map(|(id, _)| id.clone()));
+        exclude.extend(plan.products.iter().map(|p| p.id.clone()));
         exclude.extend(session.cart.iter().cloned());
         exclude.extend(session.bought.iter().cloned());
-        let fresh =
-            |s: &Suggestion| !session.is_declined(&s.id) && !session.suggested.contains(&s.id);
+        let fresh = |s: &Suggestion| {
+            !session.is_declined(&s.product.id) && !session.suggested.contains(&s.product.id)
+        };
         let cross = if anchors.is_empty() {
             None
         } else {
@@ -750,8 +844,10 @@ impl Assistant {
         Money::from_amount(max, currency).ok()
     }
 
-    /// Writes the reply: the model through the grounding check, or a template. Returns the
-    /// text, the grounding report and when the first text was sent.
+    /// Writes the reply: the composer's text from facts, with a model-written opener or a
+    /// model reply when `[dialogue] writer` asks for one (each model sentence through the
+    /// grounding check). Returns the text, the grounding report and when the first text was
+    /// sent.
     #[allow(clippy::too_many_arguments)]
     fn reply(
         &self,
@@ -761,39 +857,49 @@ impl Assistant {
         plan: &Plan,
         cross: Option<&Suggestion>,
         up: Option<&Suggestion>,
+        seed: u64,
         on_event: &mut dyn FnMut(TurnEvent),
     ) -> Result<Written> {
-        let products: Vec<&Product> = plan
-            .products
-            .iter()
-            .filter_map(|(id, _)| self.product(id))
-            .collect();
         let reviews = self.recommender.reviews();
-        let review = products
-            .first()
-            .and_then(|p| reviews.get(&p.id))
-            .and_then(|r| reply::review_sentence(r, plan.aspect));
-        let template_input = reply::TemplateInput {
-            products: products.clone(),
+        let anchor = plan.upsell_anchor.as_ref().and_then(|id| {
+            plan.products
+                .iter()
+                .find(|p| &p.id == id)
+                .cloned()
+                .or_else(|| self.product(id).map(ProductView::of))
+        });
+        let searched = matches!(u.intent, Intent::Search | Intent::Compare) && plan.new_list;
+        let input = compose::Compose {
+            intent: if u.intent == Intent::Compare && searched {
+                Intent::Search
+            } else {
+                u.intent
+            },
+            products: &plan.products,
             cross_sell: cross,
-            upsell: up,
-            looking_for: plan.looking_for.clone(),
-            review,
+            upsell: up.map(|s| (s, anchor.as_ref())),
+            asked: searched.then_some(&plan.asked),
+            closest: plan.closest.as_ref(),
+            answer: plan.answer.as_ref(),
+            reviews: &reviews,
             declined: u.declined,
             injection: u.injection,
             empty: empty || u.noise,
-            currency_note: plan.currency_note.clone(),
+            currency: plan.currency.clone(),
             thanks: is_thanks(message),
+            seed,
         };
-        let template = reply::template(u.intent, &template_input);
+        let composed = compose::compose(self.prompts.wordings(), &input);
         let mut report = GroundingReport::default();
-        let use_model = !empty
+        let writer = self.config.writer_for(u.intent);
+        let use_model = writer != Writer::Composer
+            && !empty
             && !u.noise
             && !u.injection
             && !u.declined
-            && plan.currency_note.is_none()
-            && reply::model_writes(u.intent, !products.is_empty());
-        // When replies already queue for the model, the template answers at once instead: a
+            && plan.currency.is_none()
+            && reply::model_writes(u.intent, !plan.products.is_empty());
+        // When replies already queue for the model, the composer answers at once instead: a
         // grounded reply now beats a better-worded one many seconds later.
         let model_busy = |m: &Arc<dyn ChatModel>| {
             m.queue_load()
@@ -801,52 +907,16 @@ impl Assistant {
         };
         let Some(model) = self.model.as_ref().filter(|m| use_model && !model_busy(m)) else {
             on_event(TurnEvent::Token {
-                text: template.clone(),
+                text: composed.clone(),
             });
             return Ok(Written {
-                text: template,
+                text: composed,
                 grounding: report,
                 first: Some(Instant::now()),
                 usage: None,
             });
         };
         report.model = true;
-        let in_prompt: Vec<&Product> = products
-            .iter()
-            .take(self.config.products_in_prompt)
-            .copied()
-            .collect();
-        let facts = reply::ReplyFacts {
-            products: in_prompt
-                .iter()
-                .map(|p| {
-                    let review = reviews
-                        .get(&p.id)
-                        .filter(|_| reply::wants_reviews(u.intent));
-                    reply::product_facts(p, review, plan.aspect)
-                })
-                .collect(),
-            cross_sell: cross.map(reply::suggestion_facts),
-            upsell: up.map(reply::suggestion_facts),
-            task: reply::task(u.intent).to_string(),
-            message: crate::understand::clip(message, MESSAGE_KEPT).to_string(),
-        };
-        let prompt = self.prompts.render("reply.txt", &facts)?;
-        let mut fact_products: Vec<&Product> = in_prompt.clone();
-        for s in cross.iter().chain(up.iter()) {
-            if let Some(p) = self.product(&s.id) {
-                fact_products.push(p);
-            }
-        }
-        let reasons: Vec<&str> = cross
-            .iter()
-            .chain(up.iter())
-            .map(|s| s.reason.text.as_str())
-            .collect();
-        let mut extra: Vec<&str> = vec![message];
-        extra.extend(reasons);
-        let grounding_facts = Facts::new(&self.vocabulary, fact_products, &extra);
-        let mut grounder = Grounder::new(&grounding_facts);
         let mut first: Option<Instant> = None;
         let mut send = |text: String, first: &mut Option<Instant>| {
             if !text.is_empty() {
@@ -854,12 +924,70 @@ impl Assistant {
                 on_event(TurnEvent::Token { text });
             }
         };
+        let in_prompt: Vec<&ProductView> = plan
+            .products
+            .iter()
+            .take(self.config.products_in_prompt)
+            .collect();
+        let (prompt, fact_views, max_tokens): (String, Vec<&ProductView>, usize) = match writer {
+            Writer::Opener => (
+                self.prompts.render(
+                    "opener.txt",
+                    serde_json::json!({
+                        "message": crate::understand::clip(message, MESSAGE_KEPT),
+                        "task": reply::task(u.intent),
+                    }),
+                )?,
+                Vec::new(),
+                OPENER_MAX_TOKENS,
+            ),
+            _ => {
+                let facts = reply::ReplyFacts {
+                    products: in_prompt
+                        .iter()
+                        .map(|p| {
+                            let review = reviews
+                                .get(&p.id)
+                                .filter(|_| reply::wants_reviews(u.intent));
+                            reply::product_facts(p, review, plan.aspect)
+                        })
+                        .collect(),
+                    cross_sell: cross.map(reply::suggestion_facts),
+                    upsell: up.map(reply::suggestion_facts),
+                    task: reply::task(u.intent).to_string(),
+                    message: crate::understand::clip(message, MESSAGE_KEPT).to_string(),
+                };
+                let mut views = in_prompt.clone();
+                views.extend(cross.iter().chain(up.iter()).map(|s| &s.product));
+                (
+                    self.prompts.render("reply.txt", &facts)?,
+                    views,
+                    self.config.reply_max_tokens,
+                )
+            }
+        };
+        let fact_products: Vec<&Product> = fact_views
+            .iter()
+            .filter_map(|v| self.product(&v.id))
+            .collect();
+        let reasons: Vec<&str> = match writer {
+            Writer::Opener => Vec::new(),
+            _ => cross
+                .iter()
+                .chain(up.iter())
+                .map(|s| s.reason.text.as_str())
+                .collect(),
+        };
+        let mut extra: Vec<&str> = vec![message];
+        extra.extend(reasons);
+        let grounding_facts = Facts::new(&self.vocabulary, fact_products, &extra);
+        let mut grounder = Grounder::new(&grounding_facts);
         let mut request = GenerateRequest::new(vec![
             Message::new(Role::System, self.system_prompt.clone()),
             Message::new(Role::User, prompt),
         ]);
         request.sampling = Sampling::default();
-        request.max_tokens = self.config.reply_max_tokens;
+        request.max_tokens = max_tokens;
         // The reply is one short paragraph: a new line starts lists or a made-up next turn.
         request.stop = vec!["\n".into(), "Customer:".into()];
         let mut failed = false;
@@ -891,15 +1019,19 @@ impl Assistant {
             send(grounder.finish(), &mut first);
         }
         report.removed = grounder.removed().len();
+        report.sentences = grounder.sentences();
         let mut text = grounder.emitted().trim().to_string();
-        if text.chars().filter(|c| c.is_alphabetic()).count() < 2 {
-            report.fallback = true;
+        let nothing_left = text.chars().filter(|c| c.is_alphabetic()).count() < 2;
+        if writer == Writer::Opener || nothing_left {
+            // The opener is followed by the facts; a model reply with nothing grounded left
+            // is replaced by them.
+            report.fallback = writer != Writer::Opener;
             let lead = if text.is_empty() { "" } else { " " };
-            send(format!("{lead}{template}"), &mut first);
+            send(format!("{lead}{composed}"), &mut first);
             text = if text.is_empty() {
-                template
+                composed
             } else {
-                format!("{text} {template}")
+                format!("{text} {composed}")
             };
         }
         Ok(Written {
@@ -915,19 +1047,140 @@ impl Assistant {
 #[derive(Debug, Clone, Default)]
 struct Plan {
     /// Products to show, with their search scores.
-    products: Vec<(String, f32)>,
+    products: Vec<ProductView>,
     /// The product upsell is for, when not the one in focus.
     upsell_anchor: Option<String>,
     /// No upsell this turn.
     no_upsell: bool,
     /// The products are a new result list ("the second one" now points into it).
     new_list: bool,
-    /// The search in words, for templates.
-    looking_for: String,
+    /// What the search asked for, for the reply.
+    asked: compose::Asked,
+    /// The product nearest to an unmet budget.
+    closest: Option<ProductView>,
+    /// The answer to a question about the product in focus.
+    answer: Option<compose::Answer>,
     /// The review aspect asked about.
     aspect: Option<&'static str>,
-    /// A note about a budget in another currency.
-    currency_note: Option<String>,
+    /// A budget in another currency than the catalog's: (its code, the catalog's code).
+    currency: Option<(String, String)>,
+}
+
+impl Plan {
+    /// Shows one more catalog product (ignored when the catalog no longer has it).
+    fn push(&mut self, product: Option<&Product>) {
+        if let Some(p) = product
+            && !self.products.iter().any(|v| v.id == p.id)
+        {
+            self.products.push(ProductView::of(p));
+        }
+    }
+}
+
+/// The seed that picks a turn's wordings: the same session and turn give the same reply.
+fn turn_seed(session: &str, turn: u32) -> u64 {
+    session
+        .bytes()
+        .chain(turn.to_le_bytes())
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+        })
+}
+
+/// Words of a query that say nothing about the product ("ok whats the", "wala dikhao").
+const LABEL_FILLER: &[&str] = &[
+    "ok",
+    "okay",
+    "what",
+    "whats",
+    "what's",
+    "which",
+    "is",
+    "are",
+    "the",
+    "a",
+    "an",
+    "any",
+    "anything",
+    "from",
+    "show",
+    "me",
+    "some",
+    "please",
+    "pls",
+    "one",
+    "ones",
+    "best",
+    "rated",
+    "cheapest",
+    "cheaper",
+    "cheap",
+    "then",
+    "need",
+    "want",
+    "i",
+    "looking",
+    "for",
+    "to",
+    "buy",
+    "get",
+    "bhai",
+    "wala",
+    "wali",
+    "dikhao",
+    "chahiye",
+    "accha",
+    "acha",
+    "ke",
+    "andar",
+    "ka",
+    "ki",
+    "ko",
+    "hai",
+    "do",
+    "you",
+    "have",
+    "good",
+    "nice",
+    "better",
+    "other",
+    "else",
+    "more",
+    "most",
+    "expensive",
+    "top",
+    "under",
+    "below",
+    "around",
+    "with",
+    "in",
+    "and",
+    "or",
+    "of",
+];
+
+/// What was searched for in a shopper's words: the query without filler (and without the
+/// brand, which the reply names separately), else the category's name.
+fn search_label(query: &str, category: Option<&[String]>, brand: Option<&str>) -> String {
+    let brand = brand.map(str::to_lowercase);
+    let words: Vec<&str> = query
+        .split_whitespace()
+        .filter(|w| {
+            let w = w.to_lowercase();
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+            !w.is_empty()
+                && !LABEL_FILLER.contains(&w)
+                && !w.chars().all(|c| c.is_ascii_digit() || c == 'k')
+                && brand.as_deref() != Some(w)
+        })
+        .collect();
+    let leaf = category.and_then(|c| c.last()).map(|l| l.to_lowercase());
+    match leaf {
+        Some(leaf) if words.len() > 4 || words.is_empty() => leaf,
+        None if words.is_empty() => "products".into(),
+        _ if words.len() > 4 => words[..4].join(" "),
+        _ => words.join(" "),
+    }
 }
 
 /// Suggestions help when shopping, never in a complaint, smalltalk or off-topic turn.
@@ -956,28 +1209,4 @@ fn is_thanks(message: &str) -> bool {
 /// A category path as a filter spec.
 fn category_spec(path: &[String]) -> String {
     path.join(" > ")
-}
-
-fn describe_search(
-    query: &str,
-    budget: Option<&Budget>,
-    min: Option<f64>,
-    max: Option<f64>,
-    currency: crate::catalog::Currency,
-) -> String {
-    let money = |v: f64| {
-        Money::from_amount(v, currency).map_or_else(|_| format!("{v:.0}"), |m| m.to_string())
-    };
-    let cheap = budget.is_some_and(|b| b.cheap);
-    let mut out = format!("\"{}\"", query.trim());
-    match (min, max) {
-        (Some(lo), Some(hi)) => out.push_str(&format!(" between {} and {}", money(lo), money(hi))),
-        (None, Some(hi)) if cheap => {
-            out.push_str(&format!(" at the lower prices (up to {})", money(hi)))
-        }
-        (None, Some(hi)) => out.push_str(&format!(" up to {}", money(hi))),
-        (Some(lo), None) => out.push_str(&format!(" from {}", money(lo))),
-        (None, None) => {}
-    }
-    out
 }

@@ -485,10 +485,10 @@ pub fn evaluate_upsell(recommender: &Recommender, limit: usize) -> UpsellReport 
         covered += usize::from(!list.is_empty());
         for s in &list {
             report.suggestions += 1;
-            let Some(p) = recommender.catalog.index.product(&s.id) else {
+            let Some(p) = recommender.catalog.index.product(&s.product.id) else {
                 report
                     .violations
-                    .push(format!("{}: unknown id {}", anchor.id, s.id));
+                    .push(format!("{}: unknown id {}", anchor.id, s.product.id));
                 continue;
             };
             let same_leaf = p.category_path == anchor.category_path;

@@ -22,7 +22,7 @@ use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Money, Product};
+use crate::catalog::{Money, Product, ProductView};
 use crate::search::{ProductIndex, dot_f32};
 
 pub use online::{AbConfig, ArmConfig};
@@ -215,41 +215,12 @@ impl Request {
     }
 }
 
-/// A product as recommendation output shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProductRef {
-    /// Product id.
-    pub id: String,
-    /// Title.
-    pub title: String,
-    /// Category path, root first.
-    pub category: Vec<String>,
-    /// Price, when the catalog has one.
-    pub price: Option<Money>,
-}
-
-impl ProductRef {
-    fn of(p: &Product) -> ProductRef {
-        ProductRef {
-            id: p.id.clone(),
-            title: p.title.clone(),
-            category: p.category_path.clone(),
-            price: p.price,
-        }
-    }
-}
-
 /// One suggestion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suggestion {
-    /// Product id.
-    pub id: String,
-    /// Title.
-    pub title: String,
-    /// Category path, root first.
-    pub category: Vec<String>,
-    /// Price, when the catalog has one.
-    pub price: Option<Money>,
+    /// The product, as every surface shows it.
+    #[serde(flatten)]
+    pub product: ProductView,
     /// Rank score; higher is better; comparable within one list.
     pub score: f32,
     /// Evidence and sentence.
@@ -260,7 +231,7 @@ pub struct Suggestion {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Recommendations {
     /// The anchors as understood.
-    pub anchors: Vec<ProductRef>,
+    pub anchors: Vec<ProductView>,
     /// Complements from other categories, best first.
     pub cross_sell: Vec<Suggestion>,
     /// Better products in the same category, best first.
@@ -698,7 +669,7 @@ impl Recommender {
         let mut out = Recommendations {
             anchors: anchors
                 .iter()
-                .map(|&r| ProductRef::of(&self.catalog.products()[r as usize]))
+                .map(|&r| ProductView::of(&self.catalog.products()[r as usize]))
                 .collect(),
             ..Recommendations::default()
         };
@@ -733,10 +704,7 @@ impl Recommender {
     fn suggestion(&self, row: u32, score: f32, reason: Reason) -> Suggestion {
         let p = &self.catalog.products()[row as usize];
         Suggestion {
-            id: p.id.clone(),
-            title: p.title.clone(),
-            category: p.category_path.clone(),
-            price: p.price,
+            product: ProductView::of(p),
             score,
             reason,
         }

@@ -155,7 +155,7 @@ impl Recommender {
             // Two listings of the same product are one suggestion.
             if chosen
                 .iter()
-                .any(|s| normalise(&s.title) == normalise(&p.title))
+                .any(|s| normalise(&s.product.title) == normalise(&p.title))
             {
                 continue;
             }

@@ -16,8 +16,6 @@ mod store;
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
 use crate::catalog::Product;
 use crate::embed::Embedder;
 
@@ -195,36 +193,5 @@ impl Retriever for HybridSearcher {
             None
         };
         self.search_embedded(query, vector.as_deref(), filter, limit, self.fusion)
-    }
-}
-
-/// A product as search results show it (`search --json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProductSummary {
-    /// Product id.
-    pub id: String,
-    /// Title.
-    pub title: String,
-    /// Category path, root first.
-    pub category: Vec<String>,
-    /// Price, when the catalog has one.
-    pub price: Option<crate::catalog::Money>,
-    /// Average rating.
-    pub rating: Option<f32>,
-    /// Retrieval score.
-    pub score: f32,
-}
-
-impl ProductSummary {
-    /// Summarises a product with its score.
-    pub fn new(product: &Product, score: f32) -> ProductSummary {
-        ProductSummary {
-            id: product.id.clone(),
-            title: product.title.clone(),
-            category: product.category_path.clone(),
-            price: product.price,
-            rating: product.rating,
-            score,
-        }
     }
 }

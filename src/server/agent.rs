@@ -22,7 +22,7 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use super::AppState;
 use super::error::{ApiError, ApiPath, check_id};
-use super::views::{Card, SuggestionCards, TranscriptLine, now_ms};
+use super::views::{SuggestionCards, TranscriptLine, now_ms};
 
 /// A change an agent watching a session should see.
 #[derive(Debug, Clone)]
@@ -139,7 +139,7 @@ struct Snapshot {
     session_id: String,
     transcript: Vec<TranscriptLine>,
     suggestions: SuggestionCards,
-    cart: Vec<Card>,
+    cart: Vec<crate::catalog::ProductView>,
 }
 
 async fn snapshot(state: &AppState, id: &str) -> Result<Snapshot, ApiError> {

@@ -16,7 +16,7 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::error::{ApiError, ApiJson, ApiPath, check_id};
-use super::views::{Card, StoredTurn, SuggestionCard, SuggestionCards, now_ms};
+use super::views::{StoredTurn, SuggestionCard, SuggestionCards, now_ms};
 use super::{AppState, agent};
 use crate::dialogue::{Assistant, Session, Timings, TurnEvent, TurnRecord};
 use crate::recommend::feedback::{EventKind, FeedbackEvent, SuggestionKind};
@@ -27,7 +27,7 @@ use crate::understand::{Intent, Slots};
 #[derive(Debug, Clone)]
 pub(super) enum Frame {
     Understood { intent: Intent, slots: Slots },
-    Products(Vec<Card>),
+    Products(Vec<crate::catalog::ProductView>),
     Suggestions(SuggestionCards),
     Token(String),
     Done(Box<Finished>),
@@ -92,7 +92,7 @@ pub(super) struct SessionView {
     created_ms: u64,
     updated_ms: u64,
     turns: Vec<StoredTurn>,
-    cart: Vec<Card>,
+    cart: Vec<crate::catalog::ProductView>,
     events: Vec<FeedbackEvent>,
 }
 
@@ -276,7 +276,6 @@ fn run_turn(
     tx: &mpsc::Sender<Frame>,
 ) -> Result<Finished, ApiError> {
     let started = Instant::now();
-    let index = assistant.searcher().index().clone();
     let mut products = Vec::new();
     let mut suggestions = SuggestionCards::default();
     let anchor = session.focus.clone();
@@ -285,21 +284,21 @@ fn run_turn(
             let frame = match event {
                 TurnEvent::Understood { intent, slots } => Frame::Understood { intent, slots },
                 TurnEvent::Products { products: found } => {
-                    products = found
-                        .iter()
-                        .filter_map(|p| index.product(&p.id).map(Card::of))
-                        .collect();
+                    products = found;
                     Frame::Products(products.clone())
                 }
                 TurnEvent::Suggestions { cross_sell, upsell } => {
                     suggestions = SuggestionCards {
                         cross_sell: SuggestionCard::all(
-                            &index,
                             &cross_sell,
                             SuggestionKind::CrossSell,
-                            None,
+                            anchor.as_deref(),
                         ),
-                        upsell: SuggestionCard::all(&index, &upsell, SuggestionKind::Upsell, None),
+                        upsell: SuggestionCard::all(
+                            &upsell,
+                            SuggestionKind::Upsell,
+                            anchor.as_deref(),
+                        ),
                     };
                     Frame::Suggestions(suggestions.clone())
                 }
@@ -338,7 +337,7 @@ fn run_turn(
         .map(|s| FeedbackEvent {
             session: session.id.clone(),
             kind: EventKind::Impression,
-            item: s.card.id.clone(),
+            item: s.product.id.clone(),
             anchor: s.anchor.clone(),
             suggestion: Some(s.kind),
             arm: None,

@@ -198,11 +198,11 @@ impl AppState {
     }
 
     /// Cards of these product ids (none while loading).
-    fn cards(&self, ids: &[String]) -> Vec<views::Card> {
+    fn cards(&self, ids: &[String]) -> Vec<crate::catalog::ProductView> {
         self.inner
             .assistant
             .get()
-            .map(|a| views::Card::all(a.searcher().index(), ids))
+            .map(|a| views::cards(a.searcher().index(), ids))
             .unwrap_or_default()
     }
 

@@ -18,7 +18,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::AppState;
 use super::chat::{Frame, create, load, start_turn};
 use super::error::{ApiError, ApiJson, check_id};
-use super::views::{Card, SuggestionCards, now_ms};
+use super::views::{SuggestionCards, now_ms};
 use crate::dialogue::Session;
 use crate::understand::Intent;
 
@@ -78,7 +78,7 @@ impl Content {
 struct Extension {
     session_id: String,
     intent: Option<Intent>,
-    products: Vec<Card>,
+    products: Vec<crate::catalog::ProductView>,
     suggestions: SuggestionCards,
 }
 

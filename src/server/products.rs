@@ -8,7 +8,8 @@ use serde_json::json;
 
 use super::AppState;
 use super::error::{ApiError, ApiPath, ApiQuery};
-use super::views::{Card, SuggestionCard};
+use super::views::SuggestionCard;
+use crate::catalog::ProductView;
 use crate::recommend::feedback::SuggestionKind;
 use crate::recommend::{Kind, Request};
 use crate::search::{Filter, Retriever};
@@ -79,7 +80,7 @@ pub(super) async fn search(
         let products = searcher.index().products();
         Ok::<_, crate::search::Error>(
             hits.iter()
-                .filter_map(|h| products.get(h.row).map(Card::of))
+                .filter_map(|h| products.get(h.row).map(|p| ProductView::scored(p, h.score)))
                 .collect::<Vec<_>>(),
         )
     })
@@ -123,7 +124,7 @@ pub(super) async fn product(
         .index()
         .product(&id)
         .ok_or_else(|| product_not_found(&id))?;
-    let mut view = serde_json::to_value(Card::of(p)).unwrap_or_default();
+    let mut view = serde_json::to_value(ProductView::of(p)).unwrap_or_default();
     view["description"] = json!(p.description);
     view["attributes"] = json!(p.attributes);
     view["url"] = json!(p.url);
@@ -168,11 +169,11 @@ pub(super) async fn recommendations(
         .await
         .map_err(|e| ApiError::internal("recommend task", e))?
         .map_err(|e| ApiError::internal("recommend", e))?;
-    let anchor = index.product(&id).map(Card::of);
+    let anchor = index.product(&id).map(ProductView::of);
     Ok(Json(json!({
         "anchor": anchor,
-        "cross_sell": SuggestionCard::all(&index, &found.cross_sell, SuggestionKind::CrossSell, Some(&id)),
-        "upsell": SuggestionCard::all(&index, &found.upsell, SuggestionKind::Upsell, Some(&id)),
+        "cross_sell": SuggestionCard::all(&found.cross_sell, SuggestionKind::CrossSell, Some(&id)),
+        "upsell": SuggestionCard::all(&found.upsell, SuggestionKind::Upsell, Some(&id)),
         "arm": found.arm,
     })))
 }

@@ -3,64 +3,20 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Money, Product};
-use crate::dialogue::reply::price_text;
+use crate::catalog::ProductView;
 use crate::recommend::Suggestion;
 use crate::recommend::feedback::SuggestionKind;
 use crate::search::ProductIndex;
 use crate::understand::Intent;
 
-/// A product card.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Card {
-    /// Product id.
-    pub id: String,
-    /// Title.
-    pub title: String,
-    /// Category path, root first.
-    pub category: Vec<String>,
-    /// Brand.
-    pub brand: Option<String>,
-    /// Price.
-    pub price: Option<Money>,
-    /// The price as a customer reads it ("₹1,099").
-    pub price_text: String,
-    /// Average rating.
-    pub rating: Option<f32>,
-    /// Number of ratings.
-    pub rating_count: u64,
-    /// In stock.
-    pub in_stock: bool,
-    /// Image URL (http or https only).
-    pub image_url: Option<String>,
-}
-
-impl Card {
-    /// The card of a catalog product.
-    pub fn of(p: &Product) -> Card {
-        Card {
-            id: p.id.clone(),
-            title: p.title.clone(),
-            category: p.category_path.clone(),
-            brand: p.brand.clone(),
-            price: p.price,
-            price_text: price_text(p.price),
-            rating: p.rating,
-            rating_count: p.rating_count,
-            in_stock: p.in_stock,
-            image_url: p
-                .image_url
-                .clone()
-                .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
-        }
-    }
-
-    /// Cards of these ids, in order, skipping ids the catalog no longer has.
-    pub fn all<'a>(index: &ProductIndex, ids: impl IntoIterator<Item = &'a String>) -> Vec<Card> {
-        ids.into_iter()
-            .filter_map(|id| index.product(id).map(Card::of))
-            .collect()
-    }
+/// Cards of these ids, in order, skipping ids the catalog no longer has.
+pub fn cards<'a>(
+    index: &ProductIndex,
+    ids: impl IntoIterator<Item = &'a String>,
+) -> Vec<ProductView> {
+    ids.into_iter()
+        .filter_map(|id| index.product(id).map(ProductView::of))
+        .collect()
 }
 
 /// A cross-sell or upsell suggestion as a card with its reason.
@@ -68,7 +24,7 @@ impl Card {
 pub struct SuggestionCard {
     /// The product.
     #[serde(flatten)]
-    pub card: Card,
+    pub product: ProductView,
     /// Cross-sell or upsell.
     pub kind: SuggestionKind,
     /// One short sentence from catalog and review facts.
@@ -80,24 +36,20 @@ pub struct SuggestionCard {
 }
 
 impl SuggestionCard {
-    /// Cards for a list of suggestions of one kind made for `anchor`; suggestions whose
-    /// product left the catalog are skipped.
+    /// Cards for a list of suggestions of one kind made for `anchor`.
     pub fn all(
-        index: &ProductIndex,
         suggestions: &[Suggestion],
         kind: SuggestionKind,
         anchor: Option<&str>,
     ) -> Vec<SuggestionCard> {
         suggestions
             .iter()
-            .filter_map(|s| {
-                index.product(&s.id).map(|p| SuggestionCard {
-                    card: Card::of(p),
-                    kind,
-                    reason: s.reason.text.clone(),
-                    score: s.score,
-                    anchor: anchor.map(str::to_string),
-                })
+            .map(|s| SuggestionCard {
+                product: s.product.clone(),
+                kind,
+                reason: s.reason.text.clone(),
+                score: s.score,
+                anchor: anchor.map(str::to_string),
             })
             .collect()
     }
@@ -126,7 +78,7 @@ pub struct StoredTurn {
     /// The message's intent.
     pub intent: Intent,
     /// Product cards shown.
-    pub products: Vec<Card>,
+    pub products: Vec<ProductView>,
     /// Suggestions shown.
     #[serde(flatten)]
     pub suggestions: SuggestionCards,

@@ -277,6 +277,11 @@ impl Understander {
         })
     }
 
+    /// The embedder messages are embedded with.
+    pub fn embedder(&self) -> &Arc<dyn Embedder> {
+        &self.embedder
+    }
+
     /// The settings in use.
     pub fn config(&self) -> &UnderstandConfig {
         &self.config

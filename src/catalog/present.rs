@@ -1,0 +1,989 @@
+//! Presentation: "how does a person name this product, and which few specs matter?"
+//!
+//! Catalog titles are 150-200 characters of keywords ("boAt Rockerz 450 Bluetooth On Ear
+//! Headphones with Mic, Upto 15 Hours Playback, ..."). A shopper names a product by brand and
+//! model or series ("boAt Rockerz 450"), and compares a few specs with units ("15 h playtime",
+//! "1.5 L", "43-inch"). [`ProductView`] is the one view of a product every surface shows
+//! (replies, SSE events, widget, console, CLI, OpenAI endpoint), built once from the catalog
+//! row: [`short_name`], typed [`Highlight`]s, and its colour or size variants folded into
+//! `also_in` ([`fold_variants`]). Prices, ratings and stock are copied from the row, never
+//! from model text.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::{Money, Product};
+
+/// Most words in a short name (the type noun may add one or two).
+const NAME_WORDS: usize = 6;
+/// Most highlights per product.
+pub const HIGHLIGHTS_SHOWN: usize = 4;
+
+/// A product as every surface shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductView {
+    /// Product id.
+    pub id: String,
+    /// How a person names it: brand and model or series, about six words
+    /// ("Philips GC1905 steam iron").
+    pub short_name: String,
+    /// The full catalog title, for the product page.
+    pub title: String,
+    /// Brand, when known.
+    #[serde(default)]
+    pub brand: Option<String>,
+    /// Category path, root first.
+    pub category: Vec<String>,
+    /// Selling price, when the catalog has one.
+    pub price: Option<Money>,
+    /// The price as a customer reads it ("₹1,099", or "no price").
+    pub price_text: String,
+    /// Price before discount, when the catalog has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_price: Option<Money>,
+    /// Average star rating, 0 to 5.
+    pub rating: Option<f32>,
+    /// Ratings the average is over.
+    #[serde(default)]
+    pub rating_count: u64,
+    /// Whether it can be bought now.
+    #[serde(default = "yes")]
+    pub in_stock: bool,
+    /// Image address (http or https only).
+    #[serde(default)]
+    pub image_url: Option<String>,
+    /// Up to [`HIGHLIGHTS_SHOWN`] key specs, title first.
+    #[serde(default)]
+    pub highlights: Vec<Highlight>,
+    /// Other colours or sizes of the same model, folded into this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_in: Vec<Variant>,
+    /// Retrieval score, for search results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f32>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Another colour or size of a shown product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Variant {
+    /// Its product id.
+    pub id: String,
+    /// What differs, as a shopper reads it ("Horizon Blue", "128 GB").
+    pub label: String,
+}
+
+impl ProductView {
+    /// The view of a catalog product.
+    pub fn of(p: &Product) -> ProductView {
+        ProductView {
+            id: p.id.clone(),
+            short_name: short_name(p),
+            title: p.title.clone(),
+            brand: p.brand.clone(),
+            category: p.category_path.clone(),
+            price: p.price,
+            price_text: price_text(p.price),
+            list_price: p.list_price,
+            rating: p.rating,
+            rating_count: p.rating_count,
+            in_stock: p.in_stock,
+            image_url: p
+                .image_url
+                .clone()
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            highlights: highlights(p),
+            also_in: Vec::new(),
+            score: None,
+        }
+    }
+
+    /// The view with a retrieval score.
+    pub fn scored(p: &Product, score: f32) -> ProductView {
+        ProductView {
+            score: Some(score),
+            ..ProductView::of(p)
+        }
+    }
+
+    /// The highlight of this kind, when it has one.
+    pub fn highlight(&self, kind: SpecKind) -> Option<&Highlight> {
+        self.highlights.iter().find(|h| h.kind == kind)
+    }
+}
+
+/// A catalog price as shown to customers (replies, cards, the CLI).
+pub fn price_text(price: Option<Money>) -> String {
+    price.map_or_else(|| "no price".into(), |m| m.to_string())
+}
+
+/// What a highlight measures. Values of one kind are in one unit, so they compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpecKind {
+    /// Screen or fit size, inches.
+    ScreenSize,
+    /// Volume, litres.
+    Capacity,
+    /// Storage, GB.
+    Storage,
+    /// Memory (RAM), GB.
+    Memory,
+    /// Battery, mAh.
+    Battery,
+    /// Power, watts.
+    Power,
+    /// Playtime or battery life, hours.
+    Playtime,
+    /// Water or sweat resistance (IPX5, IP67); no value.
+    WaterResistance,
+    /// Picture resolution (4K, Full HD); no value.
+    Resolution,
+    /// Cable or cord length, metres.
+    Length,
+    /// Cooling capacity, tons.
+    Tonnage,
+    /// Wireless or wired; no value.
+    Connectivity,
+    /// Material (braided, stainless steel); no value.
+    Material,
+}
+
+impl SpecKind {
+    /// Words a shopper uses when asking about this kind of spec ("does it last long?").
+    pub fn cue_words(self) -> &'static [&'static str] {
+        match self {
+            SpecKind::ScreenSize => &["inch", "inches", "screen", "size", "big", "bigger"],
+            SpecKind::Capacity => &["litre", "liter", "capacity", "how much", "ml", "big"],
+            SpecKind::Storage => &["storage", "gb", "tb", "space", "memory"],
+            SpecKind::Memory => &["ram", "memory"],
+            SpecKind::Battery => &["battery", "mah", "charge", "capacity"],
+            SpecKind::Power => &["watt", "power", "powerful", "fast", "strong"],
+            SpecKind::Playtime => &["playtime", "battery", "hours", "last", "backup", "long"],
+            SpecKind::WaterResistance => &[
+                "water",
+                "waterproof",
+                "sweat",
+                "rain",
+                "gym",
+                "workout",
+                "run",
+                "swim",
+                "ipx",
+            ],
+            SpecKind::Resolution => &["resolution", "4k", "hd", "picture", "display"],
+            SpecKind::Length => &["length", "long", "metre", "meter", "feet", "ft", "cable"],
+            SpecKind::Tonnage => &["ton", "room", "cooling"],
+            SpecKind::Connectivity => &["wireless", "wired", "bluetooth", "cable", "cord"],
+            SpecKind::Material => &["braided", "material", "durable", "steel", "nylon"],
+        }
+    }
+
+    /// Whether more of this spec is better for a shopper (bigger screen, longer playtime).
+    pub fn more_is_better(self) -> bool {
+        !matches!(
+            self,
+            SpecKind::WaterResistance
+                | SpecKind::Resolution
+                | SpecKind::Connectivity
+                | SpecKind::Material
+        )
+    }
+}
+
+/// One key spec with its unit normalised: `{"kind": "capacity", "value": 1.5, "text": "1.5 L"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Highlight {
+    /// What it measures.
+    pub kind: SpecKind,
+    /// The value in the kind's unit (inches, litres, GB, mAh, W, hours, metres, tons); `None`
+    /// for kinds without a number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// As a shopper reads it ("43-inch", "1.5 L", "IPX5", "braided").
+    pub text: String,
+}
+
+impl Highlight {
+    /// The highlight as a phrase after "with" ("a 43-inch screen", "IPX5 water resistance").
+    pub fn phrase(&self) -> String {
+        let t = &self.text;
+        match self.kind {
+            SpecKind::ScreenSize => format!("a {t} screen"),
+            SpecKind::Capacity => format!("{t} capacity"),
+            SpecKind::Storage => format!("{t} storage"),
+            SpecKind::Memory | SpecKind::Playtime => t.clone(),
+            SpecKind::Battery => format!("a {t} battery"),
+            SpecKind::Power => format!("{t} power"),
+            SpecKind::WaterResistance => format!("{t} water resistance"),
+            SpecKind::Resolution => format!("a {t} picture"),
+            SpecKind::Length => format!("a {t} length"),
+            SpecKind::Tonnage => format!("{t} cooling"),
+            SpecKind::Connectivity => format!("a {t} connection"),
+            SpecKind::Material => format!("a {t} build"),
+        }
+    }
+
+    fn new(kind: SpecKind, value: Option<f64>, text: String) -> Highlight {
+        Highlight { kind, value, text }
+    }
+}
+
+/// A number with at most one decimal, without a trailing ".0".
+fn num(v: f64) -> String {
+    let r = (v * 10.0).round() / 10.0;
+    if r.fract() == 0.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+fn parse_num(s: &str) -> Option<f64> {
+    s.replace(',', "").parse().ok()
+}
+
+macro_rules! re {
+    ($name:ident, $pattern:expr) => {
+        static $name: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new($pattern).expect("a valid built-in pattern"));
+    };
+}
+
+re!(
+    SCREEN,
+    r#"(?i)\b(\d{1,3}(?:\.\d)?)\s*(?:-\s*)?(?:inch(?:es)?\b|in\b|"|”|'')"#
+);
+re!(
+    LITRES,
+    r"(?i)\b(\d{1,3}(?:\.\d{1,2})?)\s*-?\s*(?:litres?|liters?|ltrs?|l\b)"
+);
+re!(MILLILITRES, r"(?i)\b(\d{2,4})\s*-?\s*ml\b");
+re!(GIGABYTES, r"(?i)\b(\d{1,4})\s*(gb|tb)\b(\s*(?:of\s+)?ram)?");
+re!(MAH, r"(?i)\b(\d{1,3}(?:,\d{3})*|\d{3,6})\s*mah\b");
+re!(WATTS, r"(?i)\b(\d{1,4}(?:\.\d)?)\s*-?\s*(k)?(?:w|watts?)\b");
+re!(
+    PLAYTIME,
+    r"(?i)(?:\b(\d{1,3})\s*\+?\s*(?:h|hrs?|hours?)\b\s*(?:of\s+)?(?:total\s+|non[- ]?stop\s+)?(?:playtime|playback|play\s*time|music|battery|backup)|(?:playtime|playback|play\s*time|battery life)\D{0,25}?(\d{1,3})\s*\+?\s*(?:h|hrs?|hours?)\b)"
+);
+re!(IP_RATING, r"(?i)\b(ipx?\s?-?\d{1,2})\b");
+re!(
+    RESOLUTION,
+    r"(?i)\b(4k|8k|full hd|fhd|hd ready|qhd|ultra hd|uhd)\b"
+);
+re!(
+    LENGTH,
+    r"(?i)\b(\d{1,2}(?:\.\d{1,2})?)\s*-?\s*(m|meters?|metres?|ft|feet|foot)\b"
+);
+re!(TONS, r"(?i)\b(\d(?:\.\d{1,2})?)\s*-?\s*tons?\b");
+re!(
+    MATERIAL,
+    r"(?i)\b(braided|stainless steel|aluminium|aluminum|nylon|leather|silicone|cotton|glass|copper|bamboo|wooden|polyester)\b"
+);
+re!(WIRELESS, r"(?i)\b(true wireless|wireless|bluetooth)\b");
+re!(WIRED, r"(?i)\b(wired)\b");
+
+/// The key specs of a product: title first, then feature bullets and the description; at
+/// most [`HIGHLIGHTS_SHOWN`], one per kind.
+pub fn highlights(p: &Product) -> Vec<Highlight> {
+    let mut found: Vec<Highlight> = Vec::new();
+    let mut add = |h: Highlight| {
+        if !found.iter().any(|f| f.kind == h.kind) {
+            found.push(h);
+        }
+    };
+    for h in specs_in(&p.title, true) {
+        add(h);
+    }
+    for text in p.attributes.values() {
+        for h in specs_in(text, false) {
+            add(h);
+        }
+    }
+    let description: String = p.description.chars().take(2_000).collect();
+    for h in specs_in(&description, false) {
+        add(h);
+    }
+    let mut found = found;
+    found.truncate(HIGHLIGHTS_SHOWN);
+    found
+}
+
+/// Specs stated in one text. `title` allows the kinds that are unsafe to read from prose
+/// (a length or a "wired" in a description is often about something else).
+pub fn specs_in(text: &str, title: bool) -> Vec<Highlight> {
+    let mut out = Vec::new();
+    let lower = text.to_lowercase();
+    if let Some(c) = SCREEN.captures(text)
+        && let Some(v) = parse_num(&c[1]).filter(|v| (5.0..=100.0).contains(v))
+    {
+        out.push(Highlight::new(
+            SpecKind::ScreenSize,
+            Some(v),
+            format!("{}-inch", num(v)),
+        ));
+    }
+    if let Some(c) = LITRES.captures(text)
+        && let Some(v) = parse_num(&c[1]).filter(|v| *v > 0.0 && *v <= 500.0)
+    {
+        out.push(Highlight::new(
+            SpecKind::Capacity,
+            Some(v),
+            format!("{} L", num(v)),
+        ));
+    } else if let Some(c) = MILLILITRES.captures(text)
+        && let Some(v) = parse_num(&c[1]).filter(|v| *v > 0.0)
+    {
+        let text = if v >= 1000.0 {
+            format!("{} L", num(v / 1000.0))
+        } else {
+            format!("{} ml", num(v))
+        };
+        out.push(Highlight::new(SpecKind::Capacity, Some(v / 1000.0), text));
+    }
+    for c in GIGABYTES.captures_iter(text) {
+        let Some(v) = parse_num(&c[1]) else { continue };
+        let tb = c[2].eq_ignore_ascii_case("tb");
+        let gb = if tb { v * 1024.0 } else { v };
+        let label = if tb {
+            format!("{} TB", num(v))
+        } else {
+            format!("{} GB", num(v))
+        };
+        if c.get(3).is_some() {
+            out.push(Highlight::new(
+                SpecKind::Memory,
+                Some(gb),
+                format!("{label} RAM"),
+            ));
+        } else {
+            out.push(Highlight::new(SpecKind::Storage, Some(gb), label));
+        }
+    }
+    if let Some(c) = MAH.captures(text)
+        && let Some(v) = parse_num(&c[1]).filter(|v| *v >= 100.0)
+    {
+        out.push(Highlight::new(
+            SpecKind::Battery,
+            Some(v),
+            format!("{} mAh", v as u64),
+        ));
+    }
+    if let Some(c) = WATTS.captures(text)
+        && let Some(v) = parse_num(&c[1])
+    {
+        let w = if c.get(2).is_some() { v * 1000.0 } else { v };
+        if w >= 1.0 {
+            out.push(Highlight::new(
+                SpecKind::Power,
+                Some(w),
+                format!("{} W", num(w)),
+            ));
+        }
+    }
+    if let Some(c) = PLAYTIME.captures(text)
+        && let Some(v) = c
+            .get(1)
+            .or_else(|| c.get(2))
+            .and_then(|m| parse_num(m.as_str()))
+            .filter(|v| *v > 0.0 && *v <= 500.0)
+    {
+        out.push(Highlight::new(
+            SpecKind::Playtime,
+            Some(v),
+            format!("{} h playtime", num(v)),
+        ));
+    }
+    if let Some(c) = IP_RATING.captures(text) {
+        let rating: String = c[1]
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect::<String>()
+            .to_uppercase();
+        out.push(Highlight::new(SpecKind::WaterResistance, None, rating));
+    }
+    if let Some(c) = RESOLUTION.captures(text) {
+        let r = match c[1].to_lowercase().as_str() {
+            "4k" | "ultra hd" | "uhd" => "4K",
+            "8k" => "8K",
+            "full hd" | "fhd" => "Full HD",
+            "qhd" => "QHD",
+            _ => "HD Ready",
+        };
+        out.push(Highlight::new(SpecKind::Resolution, None, r.to_string()));
+    }
+    let cable_text = title || lower.contains("length") || lower.contains("long");
+    if cable_text
+        && let Some(c) = LENGTH.captures(text)
+        && let Some(v) = parse_num(&c[1])
+    {
+        let feet = c[2].to_lowercase().starts_with('f');
+        let metres = if feet { v * 0.3048 } else { v };
+        if metres > 0.05 && metres <= 30.0 {
+            let text = if feet {
+                format!("{} ft", num(v))
+            } else {
+                format!("{} m", num(v))
+            };
+            out.push(Highlight::new(SpecKind::Length, Some(metres), text));
+        }
+    }
+    if let Some(c) = TONS.captures(text)
+        && let Some(v) = parse_num(&c[1])
+    {
+        out.push(Highlight::new(
+            SpecKind::Tonnage,
+            Some(v),
+            format!("{} ton", num(v)),
+        ));
+    }
+    if title {
+        if WIRELESS.is_match(text) {
+            let bt = lower.contains("bluetooth") && !lower.contains("wireless");
+            let label = if bt { "Bluetooth" } else { "wireless" };
+            out.push(Highlight::new(
+                SpecKind::Connectivity,
+                None,
+                label.to_string(),
+            ));
+        } else if WIRED.is_match(text) {
+            out.push(Highlight::new(SpecKind::Connectivity, None, "wired".into()));
+        }
+    }
+    if let Some(c) = MATERIAL.captures(text)
+        && (title || c[1].eq_ignore_ascii_case("braided"))
+    {
+        out.push(Highlight::new(
+            SpecKind::Material,
+            None,
+            c[1].to_lowercase(),
+        ));
+    }
+    out
+}
+
+/// Words that sell rather than name ("Newly Launched", "Premium").
+const FILLER: &[&str] = &[
+    "new", "newly", "launched", "latest", "release", "original", "premium", "genuine", "all-new",
+    "brand", "best", "2021", "2022", "2023", "edition",
+];
+
+/// Words right after a model code that belong to it ("Z6 Pro 5G").
+const SERIES_MARKS: &[&str] = &[
+    "pro", "pro+", "max", "plus", "lite", "neo", "ultra", "mini", "air", "prime", "5g", "4g", "s",
+    "se", "x", "ii", "iii",
+];
+
+/// Units after a number that make it a spec, not a model number.
+const UNITS: &[&str] = &[
+    "gb", "tb", "mb", "mah", "w", "watt", "watts", "l", "ltr", "ltrs", "litre", "litres", "liter",
+    "liters", "ml", "cm", "mm", "m", "meter", "meters", "metre", "metres", "ft", "feet", "inch",
+    "inches", "in", "kg", "g", "gm", "v", "a", "hz", "mp", "ton", "tons", "star", "pcs", "pieces",
+    "pack", "kva", "hours", "hrs", "h", "x", "%", "kw", "speed", "speeds", "layer", "port",
+    "ports", "jar", "jars", "blade", "blades", "piece", "set", "in1", "in-1",
+];
+
+fn is_unit(word: &str) -> bool {
+    let w = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '%');
+    UNITS.contains(&w.to_lowercase().as_str())
+}
+
+/// A number glued to a unit ("128GB", "1.5-Litre", "15-L", "33W").
+fn is_spec_token(word: &str) -> bool {
+    let w = word.to_lowercase();
+    let digits_end = w
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || *c == '.' || *c == ','))
+        .map_or(w.len(), |(i, _)| i);
+    if digits_end == 0 {
+        return false;
+    }
+    let rest = w[digits_end..].trim_start_matches(['-', ' ']);
+    if rest.is_empty() {
+        return false;
+    }
+    UNITS.contains(&rest)
+        || rest.starts_with("litre")
+        || rest.starts_with("liter")
+        || rest.starts_with("watt")
+        || rest.starts_with("inch")
+}
+
+/// Letters and digits mixed ("HR1832/00", "VS104", "32Y1", "DX-7"): a model code.
+fn is_model_code(word: &str) -> bool {
+    let has_digit = word.chars().any(|c| c.is_ascii_digit());
+    let has_alpha = word.chars().any(|c| c.is_alphabetic());
+    has_digit && has_alpha && !is_spec_token(word) && !RESOLUTION.is_match(word)
+}
+
+fn is_number(word: &str) -> bool {
+    !word.is_empty() && word.chars().all(|c| c.is_ascii_digit())
+}
+
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// How a person names the product: brand and model or series, at most about six words
+/// ("Noise Buds VS104", "Samsung Galaxy M13 5G", "Philips GC1905 steam iron").
+///
+/// The title is cut at the first bracket, comma, bar, dash or linking word ("with", "for",
+/// "by"); selling words are dropped; the name stops after a model code (and its series marks
+/// such as "Pro 5G") or before the first spec ("128GB", "80 cm"). A name that is only brand
+/// and code gets the product type from the leaf category when the title uses it ("steam
+/// iron"); a name without its brand gets it in front.
+pub fn short_name(p: &Product) -> String {
+    let title: String = p
+        .title
+        .chars()
+        .filter(|c| !matches!(c, '®' | '™' | '©'))
+        .collect();
+    let head = head_of(&title);
+    let words: Vec<&str> = head
+        .split_whitespace()
+        .filter(|w| !FILLER.contains(&w.to_lowercase().as_str()))
+        .collect();
+    let mut name: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while i < words.len() && name.len() < NAME_WORDS {
+        let w = words[i];
+        let next = words.get(i + 1).copied().unwrap_or("");
+        if is_spec_token(w) || (is_number(w) && is_unit(next)) {
+            break;
+        }
+        name.push(w);
+        if is_model_code(w) || (is_number(w) && i > 0) {
+            // The code ends the name, with the marks that belong to it ("Z6 Pro 5G").
+            let mut j = i + 1;
+            while j < words.len()
+                && name.len() < NAME_WORDS
+                && SERIES_MARKS.contains(&words[j].to_lowercase().as_str())
+            {
+                name.push(words[j]);
+                j += 1;
+            }
+            break;
+        }
+        i += 1;
+    }
+    let truncated = name.len() >= NAME_WORDS && words.len() > NAME_WORDS;
+    let mut out = name.join(" ");
+    out = out
+        .trim_end_matches([' ', '-', '–', ':', '/', '&', '+'])
+        .to_string();
+    // A name cut off mid-description reads better as brand (and code) + type.
+    let type_noun = type_noun(p, &title);
+    if truncated && let Some(noun) = &type_noun {
+        let mut short: Vec<String> = Vec::new();
+        if let Some(b) = &p.brand {
+            short.push(b.clone());
+        }
+        if let Some(code) = words.iter().find(|w| is_model_code(w)) {
+            short.push((*code).to_string());
+        }
+        if !short.is_empty() {
+            short.push(noun.clone());
+            return short.join(" ");
+        }
+    }
+    if let Some(brand) = &p.brand
+        && !brand.trim().is_empty()
+        && !squash(&out).contains(&squash(brand))
+        && !squash(brand).contains(&squash(&out))
+    {
+        out = format!("{} {out}", brand.trim()).trim().to_string();
+    }
+    if !out.split_whitespace().any(is_model_code) && out.split_whitespace().count() <= 1 {
+        // "OnePlus 80 cm (32 inches) ... TV 32Y1": the model code comes later.
+        let outside = without_brackets(&title);
+        let words: Vec<&str> = outside.split_whitespace().collect();
+        if let Some(at) = words.iter().position(|w| is_model_code(w)) {
+            out.push(' ');
+            out.push_str(words[at].trim_matches(|c: char| !c.is_alphanumeric()));
+            for w in words[at + 1..].iter().take(2) {
+                if !SERIES_MARKS.contains(&w.to_lowercase().as_str()) {
+                    break;
+                }
+                out.push(' ');
+                out.push_str(w);
+            }
+        }
+    }
+    let descriptive = out
+        .split_whitespace()
+        .filter(|w| {
+            !is_model_code(w)
+                && !is_number(w)
+                && !p
+                    .brand
+                    .as_deref()
+                    .is_some_and(|b| squash(b).contains(&squash(w)))
+        })
+        .count();
+    if let Some(noun) = type_noun
+        && (descriptive == 0 || out.split_whitespace().count() <= 4)
+        && !out.to_lowercase().contains(&noun.to_lowercase())
+    {
+        out = format!("{out} {noun}");
+    }
+    if out.trim().is_empty() {
+        return title
+            .split_whitespace()
+            .take(NAME_WORDS)
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    out
+}
+
+/// The text without its bracketed parts.
+fn without_brackets(text: &str) -> String {
+    let mut depth = 0usize;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            '|' | ',' if depth == 0 => out.push(' '),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The title up to its first bracket, comma, bar, dash or linking word.
+fn head_of(title: &str) -> &str {
+    let mut cut = title.len();
+    for sep in ['(', '[', ',', '|', '{', ';'] {
+        if let Some(at) = title.find(sep) {
+            cut = cut.min(at);
+        }
+    }
+    let lower = title.to_lowercase();
+    for sep in [
+        " - ",
+        " – ",
+        " — ",
+        " with ",
+        " for ",
+        " by ",
+        " compatible ",
+    ] {
+        if let Some(at) = lower.find(sep) {
+            cut = cut.min(at);
+        }
+    }
+    let head = title[..cut].trim();
+    if head.is_empty() { title } else { head }
+}
+
+/// The product type in the shopper's words, from the leaf category, when the title uses it
+/// ("Steam Irons" -> "steam iron"; "Mini Food Processors & Choppers" -> "chopper").
+fn type_noun(p: &Product, title: &str) -> Option<String> {
+    let leaf = p.category_path.last()?;
+    let lower_title = title.to_lowercase();
+    for part in leaf.split(['&', ',']).rev() {
+        let singular: Vec<String> = part
+            .split_whitespace()
+            .map(|w| singular(&w.to_lowercase()))
+            .collect();
+        if singular.is_empty() || singular.iter().any(|w| w.contains('-')) {
+            continue;
+        }
+        // The longest tail of the leaf name the title says ("storage water heater", "water
+        // heater", "heater").
+        for from in 0..singular.len() {
+            let phrase = singular[from..].join(" ");
+            if phrase.len() > 2 && lower_title.contains(&phrase) {
+                return Some(phrase);
+            }
+        }
+    }
+    None
+}
+
+fn singular(word: &str) -> String {
+    if let Some(stem) = word.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if word.ends_with("ss") || word.len() <= 3 {
+        word.to_string()
+    } else if let Some(stem) = word
+        .strip_suffix("es")
+        .filter(|s| s.ends_with("sh") || s.ends_with("ch") || s.ends_with('x') || s.ends_with('s'))
+    {
+        stem.to_string()
+    } else {
+        word.strip_suffix('s').unwrap_or(word).to_string()
+    }
+}
+
+/// What tells variants of one model apart: the first bracketed segment of the title (usually
+/// the colour, "Horizon Blue"), else the highlights the others do not share.
+fn variant_label(p: &ProductView, others: &[&ProductView]) -> String {
+    let first_bracket = p
+        .title
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split([')', ',']).next())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty() && s.chars().count() <= 30);
+    let differs = |label: &str| {
+        others.iter().any(|o| {
+            o.title
+                .split_once('(')
+                .and_then(|(_, rest)| rest.split([')', ',']).next())
+                .is_none_or(|s| s.trim() != label)
+        })
+    };
+    if let Some(label) = first_bracket.filter(|l| differs(l)) {
+        return label;
+    }
+    let own: Vec<&str> = p
+        .highlights
+        .iter()
+        .filter(|h| {
+            others
+                .iter()
+                .any(|o| o.highlight(h.kind).is_none_or(|oh| oh.text != h.text))
+        })
+        .map(|h| h.text.as_str())
+        .collect();
+    own.join(", ")
+}
+
+/// The key that colour and size variants of one model share: brand, leaf category and short
+/// name.
+pub fn variant_key(p: &ProductView) -> (String, String, String) {
+    (
+        p.brand.as_deref().unwrap_or("").to_lowercase(),
+        p.category.last().cloned().unwrap_or_default(),
+        squash(&p.short_name),
+    )
+}
+
+/// Folds variants of one model into the first (best-ranked) of them: the list keeps its
+/// order, each model once, and the first lists the others in `also_in`.
+pub fn fold_variants(views: Vec<ProductView>) -> Vec<ProductView> {
+    let mut order: Vec<ProductView> = Vec::new();
+    let mut at: HashMap<(String, String, String), usize> = HashMap::new();
+    let mut folded: Vec<Vec<ProductView>> = Vec::new();
+    for v in views {
+        let key = variant_key(&v);
+        match at.get(&key) {
+            Some(&i) => folded[i].push(v),
+            None => {
+                at.insert(key, order.len());
+                order.push(v);
+                folded.push(Vec::new());
+            }
+        }
+    }
+    for (main, rest) in order.iter_mut().zip(folded) {
+        if rest.is_empty() {
+            continue;
+        }
+        let all: Vec<&ProductView> = rest.iter().collect();
+        let mut labels: Vec<Variant> = Vec::new();
+        for v in &rest {
+            let mut others: Vec<&ProductView> =
+                all.iter().copied().filter(|o| o.id != v.id).collect();
+            others.push(main);
+            let label = variant_label(v, &others);
+            if !label.is_empty() && !labels.iter().any(|l| l.label == label) {
+                labels.push(Variant {
+                    id: v.id.clone(),
+                    label,
+                });
+            }
+        }
+        main.also_in = labels;
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(title: &str, brand: Option<&str>, leaf: &str) -> Product {
+        let mut p = Product::new("p", title);
+        p.brand = brand.map(str::to_string);
+        p.category_path = vec!["Root".into(), leaf.into()];
+        p
+    }
+
+    #[test]
+    fn short_names_are_brand_and_model() {
+        let cases = [
+            (
+                "Redmi Note 11 (Horizon Blue, 6GB RAM, 64GB Storage)|90Hz FHD+ AMOLED Display",
+                Some("Redmi"),
+                "Smartphones",
+                "Redmi Note 11",
+            ),
+            (
+                "iQOO Z6 Pro 5G by vivo (Phantom Dusk, 8GB RAM, 128GB Storage) | Snapdragon 778G",
+                Some("iQOO"),
+                "Smartphones",
+                "iQOO Z6 Pro 5G",
+            ),
+            (
+                "PTron Newly Launched Force X10 Bluetooth Calling Smartwatch with 1.7\" Display",
+                Some("PTron"),
+                "Smart Watches",
+                "PTron Force X10",
+            ),
+            (
+                "Bajaj DX-7 1000W Dry Iron with Advance Soleplate, White",
+                Some("Bajaj"),
+                "Dry Irons",
+                "Bajaj DX-7 dry iron",
+            ),
+            (
+                "Philips GC1905 1440-Watt Steam Iron with Spray (Blue)",
+                Some("Philips"),
+                "Steam Irons",
+                "Philips GC1905 steam iron",
+            ),
+            (
+                "Samsung Galaxy M13 5G (Aqua Green, 6GB, 128GB Storage)",
+                Some("Samsung"),
+                "Smartphones",
+                "Samsung Galaxy M13 5G",
+            ),
+            (
+                "boAt Rockerz 450 Bluetooth On Ear Headphones with Mic",
+                Some("boAt"),
+                "On-Ear",
+                "boAt Rockerz 450",
+            ),
+            (
+                "Brayden Chopro, Electric Vegetable Chopper for Kitchen with 500 ML Capacity",
+                Some("Brayden"),
+                "Mini Food Processors & Choppers",
+                "Brayden Chopro chopper",
+            ),
+            (
+                "Milk Frother, Immersion Blender Cordless Foam Maker",
+                None,
+                "Hand Blenders",
+                "Milk Frother",
+            ),
+        ];
+        for (title, brand, leaf, want) in cases {
+            assert_eq!(short_name(&product(title, brand, leaf)), want, "{title}");
+        }
+    }
+
+    #[test]
+    fn long_names_become_brand_and_type() {
+        let p = product(
+            "Kuber Industries Round Non Woven Fabric Foldable Laundry Basket|Toy Storage Basket",
+            Some("Kuber"),
+            "Laundry Baskets",
+        );
+        let name = short_name(&p);
+        assert!(name.split_whitespace().count() <= 7, "{name}");
+        assert!(name.contains("laundry basket"), "{name}");
+    }
+
+    #[test]
+    fn highlights_have_normalised_units() {
+        let p = product(
+            "Pigeon 1.5-Litre 1500-Watt Electric Kettle (Silver)",
+            Some("Pigeon"),
+            "Electric Kettles",
+        );
+        let h = highlights(&p);
+        let cap = h.iter().find(|h| h.kind == SpecKind::Capacity).unwrap();
+        assert_eq!((cap.value, cap.text.as_str()), (Some(1.5), "1.5 L"));
+        let power = h.iter().find(|h| h.kind == SpecKind::Power).unwrap();
+        assert_eq!(power.value, Some(1500.0));
+
+        let tv = product(
+            "OnePlus 108 cm (43 inches) Y Series 4K Ultra HD Smart Android LED TV 43Y1S Pro",
+            Some("OnePlus"),
+            "Smart Televisions",
+        );
+        let h = highlights(&tv);
+        assert_eq!(h[0].text, "43-inch");
+        assert!(h.iter().any(|h| h.text == "4K"));
+
+        let buds = product(
+            "Noise Buds VS104 Truly Wireless Earbuds with 30H of Playtime, IPX5, 13mm Driver",
+            Some("Noise"),
+            "In-Ear",
+        );
+        let h = highlights(&buds);
+        let texts: Vec<&str> = h.iter().map(|h| h.text.as_str()).collect();
+        assert!(texts.contains(&"30 h playtime"), "{texts:?}");
+        assert!(texts.contains(&"IPX5"), "{texts:?}");
+        assert!(texts.contains(&"wireless"), "{texts:?}");
+
+        let bank = product(
+            "Mi 10000mAh Lithium Ion Power Bank 2i with 18W Fast Charging",
+            Some("Mi"),
+            "Power Banks",
+        );
+        assert_eq!(
+            highlights(&bank)
+                .iter()
+                .find(|h| h.kind == SpecKind::Battery)
+                .and_then(|h| h.value),
+            Some(10000.0)
+        );
+        let phone = product(
+            "Redmi 9A (Sea Blue, 2GB RAM, 32GB Storage)",
+            Some("Redmi"),
+            "Smartphones",
+        );
+        let h = highlights(&phone);
+        assert!(
+            h.iter()
+                .any(|h| h.kind == SpecKind::Memory && h.value == Some(2.0))
+        );
+        assert!(
+            h.iter()
+                .any(|h| h.kind == SpecKind::Storage && h.value == Some(32.0))
+        );
+    }
+
+    #[test]
+    fn colour_variants_show_once() {
+        let mut a = product(
+            "Redmi 9A (Sea Blue, 2GB RAM, 32GB Storage)",
+            Some("Redmi"),
+            "Smartphones",
+        );
+        a.id = "a".into();
+        let mut b = product(
+            "Redmi 9A (Nature Green, 2GB RAM, 32GB Storage)",
+            Some("Redmi"),
+            "Smartphones",
+        );
+        b.id = "b".into();
+        let mut c = product(
+            "Redmi Note 11 (Horizon Blue, 6GB RAM)",
+            Some("Redmi"),
+            "Smartphones",
+        );
+        c.id = "c".into();
+        let views = fold_variants(vec![
+            ProductView::of(&a),
+            ProductView::of(&c),
+            ProductView::of(&b),
+        ]);
+        let ids: Vec<&str> = views.iter().map(|v| v.id.as_str()).collect();
+        assert_eq!(ids, ["a", "c"]);
+        assert_eq!(views[0].also_in[0].label, "Nature Green");
+    }
+}

@@ -1,0 +1,838 @@
+//! The reply composer: "what do we say, from facts alone?"
+//!
+//! Every intent has a deterministic reply built only from catalog and review facts: what was
+//! understood, the pick by short name with the highlight that matches what was asked, one or
+//! two alternatives in a phrase, a suggestion with its reason in plain words, and an honest
+//! "the listing doesn't say" when no fact answers a question. The wordings come from
+//! `prompts/replies.txt` ([`Wordings`]); one is chosen per session and turn from a seed, so
+//! conversations vary and tests stay stable. A chat model may add an opener or rephrase
+//! (`[dialogue] writer`), but what this module writes is a complete reply on its own.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Money, Product, ProductView, SpecKind};
+use crate::embed::Embedder;
+use crate::recommend::Suggestion;
+use crate::reviews::ReviewSummary;
+use crate::understand::Intent;
+
+/// Each section of `replies.txt` and the placeholders its wordings may use.
+pub const SECTIONS: &[(&str, &[&str])] = &[
+    ("search.lead", &["what"]),
+    ("search.pick", &["name", "price", "why"]),
+    ("search.alternatives", &["list"]),
+    ("search.none", &["what"]),
+    ("search.closest", &["name", "price", "why"]),
+    ("search.relax", &[]),
+    ("question.fact", &["name", "fact"]),
+    ("question.unknown", &["name", "topic"]),
+    ("question.reviews", &["name", "reviews"]),
+    ("question.which", &[]),
+    ("compare.pair", &["a", "b", "diffs"]),
+    ("compare.same", &["a", "b", "diffs"]),
+    ("compare.which", &[]),
+    ("cart.added", &["name", "price"]),
+    ("cart.which", &[]),
+    ("purchase.done", &["name"]),
+    ("purchase.unknown", &[]),
+    ("cross_sell", &["name", "price", "reason"]),
+    ("upsell", &["name", "price", "reason"]),
+    ("complaint", &[]),
+    ("greeting", &[]),
+    ("thanks", &[]),
+    ("other", &[]),
+    ("declined", &[]),
+    ("injection", &[]),
+    ("empty", &[]),
+    ("currency", &["catalog", "code"]),
+];
+
+/// A wording file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}:{line}: {reason}")]
+pub struct WordingError {
+    /// The file.
+    pub path: String,
+    /// 1-based line (0 for the file as a whole).
+    pub line: usize,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// The composer's wordings: several per situation.
+#[derive(Debug, Clone, Default)]
+pub struct Wordings {
+    sections: HashMap<String, Vec<String>>,
+}
+
+impl Wordings {
+    /// Reads and checks a wording file (`prompts/replies.txt`).
+    ///
+    /// # Errors
+    /// The file cannot be read, a wording is outside a section, a section is unknown, missing
+    /// or empty, or a wording uses a placeholder its section does not have.
+    pub fn load(path: &Path) -> Result<Wordings, WordingError> {
+        let text = std::fs::read_to_string(path).map_err(|e| WordingError {
+            path: path.display().to_string(),
+            line: 0,
+            reason: e.to_string(),
+        })?;
+        Wordings::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses wording text; `name` is used in errors.
+    pub fn parse(text: &str, name: &str) -> Result<Wordings, WordingError> {
+        let err = |line: usize, reason: String| WordingError {
+            path: name.to_string(),
+            line,
+            reason,
+        };
+        let mut sections: HashMap<String, Vec<String>> = HashMap::new();
+        let mut current: Option<(&str, &[&str])> = None;
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                let Some(&(section, allowed)) = SECTIONS.iter().find(|(s, _)| *s == header) else {
+                    return Err(err(i + 1, format!("unknown section [{header}]")));
+                };
+                current = Some((section, allowed));
+                sections.entry(section.to_string()).or_default();
+                continue;
+            }
+            let Some((section, allowed)) = current else {
+                return Err(err(i + 1, "a wording before the first [section]".into()));
+            };
+            for placeholder in placeholders(line) {
+                if !allowed.contains(&placeholder) {
+                    return Err(err(
+                        i + 1,
+                        format!(
+                            "[{section}] has no placeholder {{{placeholder}}} (it has: {})",
+                            allowed.join(", ")
+                        ),
+                    ));
+                }
+            }
+            sections
+                .entry(section.to_string())
+                .or_default()
+                .push(line.to_string());
+        }
+        for (section, _) in SECTIONS {
+            if sections.get(*section).is_none_or(Vec::is_empty) {
+                return Err(err(0, format!("section [{section}] is missing or empty")));
+            }
+        }
+        Ok(Wordings { sections })
+    }
+
+    /// One wording of `section`, chosen by `seed`, with its placeholders filled.
+    pub fn fill(&self, section: &str, seed: u64, vars: &[(&str, &str)]) -> String {
+        let options = self.sections.get(section).map_or(&[][..], Vec::as_slice);
+        if options.is_empty() {
+            return String::new();
+        }
+        let salt = section.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+        });
+        let pick = &options
+            [((seed ^ salt).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 33) as usize % options.len()];
+        let mut out = pick.clone();
+        for (key, value) in vars {
+            out = out.replace(&format!("{{{key}}}"), value);
+        }
+        out
+    }
+}
+
+fn placeholders(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        out.push(&after[..close]);
+        rest = &after[close + 1..];
+    }
+    out
+}
+
+/// What a search asked for, as the reply restates it.
+#[derive(Debug, Clone, Default)]
+pub struct Asked {
+    /// The product wanted in words ("wireless earbuds", "usb cables").
+    pub label: String,
+    /// Price bounds applied.
+    pub min_price: Option<Money>,
+    /// Price bounds applied.
+    pub max_price: Option<Money>,
+    /// "Around 40,000": a target price, not a bound.
+    pub around: Option<Money>,
+    /// "Cheap" without a number: the lower prices.
+    pub cheap: bool,
+    /// "Cheaper": cheaper than this product, the cheapest one shown before.
+    pub cheaper_than: Option<ProductView>,
+    /// Brand asked for.
+    pub brand: Option<String>,
+    /// Features asked for ("braided", "wireless").
+    pub attributes: Vec<String>,
+    /// The customer's words, for matching highlights ("for the gym" -> IPX5).
+    pub message: String,
+}
+
+impl Asked {
+    /// "wireless earbuds under ₹2,000".
+    pub fn describe(&self) -> String {
+        let mut out = self.label.trim().to_string();
+        if out.is_empty() {
+            out = "products".into();
+        }
+        if let Some(b) = &self.brand
+            && !out.to_lowercase().contains(&b.to_lowercase())
+        {
+            out = format!("{b} {out}");
+        }
+        if let Some(p) = &self.cheaper_than {
+            out.push_str(&format!(
+                " cheaper than the {} ({})",
+                p.short_name, p.price_text
+            ));
+            return out;
+        }
+        if let Some(a) = self.around {
+            out.push_str(&format!(" around {a}"));
+            return out;
+        }
+        match (self.min_price, self.max_price) {
+            (Some(lo), Some(hi)) => out.push_str(&format!(" between {lo} and {hi}")),
+            (None, Some(hi)) => out.push_str(&format!(" under {hi}")),
+            (Some(lo), None) => out.push_str(&format!(" from {lo}")),
+            (None, None) if self.cheap => out.push_str(" at the lower prices"),
+            (None, None) => {}
+        }
+        out
+    }
+}
+
+/// The answer to a question about a product, chosen from its facts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Answer {
+    /// A fact from the listing (a highlight, a bullet or a description sentence).
+    Fact {
+        /// The fact, as the listing states it (clipped).
+        text: String,
+    },
+    /// What reviews say about the aspect asked.
+    Reviews {
+        /// "mostly praise its sound (12 positive, 2 negative mentions)".
+        text: String,
+    },
+    /// No fact answers it.
+    Unknown {
+        /// What was asked about, in words ("water resistance"), or "that".
+        topic: String,
+    },
+}
+
+/// Everything a composed reply may use.
+#[derive(Debug, Clone)]
+pub struct Compose<'a> {
+    /// The message's intent.
+    pub intent: Intent,
+    /// The turn's products, as shown.
+    pub products: &'a [ProductView],
+    /// The cross-sell suggestion.
+    pub cross_sell: Option<&'a Suggestion>,
+    /// The upsell suggestion and the product it is a step up from.
+    pub upsell: Option<(&'a Suggestion, Option<&'a ProductView>)>,
+    /// What the search asked for.
+    pub asked: Option<&'a Asked>,
+    /// The closest product when nothing matched.
+    pub closest: Option<&'a ProductView>,
+    /// The answer to a question.
+    pub answer: Option<&'a Answer>,
+    /// Review summaries of the products compared, by id.
+    pub reviews: &'a HashMap<String, ReviewSummary>,
+    /// The customer declined the last suggestion.
+    pub declined: bool,
+    /// The message tried to change the rules or prices.
+    pub injection: bool,
+    /// The message was empty or noise.
+    pub empty: bool,
+    /// A budget in another currency: (its code, the catalog's code).
+    pub currency: Option<(String, String)>,
+    /// The customer thanked or said goodbye.
+    pub thanks: bool,
+    /// Picks the wordings: the same seed gives the same reply.
+    pub seed: u64,
+}
+
+/// Composes the reply from facts alone.
+pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
+    let seed = c.seed;
+    let mut parts: Vec<String> = Vec::new();
+    let mut suggest = true;
+    if c.empty {
+        return w.fill("empty", seed, &[]);
+    }
+    if c.injection {
+        return w.fill("injection", seed, &[]);
+    }
+    match c.intent {
+        _ if c.declined && matches!(c.intent, Intent::Other | Intent::Smalltalk) => {
+            parts.push(w.fill("declined", seed, &[]));
+        }
+        Intent::Search => search(w, c, &mut parts),
+        Intent::AskAboutProduct => match c.products.first() {
+            Some(p) => parts.push(answer(w, c, p)),
+            None => {
+                parts.push(w.fill("question.which", seed, &[]));
+                suggest = false;
+            }
+        },
+        Intent::Compare => match (c.products.first(), c.products.get(1)) {
+            (Some(a), Some(b)) => parts.push(compare(w, c, a, b)),
+            _ => {
+                parts.push(w.fill("compare.which", seed, &[]));
+                suggest = false;
+            }
+        },
+        Intent::AddToCart => match c.products.first() {
+            Some(p) => parts.push(w.fill(
+                "cart.added",
+                seed,
+                &[("name", &p.short_name), ("price", &p.price_text)],
+            )),
+            None => {
+                parts.push(w.fill("cart.which", seed, &[]));
+                suggest = false;
+            }
+        },
+        Intent::PurchaseDone => match c.products.first() {
+            Some(p) => parts.push(w.fill("purchase.done", seed, &[("name", &p.short_name)])),
+            None => parts.push(w.fill("purchase.unknown", seed, &[])),
+        },
+        Intent::ComplaintOrSupport => {
+            parts.push(w.fill("complaint", seed, &[]));
+            suggest = false;
+        }
+        Intent::Smalltalk if c.thanks => parts.push(w.fill("thanks", seed, &[])),
+        Intent::Smalltalk => parts.push(w.fill("greeting", seed, &[])),
+        Intent::Other => parts.push(w.fill("other", seed, &[])),
+    }
+    if let Some((code, catalog)) = &c.currency {
+        parts.push(w.fill("currency", seed, &[("code", code), ("catalog", catalog)]));
+    }
+    if suggest {
+        if let Some(s) = c.cross_sell {
+            parts.push(w.fill(
+                "cross_sell",
+                seed,
+                &[
+                    ("name", &s.product.short_name),
+                    ("price", &s.product.price_text),
+                    ("reason", &cross_sell_reason(s)),
+                ],
+            ));
+        }
+        if let Some((s, anchor)) = c.upsell
+            && let Some(reason) = upsell_reason(s, anchor)
+        {
+            parts.push(w.fill(
+                "upsell",
+                seed,
+                &[
+                    ("name", &s.product.short_name),
+                    ("price", &s.product.price_text),
+                    ("reason", &reason),
+                ],
+            ));
+        }
+    }
+    parts.retain(|p| !p.trim().is_empty());
+    parts.join(" ")
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The shopper's words for what they want, against a product's highlights: the ones that
+/// answer it ("for the gym" -> "IPX5"; "braided" -> "braided").
+fn matching_highlights<'p>(p: &'p ProductView, words: &str) -> Vec<&'p crate::catalog::Highlight> {
+    let words = words.to_lowercase();
+    let tokens: Vec<&str> = words
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+    p.highlights
+        .iter()
+        .filter(|h| {
+            let text = h.text.to_lowercase();
+            tokens
+                .iter()
+                .any(|t| text.split_whitespace().any(|x| x == *t))
+                || h.kind.cue_words().iter().any(|cue| {
+                    if cue.contains(' ') {
+                        words.contains(cue)
+                    } else {
+                        tokens.contains(cue)
+                    }
+                })
+        })
+        .collect()
+}
+
+fn rating_clause(p: &ProductView) -> String {
+    match p.rating {
+        Some(r) if p.rating_count > 0 => {
+            let indian = p
+                .price
+                .is_some_and(|m| m.currency == crate::catalog::Currency::INR);
+            let count = crate::catalog::model::group_digits(&p.rating_count.to_string(), indian);
+            let people = if p.rating_count == 1 {
+                "shopper"
+            } else {
+                "shoppers"
+            };
+            format!(", rated {r:.1} by {count} {people}")
+        }
+        _ => String::new(),
+    }
+}
+
+/// Why the pick fits: the highlights that match what was asked, else its rating.
+fn why(p: &ProductView, asked: Option<&Asked>) -> String {
+    let wanted = asked
+        .map(|a| format!("{} {}", a.attributes.join(" "), a.message))
+        .unwrap_or_default();
+    let matched = matching_highlights(p, &wanted);
+    if !matched.is_empty() {
+        let list: Vec<String> = matched.into_iter().take(2).map(|h| h.phrase()).collect();
+        return format!(" with {}", list.join(" and "));
+    }
+    rating_clause(p)
+}
+
+fn search(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
+    let seed = c.seed;
+    let what = c
+        .asked
+        .map_or_else(|| "products".to_string(), Asked::describe);
+    let Some(top) = c.products.first() else {
+        parts.push(w.fill("search.none", seed, &[("what", &what)]));
+        match c.closest {
+            Some(p) => parts.push(w.fill(
+                "search.closest",
+                seed,
+                &[
+                    ("name", &p.short_name),
+                    ("price", &p.price_text),
+                    ("why", &rating_clause(p)),
+                ],
+            )),
+            None => parts.push(w.fill("search.relax", seed, &[])),
+        }
+        return;
+    };
+    parts.push(capitalise(&w.fill("search.lead", seed, &[("what", &what)])));
+    parts.push(w.fill(
+        "search.pick",
+        seed,
+        &[
+            ("name", &top.short_name),
+            ("price", &top.price_text),
+            ("why", &why(top, c.asked)),
+        ],
+    ));
+    let others: Vec<String> = c
+        .products
+        .iter()
+        .skip(1)
+        .take(2)
+        .map(|p| format!("the {} ({})", p.short_name, p.price_text))
+        .collect();
+    if !others.is_empty() {
+        parts.push(w.fill(
+            "search.alternatives",
+            seed,
+            &[("list", &others.join(" and "))],
+        ));
+    }
+}
+
+fn answer(w: &Wordings, c: &Compose<'_>, p: &ProductView) -> String {
+    let seed = c.seed;
+    match c.answer {
+        Some(Answer::Fact { text }) => w.fill(
+            "question.fact",
+            seed,
+            &[("name", &p.short_name), ("fact", text)],
+        ),
+        Some(Answer::Reviews { text }) => w.fill(
+            "question.reviews",
+            seed,
+            &[("name", &p.short_name), ("reviews", text)],
+        ),
+        Some(Answer::Unknown { topic }) => w.fill(
+            "question.unknown",
+            seed,
+            &[("name", &p.short_name), ("topic", topic)],
+        ),
+        None => {
+            // No question to answer ("tell me about it"): its price, rating and highlights.
+            let mut fact = format!("{}{}", p.price_text, rating_clause(p));
+            let specs: Vec<&str> = p.highlights.iter().map(|h| h.text.as_str()).collect();
+            if !specs.is_empty() {
+                fact.push_str(&format!("; {}", specs.join(", ")));
+            }
+            w.fill(
+                "question.fact",
+                seed,
+                &[("name", &p.short_name), ("fact", &fact)],
+            )
+        }
+    }
+}
+
+/// Differences worth saying, each naming the product it is about.
+fn compare(w: &Wordings, c: &Compose<'_>, a: &ProductView, b: &ProductView) -> String {
+    let mut diffs: Vec<String> = Vec::new();
+    let mut wins = (0i32, 0i32);
+    if let (Some(pa), Some(pb)) = (a.price, b.price)
+        && pa.currency == pb.currency
+        && pa.minor != pb.minor
+    {
+        let (cheap, dear) = if pa.minor < pb.minor { (a, b) } else { (b, a) };
+        let diff = Money::from_minor((pa.minor - pb.minor).abs(), pa.currency);
+        diffs.push(format!(
+            "the {} is {diff} cheaper ({} vs {})",
+            cheap.short_name, cheap.price_text, dear.price_text
+        ));
+    }
+    if let (Some(ra), Some(rb)) = (a.rating, b.rating)
+        && (ra - rb).abs() >= 0.05
+    {
+        let (hi, lo, rh, rl) = if ra > rb {
+            (a, b, ra, rb)
+        } else {
+            (b, a, rb, ra)
+        };
+        if ra > rb {
+            wins.0 += 1
+        } else {
+            wins.1 += 1
+        }
+        diffs.push(format!(
+            "the {} is rated higher ({rh:.1} vs {rl:.1} for the {})",
+            hi.short_name, lo.short_name
+        ));
+    }
+    for ha in &a.highlights {
+        let Some(hb) = b.highlight(ha.kind) else {
+            continue;
+        };
+        match (ha.value, hb.value) {
+            (Some(va), Some(vb)) if (va - vb).abs() > f64::EPSILON && ha.kind.more_is_better() => {
+                let (more, hm, hl) = if va > vb { (a, ha, hb) } else { (b, hb, ha) };
+                diffs.push(format!(
+                    "the {} has {} vs {}",
+                    more.short_name, hm.text, hl.text
+                ));
+            }
+            _ => {}
+        }
+        if diffs.len() >= 4 {
+            break;
+        }
+    }
+    for (p, other) in [(a, b), (b, a)] {
+        let (Some(ra), Some(rb)) = (c.reviews.get(&p.id), c.reviews.get(&other.id)) else {
+            continue;
+        };
+        if let Some(adv) = crate::recommend::reason::review_advantage(ra, Some(rb)) {
+            let label = crate::reviews::aspect_label(&adv.aspect).unwrap_or(&adv.aspect);
+            diffs.push(format!(
+                "reviews rate the {}'s {label} better",
+                p.short_name
+            ));
+            break;
+        }
+    }
+    if diffs.is_empty() {
+        return w.fill(
+            "compare.same",
+            c.seed,
+            &[
+                ("a", &a.short_name),
+                ("b", &b.short_name),
+                (
+                    "diffs",
+                    &format!("both cost {}{}", a.price_text, rating_clause(a)),
+                ),
+            ],
+        );
+    }
+    let _ = wins;
+    w.fill(
+        "compare.pair",
+        c.seed,
+        &[
+            ("a", &a.short_name),
+            ("b", &b.short_name),
+            ("diffs", &diffs.join("; ")),
+        ],
+    )
+}
+
+/// The cross-sell reason in plain words, from its evidence only.
+fn cross_sell_reason(s: &Suggestion) -> String {
+    let r = &s.reason;
+    match (&r.copurchase, &r.category_pair) {
+        (Some(c), _) if c.count >= 3 => ", often bought together with it".into(),
+        (_, Some(p)) if p.baskets >= 3 && p.share >= 0.05 => {
+            ", a common add-on in the same basket".into()
+        }
+        _ => String::new(),
+    }
+}
+
+/// Why the upsell is a step up, in plain words; `None` when nothing visible is better (then
+/// the reply does not call it a step up).
+fn upsell_reason(s: &Suggestion, anchor: Option<&ProductView>) -> Option<String> {
+    let mut better: Vec<String> = Vec::new();
+    if let Some(r) = &s.reason.rating
+        && let Some(a) = r.anchor_rating
+        && r.rating >= a + 0.1
+    {
+        better.push(format!("is rated {:.1} vs {a:.1}", r.rating));
+    }
+    if let Some(anchor) = anchor {
+        for h in &s.product.highlights {
+            let Some(ah) = anchor.highlight(h.kind) else {
+                continue;
+            };
+            if let (Some(v), Some(av)) = (h.value, ah.value)
+                && h.kind.more_is_better()
+                && v > av * 1.05
+            {
+                better.push(format!("has {} vs {}", h.text, ah.text));
+                break;
+            }
+        }
+    }
+    if let Some(r) = &s.reason.review {
+        let label = crate::reviews::aspect_label(&r.aspect).unwrap_or(&r.aspect);
+        better.push(format!("gets better reviews for {label}"));
+    }
+    if better.is_empty() {
+        return None;
+    }
+    Some(format!(" {}", join_and(&better)))
+}
+
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Similarity a listing sentence needs to the question to count as its answer (cosine,
+/// all-MiniLM-L6-v2; related sentence pairs score about 0.4-0.7, unrelated ones below 0.3).
+pub const ANSWER_SIMILARITY: f32 = 0.45;
+/// Listing sentences compared with a question.
+const ANSWER_CANDIDATES: usize = 24;
+/// Characters of a listing sentence quoted in an answer.
+const FACT_CHARS: usize = 200;
+
+/// Answers a question about `product` from its facts: a highlight whose kind the question
+/// names, what reviews say about the aspect asked, else the listing sentence most similar to
+/// the question (embedding cosine at least [`ANSWER_SIMILARITY`]); otherwise
+/// [`Answer::Unknown`].
+///
+/// # Errors
+/// The embedder fails.
+pub fn answer_question(
+    question: &str,
+    product: &Product,
+    view: &ProductView,
+    review: Option<&ReviewSummary>,
+    aspect: Option<&str>,
+    embedder: &dyn Embedder,
+) -> Result<Answer, crate::embed::Error> {
+    let q = question.to_lowercase();
+    let tokens: Vec<&str> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+    // A spec the question names by its own words ("how many hours", "is it waterproof").
+    let cued = view.highlights.iter().find(|h| {
+        let strong: &[&str] = match h.kind {
+            SpecKind::WaterResistance => &[
+                "waterproof",
+                "water",
+                "sweat",
+                "rain",
+                "gym",
+                "swim",
+                "splash",
+            ],
+            SpecKind::Playtime => &["playtime", "hours", "backup", "last"],
+            SpecKind::Battery => &["mah", "battery"],
+            SpecKind::Capacity => &["capacity", "litre", "liter", "litres", "ml"],
+            SpecKind::ScreenSize => &["inch", "inches", "screen", "size"],
+            SpecKind::Length => &["length", "long", "metre", "meter", "feet"],
+            SpecKind::Power => &["watt", "watts", "wattage", "power"],
+            SpecKind::Storage => &["storage", "gb", "space"],
+            SpecKind::Memory => &["ram"],
+            SpecKind::Connectivity => &["wireless", "wired", "bluetooth"],
+            SpecKind::Material => &["braided", "material", "steel"],
+            SpecKind::Resolution => &["resolution", "4k", "hd"],
+            SpecKind::Tonnage => &["ton", "tonnage"],
+        };
+        strong.iter().any(|w| tokens.contains(w))
+    });
+    if let Some(h) = cued {
+        return Ok(Answer::Fact {
+            text: spec_sentence(h),
+        });
+    }
+    if let (Some(aspect), Some(review)) = (aspect, review)
+        && let Some(a) = review.aspect(aspect)
+        && a.positive + a.negative > 0
+    {
+        let label = crate::reviews::aspect_label(aspect).unwrap_or(aspect);
+        let verdict = if a.positive >= 2 * a.negative.max(1) {
+            format!("mostly praise its {label}")
+        } else if a.negative >= 2 * a.positive.max(1) {
+            format!("mostly criticise its {label}")
+        } else {
+            format!("are mixed on its {label}")
+        };
+        return Ok(Answer::Reviews {
+            text: format!(
+                "{verdict} ({} positive, {} negative mentions)",
+                a.positive, a.negative
+            ),
+        });
+    }
+    let sentences = listing_sentences(product);
+    if !sentences.is_empty() {
+        let mut texts: Vec<&str> = vec![question];
+        texts.extend(sentences.iter().map(String::as_str));
+        let vectors = embedder.embed(&texts)?;
+        let q = &vectors[0];
+        let best = vectors[1..]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i, q.iter().zip(v).map(|(a, b)| a * b).sum::<f32>()))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((i, score)) = best
+            && score >= ANSWER_SIMILARITY
+        {
+            return Ok(Answer::Fact {
+                text: format!("the listing says \u{201c}{}\u{201d}", sentences[i]),
+            });
+        }
+    }
+    let topic = aspect
+        .and_then(crate::reviews::aspect_label)
+        .map_or_else(|| "that".to_string(), str::to_string);
+    Ok(Answer::Unknown { topic })
+}
+
+/// A highlight as a plain statement ("it is rated IPX5 for water and sweat").
+fn spec_sentence(h: &crate::catalog::Highlight) -> String {
+    match h.kind {
+        SpecKind::WaterResistance => {
+            format!("it is rated {} for water and sweat resistance", h.text)
+        }
+        SpecKind::Playtime => format!("the listing gives {}", h.text),
+        SpecKind::Connectivity => format!("it is {}", h.text),
+        SpecKind::Material => format!("it is {}", h.text),
+        SpecKind::Resolution => format!("it has a {} picture", h.text),
+        SpecKind::ScreenSize => format!("it is {}", h.text),
+        SpecKind::Capacity => format!("it holds {}", h.text),
+        SpecKind::Battery => format!("it has a {} battery", h.text),
+        SpecKind::Power => format!("it is rated {}", h.text),
+        SpecKind::Length => format!("it is {} long", h.text),
+        SpecKind::Storage => format!("it has {} of storage", h.text),
+        SpecKind::Memory => format!("it has {}", h.text),
+        SpecKind::Tonnage => format!("it is a {} unit", h.text),
+    }
+}
+
+/// The listing's sentences: feature bullets, then the description, each clipped.
+fn listing_sentences(p: &Product) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let texts = p
+        .attributes
+        .values()
+        .map(String::as_str)
+        .chain(std::iter::once(p.description.as_str()));
+    for text in texts {
+        for s in text.split(['\n', '|']).flat_map(|l| l.split(". ")) {
+            let s = s.trim().trim_end_matches('.').trim();
+            if s.chars().count() < 12 {
+                continue;
+            }
+            let clipped: String = if s.chars().count() > FACT_CHARS {
+                let cut: String = s.chars().take(FACT_CHARS).collect();
+                format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(h, _)| h))
+            } else {
+                s.to_string()
+            };
+            if !out.contains(&clipped) {
+                out.push(clipped);
+            }
+            if out.len() >= ANSWER_CANDIDATES {
+                return out;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wordings() -> Wordings {
+        Wordings::load(Path::new("prompts/replies.txt")).expect("the shipped wordings load")
+    }
+
+    #[test]
+    fn shipped_wordings_load_and_bad_ones_are_named() {
+        wordings();
+        let e = Wordings::parse("[greeting]\nHi {name}\n", "x.txt").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.to_string().contains("{name}"), "{e}");
+        let e = Wordings::parse("[nope]\nHi\n", "x.txt").unwrap_err();
+        assert!(e.to_string().contains("unknown section"), "{e}");
+        let e = Wordings::parse("[greeting]\nHi\n", "x.txt").unwrap_err();
+        assert!(e.to_string().contains("missing"), "{e}");
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_wording() {
+        let w = wordings();
+        let a = w.fill("greeting", 7, &[]);
+        assert_eq!(a, w.fill("greeting", 7, &[]));
+        let all: std::collections::HashSet<String> =
+            (0..50).map(|s| w.fill("greeting", s, &[])).collect();
+        assert!(all.len() > 1, "wordings vary across turns");
+    }
+}
