@@ -353,7 +353,7 @@ fn state_title(state: &shopclerk::server::AppState, id: &str) -> String {
     turns
         .iter()
         .flat_map(|t| t.suggestions.cross_sell.iter().chain(&t.suggestions.upsell))
-        .find(|s| s.card.id == id)
-        .map(|s| s.card.title.clone())
+        .find(|s| s.product.id == id)
+        .map(|s| s.product.short_name.clone())
         .unwrap_or_else(|| panic!("{id} was not suggested"))
 }

@@ -125,8 +125,8 @@ fn say(a: &Assistant, session: &mut Session, message: &str) -> TurnRecord {
         .map(|id| product(id))
         .collect();
     for s in &record.cross_sell {
-        let c = product(&s.id);
-        assert_eq!(s.price, c.price);
+        let c = product(&s.product.id);
+        assert_eq!(s.product.price, c.price);
         for anchor in &anchors {
             assert_ne!(
                 anchor.category_path, c.category_path,
@@ -136,8 +136,8 @@ fn say(a: &Assistant, session: &mut Session, message: &str) -> TurnRecord {
         }
     }
     for s in &record.upsell {
-        let c = product(&s.id);
-        assert_eq!(s.price, c.price);
+        let c = product(&s.product.id);
+        assert_eq!(s.product.price, c.price);
         assert!(
             anchors
                 .iter()
@@ -211,9 +211,7 @@ fn references_cart_and_purchases_drive_the_suggestions() {
     assert!(
         added
             .reply
-            .contains(&shopclerk::dialogue::reply::short_name(
-                &product(&second).title
-            ))
+            .contains(&shopclerk::catalog::present::short_name(&product(&second)))
     );
     assert!(
         !added.cross_sell.is_empty(),
@@ -243,7 +241,7 @@ fn declined_suggestions_never_come_back() {
         .cross_sell
         .iter()
         .chain(&first.upsell)
-        .map(|x| x.id.clone())
+        .map(|x| x.product.id.clone())
         .collect();
     assert!(!declined.is_empty(), "{first:?}");
     say(a, &mut s, "no thanks");
@@ -256,9 +254,9 @@ fn declined_suggestions_never_come_back() {
         let r = say(a, &mut s, message);
         for x in r.cross_sell.iter().chain(&r.upsell) {
             assert!(
-                !declined.contains(&x.id),
+                !declined.contains(&x.product.id),
                 "{message}: {} was declined",
-                x.title
+                x.product.title
             );
         }
     }
@@ -346,7 +344,7 @@ fn model_replies_state_only_catalog_prices() {
             .products
             .iter()
             .map(|p| &p.id)
-            .chain(r.cross_sell.iter().chain(&r.upsell).map(|x| &x.id))
+            .chain(r.cross_sell.iter().chain(&r.upsell).map(|x| &x.product.id))
         {
             let p = product(id);
             allowed.extend(

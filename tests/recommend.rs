@@ -48,7 +48,7 @@ fn ask(r: &Recommender, anchors: &[&str], kind: Kind) -> shopclerk::recommend::R
 }
 
 fn ids(list: &[shopclerk::recommend::Suggestion]) -> Vec<&str> {
-    list.iter().map(|s| s.id.as_str()).collect()
+    list.iter().map(|s| s.product.id.as_str()).collect()
 }
 
 #[test]
@@ -63,7 +63,7 @@ fn cross_sell_completes_the_anchor_from_other_categories_and_is_directional() {
     assert!(got[..3].contains(&"tripod"), "{got:?}");
     for s in &camera.cross_sell {
         assert_ne!(
-            s.category.last().unwrap(),
+            s.product.category.last().unwrap(),
             "Mirrorless Cameras",
             "never a second camera"
         );
@@ -86,7 +86,7 @@ fn cross_sell_completes_the_anchor_from_other_categories_and_is_directional() {
     // A cart of two anchors excludes both anchors' categories and the anchors themselves.
     let cart = ask(&r, &["phone", "cam-a"], Kind::Cross);
     for s in &cart.cross_sell {
-        let leaf = s.category.last().unwrap();
+        let leaf = s.product.category.last().unwrap();
         assert!(
             leaf != "Smartphones" && leaf != "Mirrorless Cameras",
             "{leaf}"
@@ -95,7 +95,7 @@ fn cross_sell_completes_the_anchor_from_other_categories_and_is_directional() {
     let leaves: Vec<&String> = cart
         .cross_sell
         .iter()
-        .map(|s| s.category.last().unwrap())
+        .map(|s| s.product.category.last().unwrap())
         .collect();
     let mut unique = leaves.clone();
     unique.dedup();
@@ -111,7 +111,7 @@ fn a_new_product_gets_cross_sell_from_its_category() {
     let (_dir, r) = shop();
     let new = ask(&r, &["cam-new"], Kind::Cross);
     let first = &new.cross_sell[0];
-    assert_eq!(first.id, "card-64", "{:?}", ids(&new.cross_sell));
+    assert_eq!(first.product.id, "card-64", "{:?}", ids(&new.cross_sell));
     assert!(first.reason.copurchase.is_none(), "no history of its own");
     let pair = first.reason.category_pair.as_ref().unwrap();
     assert_eq!(
@@ -158,7 +158,7 @@ fn purchases_and_clicks_change_suggestions_without_a_restart() {
         ask(r, &["tripod"], Kind::Cross)
             .cross_sell
             .iter()
-            .find(|s| s.id == "bag")
+            .find(|s| s.product.id == "bag")
             .and_then(|s| s.reason.copurchase.as_ref().map(|c| c.count))
     };
     assert_eq!(bag_count(&r), None);
@@ -181,7 +181,10 @@ fn purchases_and_clicks_change_suggestions_without_a_restart() {
 
     let score = |r: &Recommender| {
         let list = ask(r, &["cam-a"], Kind::Cross).cross_sell;
-        list.iter().find(|s| s.id == "tripod").unwrap().score
+        list.iter()
+            .find(|s| s.product.id == "tripod")
+            .unwrap()
+            .score
     };
     let before = score(&r);
     let event = |kind| FeedbackEvent {
@@ -260,9 +263,9 @@ fn sessions_keep_their_arm_and_arms_use_their_weights() {
         assert_eq!(out.arm, arm);
         if arm.as_deref() == Some("popular") {
             // Popularity alone ranks the best seller (the phone, 28 baskets) first.
-            assert_eq!(out.cross_sell[0].id, "phone");
+            assert_eq!(out.cross_sell[0].product.id, "phone");
         } else {
-            assert_eq!(out.cross_sell[0].id, "card-64");
+            assert_eq!(out.cross_sell[0].product.id, "card-64");
         }
         seen.extend(arm);
     }

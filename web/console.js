@@ -294,13 +294,17 @@
       var score = typeof p.score === 'number' ? p.score.toFixed(2) : '–';
       top.appendChild(el('span', 'cn-score', 'score ' + score));
       card.appendChild(top);
-      card.appendChild(el('div', 'cn-sugg-title', p.title));
+      var name = el('div', 'cn-sugg-title', p.short_name || p.title);
+      name.setAttribute('title', String(p.title || ''));
+      card.appendChild(name);
+      var specs = highlightText(p);
+      if (specs) card.appendChild(el('div', 'cn-sugg-specs', specs));
       card.appendChild(el('div', 'cn-sugg-price', p.price_text || ''));
       if (p.reason) card.appendChild(el('div', 'cn-sugg-reason', p.reason));
       var btn = el('button', 'cn-insert', 'Insert');
       btn.type = 'button';
       btn.setAttribute('data-testid', 'console-insert');
-      btn.setAttribute('aria-label', 'Insert ' + String(p.title || 'suggestion') + ' into the reply');
+      btn.setAttribute('aria-label', 'Insert ' + String(p.short_name || p.title || 'suggestion') + ' into the reply');
       btn.addEventListener('click', function () { insertSuggestion(p); });
       card.appendChild(btn);
       frag.appendChild(card);
@@ -308,11 +312,18 @@
     ui.suggestions.replaceChildren(frag);
   }
 
+  // Key specs ("43-inch · 4K"), from the catalog's highlights.
+  function highlightText(p) {
+    if (!Array.isArray(p.highlights)) return '';
+    return p.highlights.map(function (h) { return String(h && h.text || ''); })
+      .filter(function (t) { return t; }).join(' · ');
+  }
+
   function renderCart(cart) {
     if (!cart || !cart.length) { ui.cart.replaceChildren(el('li', 'cn-muted', 'Empty.')); return; }
     ui.cart.replaceChildren.apply(ui.cart, cart.map(function (p) {
       var li = el('li');
-      li.appendChild(el('span', 'cn-cart-name', p.title));
+      li.appendChild(el('span', 'cn-cart-name', p.short_name || p.title));
       li.appendChild(el('span', 'cn-cart-price', p.price_text || ''));
       return li;
     }));
@@ -321,7 +332,7 @@
   // ---- reply box ----
 
   function insertSuggestion(p) {
-    var text = 'You might also like "' + String(p.title || '') + '"';
+    var text = 'You might also like the ' + String(p.short_name || p.title || '');
     if (p.price_text) text += ' (' + String(p.price_text) + ')';
     text += p.reason ? ': ' + String(p.reason) : '.';
     var ta = ui.reply;

@@ -54,7 +54,7 @@
   function cardBody(card, p) {
     card.setAttribute('data-product-id', String(p.id));
     card.appendChild(image(p));
-    var title = el('h3', 'shop-title', p.title);
+    var title = el('h3', 'shop-title', p.short_name || p.title);
     title.setAttribute('title', String(p.title || ''));
     card.appendChild(title);
     card.appendChild(el('div', 'shop-price', p.price_text || ''));
@@ -134,7 +134,7 @@
   function renderRecs(anchor, cross, up) {
     var head = el('div', 'shop-recs-head');
     var h = el('h2', null, 'Similar & extras for ');
-    h.appendChild(el('span', 'shop-recs-anchor', anchor.title));
+    h.appendChild(el('span', 'shop-recs-anchor', anchor.short_name || anchor.title));
     head.appendChild(h);
     var close = el('button', 'shop-close', '×');
     close.type = 'button';

@@ -192,7 +192,7 @@
     var b = el('button', 'sc-add', 'Add to cart');
     b.type = 'button';
     b.setAttribute('data-testid', 'shopclerk-add');
-    b.setAttribute('aria-label', 'Add ' + String(p.title || 'item') + ' to cart');
+    b.setAttribute('aria-label', 'Add ' + String(p.short_name || p.title || 'item') + ' to cart');
     b.addEventListener('click', function (ev) {
       ev.stopPropagation();
       sendEvent('add_to_cart', p.id, extra);
@@ -215,10 +215,20 @@
       card.appendChild(el('div', 'sc-label', kind === 'upsell' ? 'Upgrade pick' : 'Goes well with'));
     }
     card.appendChild(productImage(p));
-    var title = el('div', 'sc-title', p.title);
+    var title = el('div', 'sc-title', p.short_name || p.title);
     title.setAttribute('title', String(p.title || ''));
     card.appendChild(title);
+    if (Array.isArray(p.highlights) && p.highlights.length) {
+      var specs = p.highlights.map(function (h) { return String(h && h.text || ''); })
+        .filter(function (t) { return t; }).join(' · ');
+      if (specs) card.appendChild(el('div', 'sc-specs', specs));
+    }
     card.appendChild(el('div', 'sc-price', p.price_text || ''));
+    if (Array.isArray(p.also_in) && p.also_in.length) {
+      card.appendChild(el('div', 'sc-also', 'Also in ' + p.also_in.map(function (v) {
+        return String(v && v.label || '');
+      }).join(', ')));
+    }
     var rating = formatRating(p);
     if (rating) card.appendChild(el('div', 'sc-rating', rating));
     if (sugg && p.reason) {

@@ -840,7 +840,7 @@ mod tests {
                 "PTron Newly Launched Force X10 Bluetooth Calling Smartwatch with 1.7\" Display",
                 Some("PTron"),
                 "Smart Watches",
-                "PTron Force X10",
+                "PTron Force X10 watch",
             ),
             (
                 "Bajaj DX-7 1000W Dry Iron with Advance Soleplate, White",

@@ -748,10 +748,34 @@ pub fn answer_question(
             });
         }
     }
-    let topic = aspect
-        .and_then(crate::reviews::aspect_label)
-        .map_or_else(|| "that".to_string(), str::to_string);
-    Ok(Answer::Unknown { topic })
+    Ok(Answer::Unknown {
+        topic: question_topic(question),
+    })
+}
+
+/// Words of a question that do not name what it is about.
+const QUESTION_FILLER: &[&str] = &[
+    "is", "it", "its", "it's", "does", "do", "did", "has", "have", "had", "can", "could", "will",
+    "would", "what", "whats", "what's", "which", "how", "much", "many", "the", "a", "an", "this",
+    "that", "one", "first", "second", "third", "last", "on", "of", "for", "in", "with", "there",
+    "any", "come", "comes", "kitna", "kitni", "kya", "hai", "pe", "ka", "ki", "iska", "iski", "me",
+    "my", "i", "you", "tell", "about", "please", "be", "are", "they", "need", "get", "give",
+    "good", "to", "by", "at", "and", "or",
+];
+
+/// What a question asks about, in its own words ("the warranty"), or "that".
+fn question_topic(question: &str) -> String {
+    let words: Vec<String> = question
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .map(str::to_lowercase)
+        .filter(|w| !w.is_empty() && !QUESTION_FILLER.contains(&w.as_str()))
+        .take(4)
+        .collect();
+    if words.is_empty() {
+        "that".into()
+    } else {
+        format!("the {}", words.join(" "))
+    }
 }
 
 /// A highlight as a plain statement ("it is rated IPX5 for water and sweat").
@@ -778,13 +802,16 @@ fn spec_sentence(h: &crate::catalog::Highlight) -> String {
 /// The listing's sentences: feature bullets, then the description, each clipped.
 fn listing_sentences(p: &Product) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    // The title's comma- and bracket-separated parts ("1 Year Warranty"), then bullets and
+    // the description by sentence.
+    let title_parts = p.title.split(['(', ')', ',', '|', '[', ']']);
     let texts = p
         .attributes
         .values()
-        .map(String::as_str)
-        .chain(std::iter::once(p.description.as_str()));
-    for text in texts {
-        for s in text.split(['\n', '|']).flat_map(|l| l.split(". ")) {
+        .chain(std::iter::once(&p.description))
+        .flat_map(|t| t.split(['\n', '|']).flat_map(|l| l.split(". ")));
+    for s in title_parts.chain(texts) {
+        {
             let s = s.trim().trim_end_matches('.').trim();
             if s.chars().count() < 12 {
                 continue;

@@ -377,7 +377,8 @@ impl Assistant {
         )?;
         let first_token = first_token.map_or_else(|| ms(Instant::now()), ms);
 
-        if plan.new_list {
+        // A search that found nothing keeps the earlier list on screen for "the first one".
+        if plan.new_list && !plan.products.is_empty() {
             session.shown = plan.products.iter().map(|p| p.id.clone()).collect();
         }
         if !(u.declined && cross.is_empty() && up.is_empty()) {
@@ -426,10 +427,11 @@ impl Assistant {
                 Reference::Ordinal(n) if *n > 0 => session.shown.get(*n as usize - 1).cloned(),
                 Reference::Ordinal(_) => session.shown.last().cloned(),
                 Reference::Named(noun) => self.named(noun, session),
+                // "It" after a list is the pick the reply led with: the first one shown.
                 Reference::Pronoun => session
                     .focus
                     .clone()
-                    .or_else(|| (session.shown.len() == 1).then(|| session.shown[0].clone())),
+                    .or_else(|| session.shown.first().cloned()),
             };
             if let Some(id) = id.filter(|id| !found.contains(id)) {
                 found.push(id);
@@ -479,7 +481,7 @@ impl Assistant {
             Intent::AskAboutProduct | Intent::AddToCart => session
                 .focus
                 .clone()
-                .or_else(|| (session.shown.len() == 1).then(|| session.shown[0].clone())),
+                .or_else(|| session.shown.first().cloned()),
             _ => None,
         });
         match u.intent {
