@@ -582,7 +582,7 @@ pub fn short_name(p: &Product) -> String {
         .to_string();
     // A name cut off mid-description reads better as brand (and code) + type.
     let type_noun = type_noun(p, &title);
-    if truncated && let Some(noun) = &type_noun {
+    if truncated && let Some((noun, _)) = &type_noun {
         let mut short: Vec<String> = Vec::new();
         if let Some(b) = &p.brand {
             short.push(b.clone());
@@ -629,8 +629,9 @@ pub fn short_name(p: &Product) -> String {
                     .is_some_and(|b| squash(b).contains(&squash(w)))
         })
         .count();
-    if let Some(noun) = type_noun
-        && (descriptive == 0 || out.split_whitespace().count() <= 4)
+    // The type is added to a bare brand and code, or, whole, to a short name.
+    if let Some((noun, whole)) = type_noun
+        && (descriptive == 0 || (whole && out.split_whitespace().count() <= 4))
         && !out.to_lowercase().contains(&noun.to_lowercase())
     {
         out = format!("{out} {noun}");
@@ -688,8 +689,9 @@ fn head_of(title: &str) -> &str {
 }
 
 /// The product type in the shopper's words, from the leaf category, when the title uses it
-/// ("Steam Irons" -> "steam iron"; "Mini Food Processors & Choppers" -> "chopper").
-fn type_noun(p: &Product, title: &str) -> Option<String> {
+/// ("Steam Irons" -> "steam iron"; "Mini Food Processors & Choppers" -> "chopper"), and
+/// whether it is the leaf's whole name (not just its last words).
+fn type_noun(p: &Product, title: &str) -> Option<(String, bool)> {
     let leaf = p.category_path.last()?;
     let lower_title = title.to_lowercase();
     for part in leaf.split(['&', ',']).rev() {
@@ -705,7 +707,7 @@ fn type_noun(p: &Product, title: &str) -> Option<String> {
         for from in 0..singular.len() {
             let phrase = singular[from..].join(" ");
             if phrase.len() > 2 && lower_title.contains(&phrase) {
-                return Some(phrase);
+                return Some((phrase, from == 0));
             }
         }
     }
@@ -840,7 +842,7 @@ mod tests {
                 "PTron Newly Launched Force X10 Bluetooth Calling Smartwatch with 1.7\" Display",
                 Some("PTron"),
                 "Smart Watches",
-                "PTron Force X10 watch",
+                "PTron Force X10",
             ),
             (
                 "Bajaj DX-7 1000W Dry Iron with Advance Soleplate, White",
