@@ -564,7 +564,7 @@ fn compare(w: &Wordings, c: &Compose<'_>, a: &ProductView, b: &ProductView) -> S
         if let Some(adv) = crate::recommend::reason::review_advantage(ra, Some(rb)) {
             let label = crate::reviews::aspect_label(&adv.aspect).unwrap_or(&adv.aspect);
             diffs.push(format!(
-                "reviews rate the {}'s {label} better",
+                "reviews rate {label} of the {} better",
                 p.short_name
             ));
             break;
