@@ -310,7 +310,6 @@ pub fn highlights(p: &Product) -> Vec<Highlight> {
     for h in specs_in(&description, false) {
         add(h);
     }
-    let mut found = found;
     found.truncate(HIGHLIGHTS_SHOWN);
     found
 }

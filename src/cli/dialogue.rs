@@ -92,8 +92,9 @@ pub fn eval_replies(config: &Config, args: &EvalRepliesArgs, progress: bool) -> 
     }
     let index = open_index(&config, &args.index)?;
     let embedder = load_embedder(&config, progress)?;
-    let with_model = !args.no_model && config.dialogue.writer != Writer::Composer
-        || !args.no_model && !config.dialogue.writer_by_intent.is_empty();
+    let with_model = !args.no_model
+        && (config.dialogue.writer != Writer::Composer
+            || !config.dialogue.writer_by_intent.is_empty());
     let assistant = load_assistant(&config, index, embedder, with_model, progress)?;
     let report = shopclerk::dialogue::eval::evaluate(&assistant, &scripts)?;
     if args.json {
