@@ -156,32 +156,52 @@ pub enum SpecKind {
 }
 
 impl SpecKind {
-    /// Words a shopper uses when asking about this kind of spec ("does it last long?").
+    /// Words that name this kind of spec in a question ("is it waterproof?", "how many
+    /// hours?"): a question with one of them is answered from the highlight.
     pub fn cue_words(self) -> &'static [&'static str] {
         match self {
-            SpecKind::ScreenSize => &["inch", "inches", "screen", "size", "big", "bigger"],
-            SpecKind::Capacity => &["litre", "liter", "capacity", "how much", "ml", "big"],
-            SpecKind::Storage => &["storage", "gb", "tb", "space", "memory"],
-            SpecKind::Memory => &["ram", "memory"],
-            SpecKind::Battery => &["battery", "mah", "charge", "capacity"],
-            SpecKind::Power => &["watt", "power", "powerful", "fast", "strong"],
-            SpecKind::Playtime => &["playtime", "battery", "hours", "last", "backup", "long"],
             SpecKind::WaterResistance => &[
-                "water",
                 "waterproof",
+                "water",
                 "sweat",
                 "rain",
                 "gym",
-                "workout",
-                "run",
                 "swim",
-                "ipx",
+                "splash",
             ],
-            SpecKind::Resolution => &["resolution", "4k", "hd", "picture", "display"],
-            SpecKind::Length => &["length", "long", "metre", "meter", "feet", "ft", "cable"],
-            SpecKind::Tonnage => &["ton", "room", "cooling"],
-            SpecKind::Connectivity => &["wireless", "wired", "bluetooth", "cable", "cord"],
-            SpecKind::Material => &["braided", "material", "durable", "steel", "nylon"],
+            SpecKind::Playtime => &["playtime", "hours", "backup", "last"],
+            SpecKind::Battery => &["mah", "battery"],
+            SpecKind::Capacity => &["capacity", "litre", "liter", "litres", "ml"],
+            SpecKind::ScreenSize => &["inch", "inches", "screen", "size"],
+            SpecKind::Length => &["length", "long", "metre", "meter", "feet"],
+            SpecKind::Power => &["watt", "watts", "wattage", "power"],
+            SpecKind::Storage => &["storage", "gb", "space"],
+            SpecKind::Memory => &["ram"],
+            SpecKind::Connectivity => &["wireless", "wired", "bluetooth"],
+            SpecKind::Material => &["braided", "material", "steel"],
+            SpecKind::Resolution => &["resolution", "4k", "hd"],
+            SpecKind::Tonnage => &["ton", "tonnage"],
+        }
+    }
+
+    /// Looser words that point to this kind of spec in a search ("a big one", "for my
+    /// workout", "durable"), on top of [`SpecKind::cue_words`]; too vague to answer a
+    /// question by.
+    pub fn hint_words(self) -> &'static [&'static str] {
+        match self {
+            SpecKind::ScreenSize => &["big", "bigger"],
+            SpecKind::Capacity => &["how much", "big"],
+            SpecKind::Storage => &["tb", "memory"],
+            SpecKind::Memory => &["memory"],
+            SpecKind::Battery => &["charge", "capacity"],
+            SpecKind::Power => &["powerful", "fast", "strong"],
+            SpecKind::Playtime => &["battery", "long"],
+            SpecKind::WaterResistance => &["workout", "run", "ipx"],
+            SpecKind::Resolution => &["picture", "display"],
+            SpecKind::Length => &["ft", "cable"],
+            SpecKind::Tonnage => &["room", "cooling"],
+            SpecKind::Connectivity => &["cable", "cord"],
+            SpecKind::Material => &["durable", "nylon"],
         }
     }
 

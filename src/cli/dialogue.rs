@@ -444,10 +444,19 @@ pub struct BenchChatArgs {
     /// The turns to run in one session (`{"user": "..."}` per line).
     #[arg(long, default_value = "benches/chat_50.jsonl")]
     script: PathBuf,
+    /// Who writes the replies (default: the configured `[dialogue] writer`).
+    #[arg(long, value_enum)]
+    writer: Option<Writer>,
 }
 
 /// `shopclerk bench chat`: per-turn latency and grounding over a script, with the model.
 pub fn bench_chat(config: &Config, args: &BenchChatArgs, progress: bool) -> Result<()> {
+    let mut config = config.clone();
+    if let Some(w) = args.writer {
+        config.dialogue.writer = w;
+        config.dialogue.writer_by_intent.clear();
+    }
+    let config = &config;
     let index = open_index(config, &args.index)?;
     let embedder = load_embedder(config, progress)?;
     let assistant = load_assistant(config, index, embedder, true, progress)?;
@@ -474,7 +483,7 @@ pub fn bench_chat(config: &Config, args: &BenchChatArgs, progress: bool) -> Resu
     };
     let model_turns = records.iter().filter(|r| r.grounding.model).count();
     println!(
-        "{} turns ({} written by the model, the rest by templates), {}",
+        "{} turns ({} written by the model, the rest by the composer), {}",
         records.len(),
         model_turns,
         args.script.display()
@@ -515,11 +524,13 @@ pub fn bench_chat(config: &Config, args: &BenchChatArgs, progress: bool) -> Resu
     let removed = records.iter().filter(|r| r.grounding.removed > 0).count();
     let fallback = records.iter().filter(|r| r.grounding.fallback).count();
     let share = |n: usize| 100.0 * n as f64 / model_turns.max(1) as f64;
+    let sentences: usize = records.iter().map(|r| r.grounding.sentences).sum();
+    let removed_sentences: usize = records.iter().map(|r| r.grounding.removed).sum();
     println!(
-        "grounding over {model_turns} model replies: {removed} needed a removal ({:.0}%), {fallback} fell back to the template ({:.0}%); {} sentences removed",
+        "grounding over {model_turns} model replies: {removed} needed a removal ({:.0}%), {fallback} fell back to the composer ({:.0}%); {removed_sentences} of {sentences} model sentences removed ({:.1}%)",
         share(removed),
         share(fallback),
-        records.iter().map(|r| r.grounding.removed).sum::<usize>()
+        100.0 * removed_sentences as f64 / sentences.max(1) as f64
     );
     Ok(())
 }

@@ -383,13 +383,17 @@ fn matching_highlights<'p>(p: &'p ProductView, words: &str) -> Vec<&'p crate::ca
             tokens
                 .iter()
                 .any(|t| text.split_whitespace().any(|x| x == *t))
-                || h.kind.cue_words().iter().any(|cue| {
-                    if cue.contains(' ') {
-                        words.contains(cue)
-                    } else {
-                        tokens.contains(cue)
-                    }
-                })
+                || h.kind
+                    .cue_words()
+                    .iter()
+                    .chain(h.kind.hint_words())
+                    .any(|cue| {
+                        if cue.contains(' ') {
+                            words.contains(cue)
+                        } else {
+                            tokens.contains(cue)
+                        }
+                    })
         })
         .collect()
 }
@@ -509,7 +513,6 @@ fn answer(w: &Wordings, c: &Compose<'_>, p: &ProductView) -> String {
 /// Differences worth saying, each naming the product it is about.
 fn compare(w: &Wordings, c: &Compose<'_>, a: &ProductView, b: &ProductView) -> String {
     let mut diffs: Vec<String> = Vec::new();
-    let mut wins = (0i32, 0i32);
     if let (Some(pa), Some(pb)) = (a.price, b.price)
         && pa.currency == pb.currency
         && pa.minor != pb.minor
@@ -529,11 +532,6 @@ fn compare(w: &Wordings, c: &Compose<'_>, a: &ProductView, b: &ProductView) -> S
         } else {
             (b, a, rb, ra)
         };
-        if ra > rb {
-            wins.0 += 1
-        } else {
-            wins.1 += 1
-        }
         diffs.push(format!(
             "the {} is rated higher ({rh:.1} vs {rl:.1} for the {})",
             hi.short_name, lo.short_name
@@ -584,7 +582,6 @@ fn compare(w: &Wordings, c: &Compose<'_>, a: &ProductView, b: &ProductView) -> S
             ],
         );
     }
-    let _ = wins;
     w.fill(
         "compare.pair",
         c.seed,
@@ -679,32 +676,10 @@ pub fn answer_question(
         .filter(|t| !t.is_empty())
         .collect();
     // A spec the question names by its own words ("how many hours", "is it waterproof").
-    let cued = view.highlights.iter().find(|h| {
-        let strong: &[&str] = match h.kind {
-            SpecKind::WaterResistance => &[
-                "waterproof",
-                "water",
-                "sweat",
-                "rain",
-                "gym",
-                "swim",
-                "splash",
-            ],
-            SpecKind::Playtime => &["playtime", "hours", "backup", "last"],
-            SpecKind::Battery => &["mah", "battery"],
-            SpecKind::Capacity => &["capacity", "litre", "liter", "litres", "ml"],
-            SpecKind::ScreenSize => &["inch", "inches", "screen", "size"],
-            SpecKind::Length => &["length", "long", "metre", "meter", "feet"],
-            SpecKind::Power => &["watt", "watts", "wattage", "power"],
-            SpecKind::Storage => &["storage", "gb", "space"],
-            SpecKind::Memory => &["ram"],
-            SpecKind::Connectivity => &["wireless", "wired", "bluetooth"],
-            SpecKind::Material => &["braided", "material", "steel"],
-            SpecKind::Resolution => &["resolution", "4k", "hd"],
-            SpecKind::Tonnage => &["ton", "tonnage"],
-        };
-        strong.iter().any(|w| tokens.contains(w))
-    });
+    let cued = view
+        .highlights
+        .iter()
+        .find(|h| h.kind.cue_words().iter().any(|w| tokens.contains(w)));
     if let Some(h) = cued {
         return Ok(Answer::Fact {
             text: spec_sentence(h),

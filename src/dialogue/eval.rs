@@ -217,12 +217,10 @@ impl CatalogNames {
     fn new(assistant: &Assistant) -> CatalogNames {
         let mut prices: HashMap<String, Vec<String>> = HashMap::new();
         for p in assistant.searcher().index().products() {
-            let v = ProductView::of(p);
-            let e = prices.entry(v.short_name.to_lowercase()).or_default();
-            e.push(v.price_text.clone());
-            if let Some(list) = v.list_price {
-                e.push(list.to_string());
-            }
+            let e = prices
+                .entry(crate::catalog::present::short_name(p).to_lowercase())
+                .or_default();
+            e.extend(p.price.iter().chain(&p.list_price).map(|m| m.to_string()));
         }
         CatalogNames { prices }
     }

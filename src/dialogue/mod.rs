@@ -614,6 +614,7 @@ impl Assistant {
             plan.currency = Some((code.to_uppercase(), catalog_currency.code().to_string()));
             budget = None;
         }
+        let mut cheaper_than: Option<ProductView> = None;
         if let Some(b) = budget {
             // "Cheaper ones" after a list: cheaper than the cheapest shown.
             let cheaper_than_shown =
@@ -629,7 +630,7 @@ impl Assistant {
                 if let Some((p, amount)) = cheapest {
                     b.max = Some((amount - 0.01).max(0.0));
                     b.cheap = false;
-                    plan.asked.cheaper_than = Some(ProductView::of(p));
+                    cheaper_than = Some(ProductView::of(p));
                 }
             }
             session.budget = Some(b);
@@ -691,7 +692,6 @@ impl Assistant {
         // The reply restates the shopper's own bounds, never derived ones ("cheaper than
         // what was shown", "the lower third of prices").
         let stated = session.budget.clone().unwrap_or_default();
-        let cheaper_than = plan.asked.cheaper_than.take();
         plan.asked = compose::Asked {
             label: search_label(
                 &query,

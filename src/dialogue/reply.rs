@@ -109,7 +109,8 @@ pub fn wants_reviews(intent: Intent) -> bool {
     matches!(intent, Intent::AskAboutProduct | Intent::Compare)
 }
 
-/// True when the model writes this intent's reply; the other intents use a template only.
+/// True when a model may write (part of) this intent's reply; the other intents use the
+/// composer only.
 pub fn model_writes(intent: Intent, has_products: bool) -> bool {
     match intent {
         Intent::Search | Intent::AskAboutProduct | Intent::Compare => has_products,

@@ -292,13 +292,9 @@ fn run_turn(
                         cross_sell: SuggestionCard::all(
                             &cross_sell,
                             SuggestionKind::CrossSell,
-                            anchor.as_deref(),
+                            None,
                         ),
-                        upsell: SuggestionCard::all(
-                            &upsell,
-                            SuggestionKind::Upsell,
-                            anchor.as_deref(),
-                        ),
+                        upsell: SuggestionCard::all(&upsell, SuggestionKind::Upsell, None),
                     };
                     Frame::Suggestions(suggestions.clone())
                 }
