@@ -606,8 +606,13 @@ pub fn short_name(p: &Product) -> String {
         if let Some(b) = &p.brand {
             short.push(b.clone());
         }
-        if let Some(code) = words.iter().find(|w| is_model_code(w)) {
-            short.push((*code).to_string());
+        if let Some(code) = words
+            .iter()
+            .find(|w| is_model_code(w))
+            .map(|c| (*c).to_string())
+            .or_else(|| first_spec(&words))
+        {
+            short.push(code);
         }
         if !short.is_empty() {
             short.push(noun.clone());
@@ -637,11 +642,26 @@ pub fn short_name(p: &Product) -> String {
             }
         }
     }
+    let only_brand = |name: &str| {
+        name.split_whitespace().all(|w| {
+            p.brand
+                .as_deref()
+                .is_some_and(|b| squash(b).contains(&squash(w)))
+        })
+    };
+    if only_brand(&out)
+        && let Some(spec) = first_spec(&words)
+    {
+        // "Ambrane 27000mAh Power Bank": no model, so the spec that tells it apart.
+        out = format!("{out} {spec}");
+    }
     let descriptive = out
         .split_whitespace()
         .filter(|w| {
             !is_model_code(w)
                 && !is_number(w)
+                && !is_spec_token(w)
+                && !is_unit(w)
                 && !p
                     .brand
                     .as_deref()
@@ -663,6 +683,20 @@ pub fn short_name(p: &Product) -> String {
             .join(" ");
     }
     out
+}
+
+/// The first spec of a title's head words ("27000mAh", "20000 mAh"), as written.
+fn first_spec(words: &[&str]) -> Option<String> {
+    words.iter().enumerate().find_map(|(i, w)| {
+        let next = words.get(i + 1).copied().unwrap_or("");
+        if is_spec_token(w) {
+            Some((*w).to_string())
+        } else if is_number(w) && is_unit(next) {
+            Some(format!("{w} {next}"))
+        } else {
+            None
+        }
+    })
 }
 
 /// The text without its bracketed parts.
@@ -900,7 +934,21 @@ mod tests {
                 "Milk Frother",
             ),
         ];
-        for (title, brand, leaf, want) in cases {
+        let more = [
+            (
+                "Ambrane 27000mAh Power Bank, 20W Fast Charging, Triple Output",
+                Some("Ambrane"),
+                "Power Banks",
+                "Ambrane 27000mAh power bank",
+            ),
+            (
+                "URBN 20000 mAh lithium_polymer Power Bank with 12 Watt Fast Charging, Camo",
+                Some("URBN"),
+                "Power Banks",
+                "URBN 20000 mAh power bank",
+            ),
+        ];
+        for (title, brand, leaf, want) in cases.into_iter().chain(more) {
             assert_eq!(short_name(&product(title, brand, leaf)), want, "{title}");
         }
     }

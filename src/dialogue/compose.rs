@@ -256,6 +256,9 @@ pub struct Compose<'a> {
     pub asked: Option<&'a Asked>,
     /// The closest product when nothing matched.
     pub closest: Option<&'a ProductView>,
+    /// What the customer said they bought, in their words, when no shown product was meant
+    /// ("smart tv"): the reply names the kind, not a model they may not have.
+    pub bought_kind: Option<&'a str>,
     /// The answer to a question.
     pub answer: Option<&'a Answer>,
     /// Review summaries of the products compared, by id.
@@ -289,7 +292,11 @@ pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
         _ if c.declined && matches!(c.intent, Intent::Other | Intent::Smalltalk) => {
             parts.push(w.fill("declined", seed, &[]));
         }
-        Intent::Search => search(w, c, &mut parts),
+        Intent::Search => {
+            search(w, c, &mut parts);
+            // Nothing found: a suggestion for something else would only distract.
+            suggest = !c.products.is_empty();
+        }
         Intent::AskAboutProduct => match c.products.first() {
             Some(p) => parts.push(answer(w, c, p)),
             None => {
@@ -315,9 +322,12 @@ pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
                 suggest = false;
             }
         },
-        Intent::PurchaseDone => match c.products.first() {
-            Some(p) => parts.push(w.fill("purchase.done", seed, &[("name", &p.short_name)])),
-            None => parts.push(w.fill("purchase.unknown", seed, &[])),
+        Intent::PurchaseDone => match (c.bought_kind, c.products.first()) {
+            (Some(kind), _) => parts.push(w.fill("purchase.done", seed, &[("name", kind)])),
+            (None, Some(p)) => {
+                parts.push(w.fill("purchase.done", seed, &[("name", &p.short_name)]))
+            }
+            (None, None) => parts.push(w.fill("purchase.unknown", seed, &[])),
         },
         Intent::ComplaintOrSupport => {
             parts.push(w.fill("complaint", seed, &[]));
@@ -443,7 +453,7 @@ fn search(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
                 &[
                     ("name", &p.short_name),
                     ("price", &p.price_text),
-                    ("why", &rating_clause(p)),
+                    ("why", &why(p, c.asked)),
                 ],
             )),
             None => parts.push(w.fill("search.relax", seed, &[])),

@@ -542,7 +542,12 @@ impl Assistant {
             Intent::PurchaseDone => {
                 let id = match target {
                     Some(id) => Some(id),
-                    None => self.find_one(u)?,
+                    None => {
+                        // "I just bought a smart TV": the catalog's best match stands in for
+                        // it, but the reply names the kind, not a model they may not have.
+                        plan.asked.label = search_label(&u.query, u.category_path.as_deref(), None);
+                        self.find_one(u)?
+                    }
                 };
                 if let Some(id) = id {
                     session.bought(&id);
@@ -719,13 +724,32 @@ impl Assistant {
                 ..filter.clone()
             };
             let target = max_price.or(min_price).unwrap_or(0.0);
-            plan.closest = self
+            let candidates: Vec<ProductView> = self
                 .retrieve(&query, vector, &relaxed, wanted * 4)?
                 .iter()
-                .map(|h| &products[h.row])
-                .filter_map(|p| p.price.map(|m| (p, (m.amount() - target).abs())))
-                .min_by(|a, b| a.1.total_cmp(&b.1))
-                .map(|(p, _)| ProductView::of(p));
+                .map(|h| ProductView::of(&products[h.row]))
+                .collect();
+            // "65 inch tv under 5000": the closest one is still 65-inch, when there is one.
+            let asked = crate::catalog::present::specs_in(&query, true);
+            let fits = |v: &ProductView| {
+                asked.iter().all(|a| {
+                    a.value.is_none()
+                        || v.highlight(a.kind).is_some_and(|h| {
+                            h.value
+                                .zip(a.value)
+                                .is_some_and(|(x, y)| (x - y).abs() < 0.5)
+                        })
+                })
+            };
+            let nearest = |only_fitting: bool| {
+                candidates
+                    .iter()
+                    .filter(|v| !only_fitting || fits(v))
+                    .filter_map(|v| v.price.map(|m| (v, (m.amount() - target).abs())))
+                    .min_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(v, _)| v.clone())
+            };
+            plan.closest = nearest(true).or_else(|| nearest(false));
         }
         plan.upsell_anchor = plan.products.first().map(|p| p.id.clone());
         plan.new_list = true;
@@ -794,15 +818,21 @@ impl Assistant {
         session: &Session,
         plan: &Plan,
     ) -> Result<(Option<Suggestion>, Option<Suggestion>)> {
+        // The complement goes with what the reply is about (so "to go with it" is true); a
+        // turn about no product falls back to what the session viewed, carted and bought.
         let mut anchors: Vec<String> = Vec::new();
-        let viewed_from = session.viewed.len().saturating_sub(VIEWED_ANCHORS);
-        for id in session.viewed[viewed_from..]
-            .iter()
-            .chain(&session.cart)
-            .chain(&session.bought)
-        {
-            anchors.retain(|a| a != id);
-            anchors.push(id.clone());
+        if let Some(top) = plan.products.first() {
+            anchors.push(top.id.clone());
+        } else {
+            let viewed_from = session.viewed.len().saturating_sub(VIEWED_ANCHORS);
+            for id in session.viewed[viewed_from..]
+                .iter()
+                .chain(&session.cart)
+                .chain(&session.bought)
+            {
+                anchors.retain(|a| a != id);
+                anchors.push(id.clone());
+            }
         }
         let mut exclude: Vec<String> = session.declined.clone();
         exclude.extend(plan.products.iter().map(|p| p.id.clone()));
@@ -882,6 +912,8 @@ impl Assistant {
             upsell: up.map(|s| (s, anchor.as_ref())),
             asked: searched.then_some(&plan.asked),
             closest: plan.closest.as_ref(),
+            bought_kind: (u.intent == Intent::PurchaseDone && !plan.asked.label.is_empty())
+                .then_some(plan.asked.label.as_str()),
             answer: plan.answer.as_ref(),
             reviews: &reviews,
             declined: u.declined,
@@ -1093,6 +1125,16 @@ fn turn_seed(session: &str, turn: u32) -> u64 {
 const LABEL_FILLER: &[&str] = &[
     "ok",
     "okay",
+    "has",
+    "had",
+    "just",
+    "bought",
+    "got",
+    "purchased",
+    "it",
+    "this",
+    "that",
+    "like",
     "what",
     "whats",
     "what's",
@@ -1170,10 +1212,7 @@ fn search_label(query: &str, category: Option<&[String]>, brand: Option<&str>) -
         .filter(|w| {
             let w = w.to_lowercase();
             let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-            !w.is_empty()
-                && !LABEL_FILLER.contains(&w)
-                && !w.chars().all(|c| c.is_ascii_digit() || c == 'k')
-                && brand.as_deref() != Some(w)
+            !w.is_empty() && !LABEL_FILLER.contains(&w) && brand.as_deref() != Some(w)
         })
         .collect();
     let leaf = category.and_then(|c| c.last()).map(|l| l.to_lowercase());

@@ -99,6 +99,8 @@ pub(crate) fn review_advantage(
     candidate
         .aspects
         .iter()
+        // The seller's service and delivery say nothing about the product itself.
+        .filter(|a| !matches!(a.aspect.as_str(), "service" | "delivery"))
         .filter(|a| a.positive > a.negative && a.score >= REVIEW_ADVANTAGE)
         .map(|a| {
             let anchor_score = anchor.and_then(|s| s.aspect(&a.aspect)).map(|x| x.score);
