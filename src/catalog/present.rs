@@ -597,7 +597,8 @@ pub fn short_name(p: &Product) -> String {
     let truncated = name.len() >= NAME_WORDS && words.len() > NAME_WORDS;
     let mut out = name.join(" ");
     out = out
-        .trim_end_matches([' ', '-', '–', ':', '/', '&', '+'])
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .trim_end_matches([' ', '-', '–', ':', '/', '&', '+', '.', '!'])
         .to_string();
     // A name cut off mid-description reads better as brand (and code) + type.
     let type_noun = type_noun(p, &title);

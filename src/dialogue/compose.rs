@@ -26,6 +26,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("search.alternatives", &["list"]),
     ("search.none", &["what"]),
     ("search.closest", &["name", "price", "why"]),
+    ("search.cheapest", &["name", "price", "what"]),
     ("search.relax", &[]),
     ("question.fact", &["name", "fact"]),
     ("question.unknown", &["name", "topic"]),
@@ -445,6 +446,23 @@ fn search(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
         .asked
         .map_or_else(|| "products".to_string(), Asked::describe);
     let Some(top) = c.products.first() else {
+        // "Cheaper" than the cheapest there is: say so, with the product.
+        if let Some(asked) = c.asked
+            && let Some(p) = &asked.cheaper_than
+        {
+            let mut plain = asked.clone();
+            plain.cheaper_than = None;
+            parts.push(w.fill(
+                "search.cheapest",
+                seed,
+                &[
+                    ("name", &p.short_name),
+                    ("price", &p.price_text),
+                    ("what", &plain.describe()),
+                ],
+            ));
+            return;
+        }
         parts.push(w.fill("search.none", seed, &[("what", &what)]));
         match c.closest {
             Some(p) => parts.push(w.fill(
@@ -740,12 +758,12 @@ pub fn answer_question(
 
 /// Words of a question that do not name what it is about.
 const QUESTION_FILLER: &[&str] = &[
-    "is", "it", "its", "it's", "does", "do", "did", "has", "have", "had", "can", "could", "will",
-    "would", "what", "whats", "what's", "which", "how", "much", "many", "the", "a", "an", "this",
-    "that", "one", "first", "second", "third", "last", "on", "of", "for", "in", "with", "there",
-    "any", "come", "comes", "kitna", "kitni", "kya", "hai", "pe", "ka", "ki", "iska", "iski", "me",
-    "my", "i", "you", "tell", "about", "please", "be", "are", "they", "need", "get", "give",
-    "good", "to", "by", "at", "and", "or",
+    "else", "should", "buy", "is", "it", "its", "it's", "does", "do", "did", "has", "have", "had",
+    "can", "could", "will", "would", "what", "whats", "what's", "which", "how", "much", "many",
+    "the", "a", "an", "this", "that", "one", "first", "second", "third", "last", "on", "of", "for",
+    "in", "with", "there", "any", "come", "comes", "kitna", "kitni", "kya", "hai", "pe", "ka",
+    "ki", "iska", "iski", "me", "my", "i", "you", "tell", "about", "please", "be", "are", "they",
+    "need", "get", "give", "good", "to", "by", "at", "and", "or",
 ];
 
 /// What a question asks about, in its own words ("the warranty"), or "that".

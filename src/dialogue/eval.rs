@@ -182,9 +182,13 @@ pub fn evaluate(assistant: &Assistant, scripts: &[Script]) -> super::Result<Repo
     for (n, script) in scripts.iter().enumerate() {
         let mut session = Session::new(format!("eval-{n}-{}", script.script));
         let mut previous: Vec<ProductView> = Vec::new();
+        let mut said = String::new();
         for checks in &script.turns {
             let record = assistant.turn(&mut session, &checks.user, &mut |_| {})?;
-            let failures = check_turn(checks, &record, &previous, &names);
+            // A reply may restate a budget the shopper gave in any earlier message.
+            said.push_str(&record.user);
+            said.push('\n');
+            let failures = check_turn(checks, &record, &previous, &names, &said);
             turns.push(TurnResult {
                 script: script.script.clone(),
                 user: checks.user.clone(),
@@ -268,7 +272,12 @@ fn amount_of(price: &str) -> Option<f64> {
 }
 
 /// The global rules every reply is held to.
-fn global_failures(record: &TurnRecord, names: &CatalogNames, failures: &mut Vec<String>) {
+fn global_failures(
+    record: &TurnRecord,
+    names: &CatalogNames,
+    shopper_said: &str,
+    failures: &mut Vec<String>,
+) {
     let reply = &record.reply;
     let length = reply.chars().count();
     if !(2..=700).contains(&length) {
@@ -289,10 +298,9 @@ fn global_failures(record: &TurnRecord, names: &CatalogNames, failures: &mut Vec
             failures.push(format!("repeated sentence {s:?}"));
         }
     }
-    // A price must belong to a product named in the same sentence, or be the shopper's own
-    // number, or a difference of two named prices.
-    let user_numbers: Vec<f64> = record
-        .user
+    // A price must belong to a product named in the same sentence, or be a number the
+    // shopper wrote in this conversation, or a difference of two named prices.
+    let user_numbers: Vec<f64> = shopper_said
         .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
         .filter_map(|t| t.replace(',', "").trim_matches('.').parse().ok())
         .flat_map(|v: f64| [v, v * 1000.0])
@@ -329,6 +337,7 @@ fn check_turn(
     record: &TurnRecord,
     previous: &[ProductView],
     names: &CatalogNames,
+    shopper_said: &str,
 ) -> Vec<String> {
     let mut failures = Vec::new();
     let reply = &record.reply;
@@ -463,7 +472,7 @@ fn check_turn(
     if checks.no_suggestions && !(record.cross_sell.is_empty() && record.upsell.is_empty()) {
         failures.push("suggested something".into());
     }
-    global_failures(record, names, &mut failures);
+    global_failures(record, names, shopper_said, &mut failures);
     failures
 }
 
