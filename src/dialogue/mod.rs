@@ -545,7 +545,8 @@ impl Assistant {
                     None => {
                         // "I just bought a smart TV": the catalog's best match stands in for
                         // it, but the reply names the kind, not a model they may not have.
-                        plan.asked.label = search_label(&u.query, u.category_path.as_deref(), None);
+                        plan.bought_kind =
+                            Some(search_label(&u.query, u.category_path.as_deref(), None));
                         self.find_one(u)?
                     }
                 };
@@ -912,8 +913,7 @@ impl Assistant {
             upsell: up.map(|s| (s, anchor.as_ref())),
             asked: searched.then_some(&plan.asked),
             closest: plan.closest.as_ref(),
-            bought_kind: (u.intent == Intent::PurchaseDone && !plan.asked.label.is_empty())
-                .then_some(plan.asked.label.as_str()),
+            bought_kind: plan.bought_kind.as_deref(),
             answer: plan.answer.as_ref(),
             reviews: &reviews,
             declined: u.declined,
@@ -1092,6 +1092,8 @@ struct Plan {
     asked: compose::Asked,
     /// The product nearest to an unmet budget.
     closest: Option<ProductView>,
+    /// What the customer said they bought, in their words, when it was no shown product.
+    bought_kind: Option<String>,
     /// The answer to a question about the product in focus.
     answer: Option<compose::Answer>,
     /// The review aspect asked about.
