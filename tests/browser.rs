@@ -192,7 +192,8 @@ async fn widget_and_console_work_in_a_real_browser_and_render_hostile_text_as_te
     // Product cards, with the hostile catalog title shown as text.
     let titles = client
         .execute(
-            "return [...document.querySelectorAll('[data-testid=shopclerk-card]')].map(c => c.textContent)",
+            // The card shows the short name; its full title is the name's tooltip.
+            "return [...document.querySelectorAll('[data-testid=shopclerk-card]')].map(c => c.textContent + ' | ' + c.querySelector('.sc-title').title)",
             vec![],
         )
         .await

@@ -357,6 +357,15 @@ fn model_replies_state_only_catalog_prices() {
                 allowed.push(list.amount() - price.amount());
             }
         }
+        // A comparison may state how much cheaper one shown product is than another.
+        let shown: Vec<f64> = r
+            .products
+            .iter()
+            .filter_map(|p| p.price.map(|m| m.amount()))
+            .collect();
+        for a in &shown {
+            allowed.extend(shown.iter().map(|b| (a - b).abs()));
+        }
         for amount in rupee_amounts(&r.reply) {
             assert!(
                 allowed.iter().any(|a| (a - amount).abs() < 0.5),
