@@ -394,3 +394,135 @@ fn rupee_amounts(text: &str) -> Vec<f64> {
     }
     out
 }
+
+/// The replies a shopper reported (issue: replies a shopper trusts), with the right behaviour.
+#[test]
+fn composed_replies_name_the_pick_with_its_own_price() {
+    let a = templated();
+    for message in [
+        "I need wireless earbuds under 2000",
+        "electric kettle under 1500",
+        "usb c cable under 300",
+    ] {
+        let mut s = Session::new(format!("pick-{message}"));
+        let r = say(a, &mut s, message);
+        let top = r
+            .products
+            .first()
+            .unwrap_or_else(|| panic!("{message}: no product"));
+        // The pick is named as people name it, with its own catalog price.
+        assert!(
+            top.short_name.split_whitespace().count() <= 8,
+            "{message}: {:?} is no short name",
+            top.short_name
+        );
+        let sentence = shopclerk::dialogue::eval::sentences(&r.reply)
+            .into_iter()
+            .find(|x| x.contains(&top.short_name))
+            .unwrap_or_else(|| panic!("{message}: the reply does not name the pick: {}", r.reply));
+        assert!(sentence.contains(&top.price_text), "{message}: {sentence}");
+        // Any other amount in that sentence is the shopper's budget, never another product's.
+        for amount in rupee_amounts(&sentence) {
+            let own = top.price.map(|m| m.amount());
+            let budget = message
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|n| n.parse::<f64>().ok())
+                .any(|b| (b - amount).abs() < 0.5);
+            assert!(
+                own.is_some_and(|o| (o - amount).abs() < 0.5) || budget,
+                "{message}: ₹{amount} beside {}: {sentence}",
+                top.short_name
+            );
+        }
+        // Each model shows once (colour variants fold into "also in").
+        let mut keys: Vec<_> = r
+            .products
+            .iter()
+            .map(shopclerk::catalog::present::variant_key)
+            .collect();
+        keys.sort();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "{message}: a model shown twice");
+    }
+}
+
+#[test]
+fn a_question_the_listing_cannot_answer_gets_an_honest_reply() {
+    let a = templated();
+    let mut s = Session::new("honest");
+    say(a, &mut s, "power bank 20000mah");
+    let r = say(a, &mut s, "what is the warranty on it?");
+    assert_eq!(r.intent, Intent::AskAboutProduct);
+    let name = &r.products[0].short_name;
+    assert!(r.reply.contains(name.as_str()), "{}", r.reply);
+    assert!(
+        r.reply.contains("doesn't mention") || r.reply.contains("doesn't say"),
+        "{}",
+        r.reply
+    );
+    // A spec the listing states is answered from it.
+    let mut s = Session::new("gym");
+    say(a, &mut s, "I need wireless earbuds under 2000");
+    let r = say(a, &mut s, "is the second one good for the gym?");
+    let asked = &r.products[0];
+    match asked.highlight(shopclerk::catalog::SpecKind::WaterResistance) {
+        Some(h) => assert!(r.reply.contains(&h.text), "{}", r.reply),
+        None => assert!(r.reply.contains("doesn't"), "{}", r.reply),
+    }
+}
+
+#[test]
+fn no_result_says_which_budget_failed_and_the_closest_fit() {
+    let a = templated();
+    let mut s = Session::new("none");
+    let r = say(a, &mut s, "65 inch tv under 5000");
+    assert!(r.products.is_empty(), "{:?}", r.products);
+    assert!(r.reply.contains("₹5,000"), "{}", r.reply);
+    assert!(
+        r.reply.contains("couldn't find") || r.reply.contains("Nothing"),
+        "{}",
+        r.reply
+    );
+    // Nothing else is pushed on a shopper who found nothing.
+    assert!(
+        !r.reply.contains("step up") && !r.reply.contains("To go with"),
+        "{}",
+        r.reply
+    );
+}
+
+#[test]
+fn the_demo_script_reads_like_a_shop_assistant() {
+    let a = templated();
+    let mut s = Session::new("demo-script");
+    let script = std::fs::read_to_string(root("data/demo_chat.jsonl")).unwrap();
+    for line in script.lines().filter(|l| !l.trim().is_empty()) {
+        let message: serde_json::Value = serde_json::from_str(line).unwrap();
+        let r = say(a, &mut s, message["user"].as_str().unwrap());
+        let lower = r.reply.to_lowercase();
+        for leftover in ["acme", "task:", "customer:", "retailer", "{", "reviews: \""] {
+            assert!(!lower.contains(leftover), "{leftover:?} in {}", r.reply);
+        }
+        let sentences = shopclerk::dialogue::eval::sentences(&r.reply);
+        let mut unique = sentences.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            sentences.len(),
+            "a repeated sentence: {}",
+            r.reply
+        );
+        // A step-up is only called one when something visible is better.
+        if let Some(up) = r.upsell.first()
+            && r.reply.contains(&up.product.short_name)
+        {
+            assert!(
+                r.reply.contains(" vs ") || r.reply.contains("better reviews"),
+                "a step up without a reason: {}",
+                r.reply
+            );
+        }
+    }
+}
