@@ -565,6 +565,10 @@ fn compare(w: &Wordings, c: &Compose<'_>, a: &ProductView, b: &ProductView) -> S
             hi.short_name, lo.short_name
         ));
     }
+    if a.rating.is_none() && b.rating.is_none() {
+        // Said plainly, so "which has the better reviews?" gets an honest answer.
+        diffs.push("the catalog has no customer ratings for either".into());
+    }
     for ha in &a.highlights {
         let Some(hb) = b.highlight(ha.kind) else {
             continue;
