@@ -932,6 +932,8 @@ impl Assistant {
             && !u.injection
             && !u.declined
             && plan.currency.is_none()
+            // A greeting is already one friendly sentence: an opener would only repeat it.
+            && !(writer == Writer::Opener && u.intent == Intent::Smalltalk)
             && reply::model_writes(u.intent, !plan.products.is_empty());
         // When replies already queue for the model, the composer answers at once instead: a
         // grounded reply now beats a better-worded one many seconds later.
@@ -1026,10 +1028,19 @@ impl Assistant {
         request.stop = vec!["\n".into(), "Customer:".into()];
         let mut failed = false;
         let mut spent = None;
+        // An opener is one finished, grounded sentence: generation stops at the first one.
+        let opener = writer == Writer::Opener;
+        let mut opening = String::new();
         match model.generate(request) {
             Ok(stream) => {
                 for event in stream {
                     match event {
+                        Ok(Event::Delta { text }) if opener => {
+                            opening.push_str(&grounder.push(&text));
+                            if grounder.sentences() > 0 {
+                                break;
+                            }
+                        }
                         Ok(Event::Delta { text }) => send(grounder.push(&text), &mut first),
                         Ok(Event::Done { usage, .. }) => {
                             tracing::debug!(?usage, "reply generated");
@@ -1049,14 +1060,27 @@ impl Assistant {
                 failed = true;
             }
         }
-        if !failed {
+        if !failed && !opener {
             send(grounder.finish(), &mut first);
         }
         report.removed = grounder.removed().len();
         report.sentences = grounder.sentences();
-        let mut text = grounder.emitted().trim().to_string();
+        let mut text = if opener {
+            // A question or an unfinished clause would lead nowhere before the facts.
+            let kept = opening.trim();
+            let finished = kept.ends_with(['.', '!']);
+            let text = if finished {
+                kept.to_string()
+            } else {
+                String::new()
+            };
+            send(text.clone(), &mut first);
+            text
+        } else {
+            grounder.emitted().trim().to_string()
+        };
         let nothing_left = text.chars().filter(|c| c.is_alphabetic()).count() < 2;
-        if writer == Writer::Opener || nothing_left {
+        if opener || nothing_left {
             // The opener is followed by the facts; a model reply with nothing grounded left
             // is replaced by them.
             report.fallback = writer != Writer::Opener;
