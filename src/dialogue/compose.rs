@@ -762,26 +762,41 @@ pub fn answer_question(
 
 /// Words of a question that do not name what it is about.
 const QUESTION_FILLER: &[&str] = &[
-    "else", "should", "buy", "is", "it", "its", "it's", "does", "do", "did", "has", "have", "had",
-    "can", "could", "will", "would", "what", "whats", "what's", "which", "how", "much", "many",
-    "the", "a", "an", "this", "that", "one", "first", "second", "third", "last", "on", "of", "for",
-    "in", "with", "there", "any", "come", "comes", "kitna", "kitni", "kya", "hai", "pe", "ka",
-    "ki", "iska", "iski", "me", "my", "i", "you", "tell", "about", "please", "be", "are", "they",
-    "need", "get", "give", "good", "to", "by", "at", "and", "or",
+    "else", "should", "buy", "long", "connect", "is", "it", "its", "it's", "does", "do", "did",
+    "has", "have", "had", "can", "could", "will", "would", "what", "whats", "what's", "which",
+    "how", "much", "many", "the", "a", "an", "this", "that", "one", "first", "second", "third",
+    "last", "on", "of", "for", "in", "with", "there", "any", "come", "comes", "kitna", "kitni",
+    "kya", "hai", "pe", "ka", "ki", "iska", "iski", "me", "my", "i", "you", "tell", "about",
+    "please", "be", "are", "they", "need", "get", "give", "good", "to", "by", "at", "and", "or",
 ];
 
-/// What a question asks about, in its own words ("the warranty"), or "that".
+/// What a question asks about, in its own words: its first run of adjacent content words, at
+/// most three ("how long is the cable?" -> "the cable"; "does it need batteries?" -> "the
+/// batteries"), or "that".
 fn question_topic(question: &str) -> String {
-    let words: Vec<String> = question
+    let mut best: Vec<String> = Vec::new();
+    let mut run: Vec<String> = Vec::new();
+    for w in question
         .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
-        .filter(|w| !w.is_empty() && !QUESTION_FILLER.contains(&w.as_str()))
-        .take(4)
-        .collect();
-    if words.is_empty() {
+    {
+        if QUESTION_FILLER.contains(&w.as_str()) {
+            if run.len() > best.len() {
+                best = std::mem::take(&mut run);
+            }
+            run.clear();
+        } else if run.len() < 3 {
+            run.push(w);
+        }
+    }
+    if run.len() > best.len() {
+        best = run;
+    }
+    if best.is_empty() {
         "that".into()
     } else {
-        format!("the {}", words.join(" "))
+        format!("the {}", best.join(" "))
     }
 }
 
@@ -858,6 +873,20 @@ mod tests {
         assert!(e.to_string().contains("unknown section"), "{e}");
         let e = Wordings::parse("[greeting]\nHi\n", "x.txt").unwrap_err();
         assert!(e.to_string().contains("missing"), "{e}");
+    }
+
+    #[test]
+    fn question_topics_are_the_questions_own_noun() {
+        assert_eq!(
+            question_topic("how long is the cable on the first one?"),
+            "the cable"
+        );
+        assert_eq!(
+            question_topic("what cable do I need to connect my laptop to it?"),
+            "the cable"
+        );
+        assert_eq!(question_topic("is it sweat proof?"), "the sweat proof");
+        assert_eq!(question_topic("is it any good?"), "that");
     }
 
     #[test]

@@ -1241,6 +1241,15 @@ fn search_label(query: &str, category: Option<&[String]>, brand: Option<&str>) -
             !w.is_empty() && !LABEL_FILLER.contains(&w) && brand.as_deref() != Some(w)
         })
         .collect();
+    // Shoppers type "tv" and "usb"; the reply writes them as they are printed.
+    let words: Vec<String> = words
+        .iter()
+        .map(|w| match w.to_lowercase().as_str() {
+            a @ ("tv" | "tvs" | "usb" | "hdmi" | "led" | "lcd" | "ac" | "ssd" | "hdd" | "ram"
+            | "sd" | "ups" | "otg") => a.to_uppercase().replace("TVS", "TVs"),
+            _ => (*w).to_string(),
+        })
+        .collect();
     let leaf = category.and_then(|c| c.last()).map(|l| l.to_lowercase());
     match leaf {
         Some(leaf) if words.len() > 4 || words.is_empty() => leaf,
