@@ -34,7 +34,7 @@ pub struct ChatArgs {
     /// With --script: print one JSON object per turn.
     #[arg(long)]
     pub json: bool,
-    /// Write every reply from templates, without the chat model.
+    /// Write every reply with the composer, without loading the chat model.
     #[arg(long)]
     pub no_model: bool,
     /// Session id (picks the A/B arm).

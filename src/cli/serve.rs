@@ -23,7 +23,7 @@ pub struct ServeArgs {
     /// SQLite file of sessions, turns and events.
     #[arg(long)]
     pub database: Option<PathBuf>,
-    /// Write every reply from templates, without the chat model.
+    /// Write every reply with the composer, without loading the chat model.
     #[arg(long)]
     pub no_model: bool,
 }
