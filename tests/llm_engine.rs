@@ -340,3 +340,51 @@ fn unsupported_architectures_and_broken_files_are_named() {
         .to_string();
     assert!(e.contains("broken.gguf"), "{e}");
 }
+
+/// Maximal runs of digits in `text` (grouping commas dropped).
+fn digit_runs(text: &str) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut run = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() || (c == ',' && !run.is_empty()) {
+            if c != ',' {
+                run.push(c);
+            }
+        } else if !run.is_empty() {
+            runs.push(std::mem::take(&mut run));
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs
+}
+
+#[test]
+fn grounded_numbers_are_the_only_numbers_a_model_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = load(&tiny_model_file(dir.path()), LocalOptions::default());
+    let mut free_digits = 0;
+    for seed in 0..6u64 {
+        let mut req = request("how much is the tent?", 120);
+        req.sampling.temperature = 1.0;
+        req.sampling.seed = seed;
+        // Random weights write digits freely without the constraint...
+        let (free, _, _) = model.generate(req.clone()).unwrap().collect_text().unwrap();
+        free_digits += digit_runs(&free).len();
+        // ...and only the facts' numbers with it (a run cut off by max_tokens is a prefix).
+        req.grounded_numbers = Some(vec!["₹1,299".into(), "4.5".into()]);
+        let (text, finish, _) = model.generate(req).unwrap().collect_text().unwrap();
+        let runs = digit_runs(&text);
+        for (i, run) in runs.iter().enumerate() {
+            let last = i + 1 == runs.len() && finish == FinishReason::Length;
+            let whole = ["1299", "4", "5"].contains(&run.as_str());
+            let prefix = last && "1299".starts_with(run.as_str());
+            assert!(whole || prefix, "seed {seed}: {run:?} in {text:?}");
+        }
+    }
+    assert!(
+        free_digits > 0,
+        "the unconstrained model never wrote a digit"
+    );
+}

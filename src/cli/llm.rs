@@ -120,6 +120,7 @@ pub fn generate(config: &Config, args: &GenerateArgs, progress: bool) -> Result<
         stop: args.stop.clone(),
         json_schema,
         prefill: args.prefill.clone(),
+        grounded_numbers: None,
     };
     let mut out = std::io::stdout().lock();
     for event in model.generate(request)? {

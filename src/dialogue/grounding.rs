@@ -162,6 +162,14 @@ impl<'v> Facts<'v> {
         self.prices.insert(value);
     }
 
+    /// Every number the facts hold (prices, ratings, counts, title numbers, the customer's
+    /// own), without grouping: what a model may write (`GenerateRequest::grounded_numbers`).
+    pub fn numbers(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.numbers.iter().cloned().collect();
+        out.sort();
+        out
+    }
+
     /// What in `sentence` the facts do not back.
     pub fn check(&self, sentence: &str) -> Vec<Violation> {
         let mut found = Vec::new();

@@ -1024,6 +1024,8 @@ impl Assistant {
         ]);
         request.sampling = Sampling::default();
         request.max_tokens = max_tokens;
+        // The first line of grounding: a local model cannot write a number the facts lack.
+        request.grounded_numbers = Some(grounding_facts.numbers());
         // The reply is one short paragraph: a new line starts lists or a made-up next turn.
         request.stop = vec!["\n".into(), "Customer:".into()];
         let mut failed = false;

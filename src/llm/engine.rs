@@ -73,6 +73,12 @@ pub struct GenerateRequest {
     /// It is part of the reply the stream returns.
     #[serde(default)]
     pub prefill: String,
+    /// When set, the only numbers the reply may write (prices, ratings, specs of its facts):
+    /// a local model never samples a token that would write another one (see
+    /// [`super::NumberConstraint`]). An inference server ignores it; the caller's sentence
+    /// check is the line there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grounded_numbers: Option<Vec<String>>,
 }
 
 fn default_max_tokens() -> usize {
@@ -89,6 +95,7 @@ impl GenerateRequest {
             stop: Vec::new(),
             json_schema: None,
             prefill: String::new(),
+            grounded_numbers: None,
         }
     }
 }

@@ -18,6 +18,7 @@ use tokenizers::Tokenizer;
 
 use super::decode::{StreamDecoder, token_bytes};
 use super::engine::{EventSender, event_channel};
+use super::number_constraint::NumberConstraint;
 use super::queue::{Queue, QueueLimits, Slot};
 use super::sampler::Sampler;
 use super::transformer::{KvState, Transformer};
@@ -410,6 +411,10 @@ impl Inner {
         let (mut state, cached) = self.cached_state(&prompt)?;
         let mut logits = self.prefill(&prompt[cached..], &mut state, &cancelled)?;
         let mut fed = prompt.clone();
+        let mut numbers = request
+            .grounded_numbers
+            .as_deref()
+            .map(NumberConstraint::new);
         let mut sampler = Sampler::new(&request.sampling);
         let mut decoder = StreamDecoder::new(&request.stop);
         let mut generated = 0usize;
@@ -418,8 +423,12 @@ impl Inner {
             return Ok(());
         }
         let finish = loop {
-            let filter = |id: u32| self.allowed(id, json.as_ref());
-            let allowed = json.is_some().then_some(&filter as &dyn Fn(u32) -> bool);
+            let filter = |id: u32| {
+                self.allowed(id, json.as_ref())
+                    && numbers.as_ref().is_none_or(|n| self.numbers_allow(id, n))
+            };
+            let constrained = json.is_some() || numbers.is_some();
+            let allowed = constrained.then_some(&filter as &dyn Fn(u32) -> bool);
             let choice = sampler.choose(&mut logits, &fed, allowed);
             first_token_at.get_or_insert_with(Instant::now);
             generated += 1;
@@ -429,6 +438,9 @@ impl Inner {
             };
             let bytes = &self.token_bytes[token as usize];
             let mut done_json = false;
+            if let Some(n) = numbers.as_mut() {
+                n.push_bytes(bytes);
+            }
             if let Some(j) = json.as_mut() {
                 j.push_bytes(bytes);
                 done_json = j.is_complete() && matches!(bytes.last(), Some(b'}' | b']'));
@@ -477,6 +489,17 @@ impl Inner {
         tx.send_blocking(Ok(Event::Done { finish, usage }));
         self.lock_cache().insert(fed, prompt.len(), state, false);
         Ok(())
+    }
+
+    /// Whether token `id` writes no number outside the grounded ones (the end of turn only
+    /// when no number is left half-written).
+    fn numbers_allow(&self, id: u32, numbers: &NumberConstraint) -> bool {
+        if self.end_of_turn.contains(&id) {
+            return numbers.may_end();
+        }
+        self.token_bytes
+            .get(id as usize)
+            .is_some_and(|bytes| numbers.accepts(bytes))
     }
 
     fn allowed(&self, id: u32, json: Option<&JsonState>) -> bool {

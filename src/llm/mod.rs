@@ -14,6 +14,7 @@ mod decode;
 mod engine;
 mod json_constraint;
 mod local;
+mod number_constraint;
 mod openai;
 mod queue;
 mod sampler;
@@ -30,6 +31,7 @@ pub use engine::{
 };
 pub use json_constraint::{JsonSchema, JsonState};
 pub use local::{BenchReport, DENSE_PREFILL_MAX_BYTES, LocalModel, LocalOptions};
+pub use number_constraint::NumberConstraint;
 pub use openai::OpenAiCompatible;
 pub use queue::QueueLimits;
 pub use template::{CHATML, ChatTemplate, LLAMA3, Message, Role};
