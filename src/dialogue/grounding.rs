@@ -46,6 +46,19 @@ pub struct Facts<'v> {
     title_words: std::collections::HashMap<String, HashSet<String>>,
     discounts: bool,
     out_of_stock: bool,
+    /// Each product's short name (lowercase) with its own prices and rating, to bind a price
+    /// or rating to the product named beside it.
+    own: Vec<OwnFacts>,
+    /// Numbers the customer wrote (a reply may repeat their budget next to any product).
+    said: HashSet<String>,
+}
+
+/// One product's name and the figures that belong to it.
+#[derive(Debug, Clone)]
+struct OwnFacts {
+    name: String,
+    prices: HashSet<String>,
+    rating: Option<String>,
 }
 
 /// Why a sentence was removed.
@@ -63,6 +76,8 @@ pub enum Violation {
     Claim(String),
     /// Words from the system prompt.
     Leak,
+    /// A price or rating that belongs to another product than the one the sentence names.
+    Detached(String),
     /// Talk about the prompt rather than to the customer ("the customer forgot to mention").
     Meta(String),
 }
@@ -103,8 +118,28 @@ impl<'v> Facts<'v> {
             title_words: std::collections::HashMap::new(),
             discounts: false,
             out_of_stock: false,
+            own: Vec::new(),
+            said: HashSet::new(),
         };
         for p in products {
+            let money = |m: crate::catalog::Money| {
+                let a = m.amount();
+                normalise_number(&if a.fract().abs() < 1e-9 {
+                    format!("{a:.0}")
+                } else {
+                    format!("{a:.2}")
+                })
+            };
+            facts.own.push(OwnFacts {
+                name: crate::catalog::present::short_name(p).to_lowercase(),
+                prices: p
+                    .price
+                    .iter()
+                    .chain(&p.list_price)
+                    .map(|m| money(*m))
+                    .collect(),
+                rating: p.rating.map(|r| normalise_number(&format!("{r:.1}"))),
+            });
             if let Some(price) = p.price {
                 facts.add_price(price.amount());
             }
@@ -142,6 +177,7 @@ impl<'v> Facts<'v> {
         for text in extra_text {
             for n in numbers_in(text) {
                 facts.numbers.insert(n.value.clone());
+                facts.said.insert(n.value.clone());
                 facts.prices.insert(n.value);
             }
             for w in text.split(|c: char| !c.is_alphanumeric()) {
@@ -183,6 +219,7 @@ impl<'v> Facts<'v> {
             }
         }
         let lower = sentence.to_lowercase();
+        found.extend(self.detached(&lower, sentence));
         let words: Vec<&str> = lower
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
@@ -258,6 +295,43 @@ impl<'v> Facts<'v> {
 }
 
 impl Facts<'_> {
+    /// Prices and ratings in a sentence that names products must be those products' own
+    /// ("the iBELL MPK120L costs ₹809" when ₹809 is another kettle's price).
+    fn detached(&self, lower: &str, sentence: &str) -> Vec<Violation> {
+        let named: Vec<&OwnFacts> = self
+            .own
+            .iter()
+            .filter(|o| o.name.len() > 3 && lower.contains(&o.name))
+            .collect();
+        if named.is_empty() {
+            return Vec::new();
+        }
+        let mut found = Vec::new();
+        for n in numbers_in(sentence) {
+            if self.said.contains(&n.value) {
+                continue;
+            }
+            let own_price = named.iter().any(|o| o.prices.contains(&n.value));
+            let own_rating = named
+                .iter()
+                .any(|o| o.rating.as_deref() == Some(n.value.as_str()));
+            let is_rating = !n.currency
+                && n.value.contains('.')
+                && n.value.parse::<f32>().is_ok_and(|v| v <= 5.0);
+            let foreign_price = n.currency && !own_price;
+            let foreign_rating = is_rating
+                && !own_rating
+                && self
+                    .own
+                    .iter()
+                    .any(|o| o.rating.as_deref() == Some(n.value.as_str()));
+            if foreign_price || foreign_rating {
+                found.push(Violation::Detached(n.text));
+            }
+        }
+        found
+    }
+
     /// "Samsung 108 cm" when no Samsung product of the turn has "108" in its title: a shown
     /// brand followed by a model number or capitalised name that belongs to none of its
     /// products.

@@ -153,3 +153,41 @@ fn numbers_are_found_with_their_currency() {
         ]
     );
 }
+
+#[test]
+fn a_price_or_rating_must_belong_to_the_product_named_beside_it() {
+    let v = vocabulary();
+    let kettles = [
+        product(
+            "k1",
+            "iBELL MPK120L Premium Kettle",
+            "iBELL",
+            1456.0,
+            2000.0,
+            4.1,
+        ),
+        product("k2", "iBELL SEK170BM Kettle", "iBELL", 809.0, 1000.0, 3.9),
+    ];
+    let f = Facts::new(&v, &kettles, &["electric kettle under 1500"]);
+    let name = crate::catalog::present::short_name(&kettles[0]);
+    let wrong = format!("The {name} costs ₹809, rated 3.9 by many.");
+    let found = f.check(&wrong);
+    assert!(
+        found
+            .iter()
+            .any(|x| matches!(x, Violation::Detached(t) if t.contains("809"))),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|x| matches!(x, Violation::Detached(t) if t.contains("3.9"))),
+        "{found:?}"
+    );
+    assert!(
+        f.check(&format!("The {name} costs ₹1,456, rated 4.1."))
+            .is_empty()
+    );
+    // The customer's own budget may stand beside any product.
+    assert!(f.check(&format!("The {name} is under ₹1,500.")).is_empty());
+}
