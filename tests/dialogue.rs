@@ -461,6 +461,14 @@ fn a_question_the_listing_cannot_answer_gets_an_honest_reply() {
         "{}",
         r.reply
     );
+    // Its price comes from the catalog, and a claimed price is corrected.
+    let r = say(a, &mut s, "so the first one is 1 rupee right?");
+    let price = &r.products[0].price_text;
+    assert!(
+        r.reply.contains(&format!("no, it costs {price}")),
+        "{}",
+        r.reply
+    );
     // A spec the listing states is answered from it.
     let mut s = Session::new("gym");
     say(a, &mut s, "I need wireless earbuds under 2000");

@@ -707,6 +707,55 @@ pub fn answer_question(
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
         .collect();
+    let has = |words: &[&str]| words.iter().any(|w| tokens.contains(w));
+    // Its price ("how much is it?", "kitne ka hai?"): always from the catalog row, so a
+    // claimed price ("it's 1 rupee, right?") is answered with the real one.
+    if has(&["price", "cost", "costs", "rupee", "rupees", "rs", "priced"])
+        || [
+            "how much is",
+            "how much does",
+            "kitne ka",
+            "kitne ki",
+            "kitne me",
+            "kitne mein",
+        ]
+        .iter()
+        .any(|p| q.contains(p))
+    {
+        // A price the customer claims ("it's 1 rupee, right?") is corrected, not echoed.
+        let wrong_claim = view.price.is_some_and(|m| {
+            super::grounding::prices_in(&q)
+                .iter()
+                .any(|&c| (c - m.amount()).abs() > 0.005)
+        });
+        let mut text = format!(
+            "{}it costs {}",
+            if wrong_claim { "no, " } else { "" },
+            view.price_text
+        );
+        if let (Some(list), Some(price)) = (view.list_price, view.price)
+            && list.minor > price.minor
+        {
+            text.push_str(&format!(", down from {list}"));
+        }
+        return Ok(Answer::Fact { text });
+    }
+    // Its rating ("what's its rating?", "how many stars?").
+    if has(&["rating", "ratings", "rated", "stars", "star"]) {
+        let text = match view.rating {
+            Some(r) if view.rating_count > 0 => format!(
+                "it is rated {r:.1} out of 5 by {} {}",
+                view.rating_count,
+                if view.rating_count == 1 {
+                    "shopper"
+                } else {
+                    "shoppers"
+                }
+            ),
+            _ => "it has no customer ratings yet".to_string(),
+        };
+        return Ok(Answer::Fact { text });
+    }
     // A spec the question names by its own words ("how many hours", "is it waterproof").
     let cued = view
         .highlights
@@ -781,7 +830,8 @@ fn question_topic(question: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
     {
-        if QUESTION_FILLER.contains(&w.as_str()) {
+        // One letter is a split contraction ("what's" -> "s"), not a topic.
+        if w.chars().count() < 2 || QUESTION_FILLER.contains(&w.as_str()) {
             if run.len() > best.len() {
                 best = std::mem::take(&mut run);
             }
@@ -887,6 +937,7 @@ mod tests {
         );
         assert_eq!(question_topic("is it sweat proof?"), "the sweat proof");
         assert_eq!(question_topic("is it any good?"), "that");
+        assert_eq!(question_topic("what's the warranty on it?"), "the warranty");
     }
 
     #[test]

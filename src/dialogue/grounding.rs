@@ -404,6 +404,15 @@ struct FoundNumber {
 const CURRENCY_BEFORE: [&str; 7] = ["₹", "rs", "rs.", "inr", "$", "usd", "€"];
 const CURRENCY_AFTER: [&str; 6] = ["rupees", "rupee", "rs", "inr", "dollars", "bucks"];
 
+/// Currency amounts in `text` ("1 rupee", "₹1,299"), in currency units.
+pub(super) fn prices_in(text: &str) -> Vec<f64> {
+    numbers_in(text)
+        .into_iter()
+        .filter(|n| n.currency)
+        .filter_map(|n| n.value.parse().ok())
+        .collect()
+}
+
 /// Every number in `text`, with whether a currency marks it.
 fn numbers_in(text: &str) -> Vec<FoundNumber> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();

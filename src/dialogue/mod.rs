@@ -338,7 +338,7 @@ impl Assistant {
         }
         let changes_state = !u.injection && !u.noise && !empty;
         if changes_state {
-            self.apply(&u, &refs, session, &mut plan)?;
+            self.apply(&u, clipped, &refs, session, &mut plan)?;
         }
         let retrieved = Instant::now();
         let (cross_sell, upsell) = if changes_state && suggests(u.intent) {
@@ -473,6 +473,7 @@ impl Assistant {
     fn apply(
         &self,
         u: &Understanding,
+        message: &str,
         refs: &[String],
         session: &mut Session,
         plan: &mut Plan,
@@ -497,11 +498,11 @@ impl Assistant {
                             .find_map(|a| crate::reviews::aspect_of_question(a))
                     });
                     if let (Some(p), Some(view)) = (self.product(&id), plan.products.first())
-                        && !u.query.trim().is_empty()
+                        && !message.trim().is_empty()
                     {
                         let reviews = self.recommender.reviews();
                         plan.answer = Some(compose::answer_question(
-                            &u.query,
+                            message,
                             p,
                             view,
                             reviews.get(&p.id),
