@@ -276,21 +276,29 @@ macro_rules! re {
     };
 }
 
+// Numbers are never read from inside a longer one: "1.69\"" is not 69 inches, "1.5 GB" not 5.
 re!(
     SCREEN,
-    r#"(?i)\b(\d{1,3}(?:\.\d)?)\s*(?:-\s*)?(?:inch(?:es)?\b|in\b|"|”|'')"#
+    // "in" alone is too often a word ("in Ear") to mean inches.
+    r#"(?i)(?:^|[^\d.])(\d{1,3}(?:\.\d{1,2})?)\s*(?:-\s*)?(?:inch(?:es)?\b|"|”|'')"#
 );
 re!(
     LITRES,
-    r"(?i)\b(\d{1,3}(?:\.\d{1,2})?)\s*-?\s*(?:litres?|liters?|ltrs?|l\b)"
+    r"(?i)(?:^|[^\d.])(\d{1,3}(?:\.\d{1,2})?)\s*-?\s*(?:litres?|liters?|ltrs?|l\b)"
 );
-re!(MILLILITRES, r"(?i)\b(\d{2,4})\s*-?\s*ml\b");
-re!(GIGABYTES, r"(?i)\b(\d{1,4})\s*(gb|tb)\b(\s*(?:of\s+)?ram)?");
-re!(MAH, r"(?i)\b(\d{1,3}(?:,\d{3})*|\d{3,6})\s*mah\b");
-re!(WATTS, r"(?i)\b(\d{1,4}(?:\.\d)?)\s*-?\s*(k)?(?:w|watts?)\b");
+re!(MILLILITRES, r"(?i)(?:^|[^\d.])(\d{2,4})\s*-?\s*ml\b");
+re!(
+    GIGABYTES,
+    r"(?i)(?:^|[^\d.])(\d{1,4}(?:\.\d)?)\s*(gb|tb)\b(\s*(?:of\s+)?ram)?"
+);
+re!(MAH, r"(?i)(?:^|[^\d.])(\d{1,3}(?:,\d{3})*|\d{3,6})\s*mah\b");
+re!(
+    WATTS,
+    r"(?i)(?:^|[^\d.])(\d{1,4}(?:\.\d)?)\s*-?\s*(k)?(?:w|watts?)\b"
+);
 re!(
     PLAYTIME,
-    r"(?i)(?:\b(\d{1,3})\s*\+?\s*(?:h|hrs?|hours?)\b\s*(?:of\s+)?(?:total\s+|non[- ]?stop\s+)?(?:playtime|playback|play\s*time|music|battery|backup)|(?:playtime|playback|play\s*time|battery life)\D{0,25}?(\d{1,3})\s*\+?\s*(?:h|hrs?|hours?)\b)"
+    r"(?i)(?:(?:^|[^\d.])(\d{1,3})\s*\+?\s*(?:h|hrs?|hours?)\b\s*(?:of\s+)?(?:total\s+|non[- ]?stop\s+)?(?:playtime|playback|play\s*time|music|battery|backup)|(?:playtime|playback|play\s*time|battery life)\D{0,25}?(\d{1,3})\s*\+?\s*(?:h|hrs?|hours?)\b)"
 );
 re!(IP_RATING, r"(?i)\b(ipx?\s?-?\d{1,2})\b");
 re!(
@@ -299,9 +307,9 @@ re!(
 );
 re!(
     LENGTH,
-    r"(?i)\b(\d{1,2}(?:\.\d{1,2})?)\s*-?\s*(m|meters?|metres?|ft|feet|foot)\b"
+    r"(?i)(?:^|[^\d.])(\d{1,2}(?:\.\d{1,2})?)\s*-?\s*(m|meters?|metres?|ft|feet|foot)\b"
 );
-re!(TONS, r"(?i)\b(\d(?:\.\d{1,2})?)\s*-?\s*tons?\b");
+re!(TONS, r"(?i)(?:^|[^\d.])(\d(?:\.\d{1,2})?)\s*-?\s*tons?\b");
 re!(
     MATERIAL,
     r"(?i)\b(braided|stainless steel|aluminium|aluminum|nylon|leather|silicone|cotton|glass|copper|bamboo|wooden|polyester)\b"
@@ -503,7 +511,7 @@ const SERIES_MARKS: &[&str] = &[
 const UNITS: &[&str] = &[
     "gb", "tb", "mb", "mah", "w", "watt", "watts", "l", "ltr", "ltrs", "litre", "litres", "liter",
     "liters", "ml", "cm", "mm", "m", "meter", "meters", "metre", "metres", "ft", "feet", "inch",
-    "inches", "in", "kg", "g", "gm", "v", "a", "hz", "mp", "ton", "tons", "star", "pcs", "pieces",
+    "inches", "kg", "g", "gm", "v", "a", "hz", "mp", "ton", "tons", "star", "pcs", "pieces",
     "pack", "kva", "hours", "hrs", "h", "x", "%", "kw", "speed", "speeds", "layer", "port",
     "ports", "jar", "jars", "blade", "blades", "piece", "set", "in1", "in-1",
 ];
@@ -786,21 +794,15 @@ fn singular(word: &str) -> String {
 /// What tells variants of one model apart: the first bracketed segment of the title (usually
 /// the colour, "Horizon Blue"), else the highlights the others do not share.
 fn variant_label(p: &ProductView, others: &[&ProductView]) -> String {
-    let first_bracket = p
-        .title
-        .split_once('(')
-        .and_then(|(_, rest)| rest.split([')', ',']).next())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty() && s.chars().count() <= 30);
-    let differs = |label: &str| {
-        others.iter().any(|o| {
-            o.title
-                .split_once('(')
-                .and_then(|(_, rest)| rest.split([')', ',']).next())
-                .is_none_or(|s| s.trim() != label)
-        })
-    };
-    if let Some(label) = first_bracket.filter(|l| differs(l)) {
+    // The first bracketed part no other variant has ("Rose Pink" beside "Jet Black").
+    let theirs: Vec<String> = others
+        .iter()
+        .flat_map(|o| bracket_parts(&o.title))
+        .collect();
+    if let Some(label) = bracket_parts(&p.title)
+        .into_iter()
+        .find(|part| part.chars().count() <= 30 && !theirs.contains(part))
+    {
         return label;
     }
     let own: Vec<&str> = p
@@ -814,6 +816,23 @@ fn variant_label(p: &ProductView, others: &[&ProductView]) -> String {
         .map(|h| h.text.as_str())
         .collect();
     own.join(", ")
+}
+
+/// The comma-separated parts inside a title's brackets, trimmed.
+fn bracket_parts(title: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut rest = title;
+    while let Some((_, after)) = rest.split_once('(') {
+        let (inside, tail) = after.split_once(')').unwrap_or((after, ""));
+        parts.extend(
+            inside
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+        );
+        rest = tail;
+    }
+    parts
 }
 
 /// The key that colour and size variants of one model share: brand, leaf category and short
@@ -1025,6 +1044,33 @@ mod tests {
             h.iter()
                 .any(|h| h.kind == SpecKind::Storage && h.value == Some(32.0))
         );
+    }
+
+    #[test]
+    fn numbers_are_not_read_from_inside_longer_ones() {
+        let watch = product(
+            "Noise Smart Watch with 1.69\"(4.29cm) HD Display, 1.5 GB RAM",
+            Some("Noise"),
+            "Smart Watches",
+        );
+        let h = highlights(&watch);
+        assert!(h.iter().all(|h| h.kind != SpecKind::ScreenSize), "{h:?}");
+        assert!(
+            h.iter()
+                .any(|h| h.kind == SpecKind::Memory && h.value == Some(1.5)),
+            "{h:?}"
+        );
+        let buds = product(
+            "boAt Bassheads 100 in Ear Wired Earphones",
+            Some("boAt"),
+            "In-Ear",
+        );
+        assert!(
+            highlights(&buds)
+                .iter()
+                .all(|h| h.kind != SpecKind::ScreenSize)
+        );
+        assert_eq!(short_name(&buds), "boAt Bassheads 100");
     }
 
     #[test]

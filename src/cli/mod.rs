@@ -470,11 +470,8 @@ fn search_command(config: &Config, args: &SearchArgs) -> Result<()> {
     let searcher = open_searcher(config, &index_dir, args.fusion)?;
     let limit = args.limit.unwrap_or(config.search.limit);
     let filter = args.filter.filter();
-    let hits = searcher.retrieve(&args.query, &filter, limit)?;
-    let results: Vec<ProductView> = hits
-        .iter()
-        .map(|h| ProductView::scored(searcher.product(h), h.score))
-        .collect();
+    let hits = searcher.retrieve(&args.query, &filter, limit * search::VARIANT_OVERFETCH)?;
+    let results = search::shown(searcher.index(), &hits, limit);
     if args.json {
         let out = serde_json::json!({ "query": args.query, "results": results });
         println!("{}", serde_json::to_string_pretty(&out)?);

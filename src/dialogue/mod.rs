@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::present::fold_variants;
+use crate::catalog::present::variant_key;
 use crate::catalog::{Money, Product, ProductView};
 use crate::llm::{ChatModel, Event, GenerateRequest, Message, Role, Sampling, Usage};
 use crate::prompts::Prompts;
@@ -673,7 +673,12 @@ impl Assistant {
             in_stock: true,
         };
         let wanted = self.config.products_shown;
-        let mut hits = self.retrieve(&query, vector, &filter, wanted * 4)?;
+        let mut hits = self.retrieve(
+            &query,
+            vector,
+            &filter,
+            wanted * crate::search::VARIANT_OVERFETCH,
+        )?;
         if let Some(brand) = session.brand.as_deref().map(str::to_lowercase) {
             let products = self.searcher.index().products();
             let is_brand = |row: usize| {
@@ -688,13 +693,7 @@ impl Assistant {
         }
         let products = self.searcher.index().products();
         // Colour and size variants of one model show once, with "also in".
-        let mut views = fold_variants(
-            hits.iter()
-                .map(|h| ProductView::scored(&products[h.row], h.score))
-                .collect(),
-        );
-        views.truncate(wanted);
-        plan.products = views;
+        plan.products = crate::search::shown(self.searcher.index(), &hits, wanted);
         let money = |v: Option<f64>| v.and_then(|v| Money::from_amount(v, catalog_currency).ok());
         // The reply restates the shopper's own bounds, never derived ones ("cheaper than
         // what was shown", "the lower third of prices").
@@ -840,8 +839,12 @@ impl Assistant {
         exclude.extend(plan.products.iter().map(|p| p.id.clone()));
         exclude.extend(session.cart.iter().cloned());
         exclude.extend(session.bought.iter().cloned());
+        // Not declined, not just made, and no colour of a model already on screen.
+        let on_screen: Vec<_> = plan.products.iter().map(variant_key).collect();
         let fresh = |s: &Suggestion| {
-            !session.is_declined(&s.product.id) && !session.suggested.contains(&s.product.id)
+            !session.is_declined(&s.product.id)
+                && !session.suggested.contains(&s.product.id)
+                && !on_screen.contains(&variant_key(&s.product))
         };
         let cross = if anchors.is_empty() {
             None

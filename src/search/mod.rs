@@ -73,6 +73,27 @@ pub struct Hit {
     pub score: f32,
 }
 
+/// Hits fetched per product shown, so that folding colour and size variants still fills a
+/// page.
+pub const VARIANT_OVERFETCH: usize = 4;
+
+/// What a shopper sees of ranked hits: product views in rank order, each model once (its
+/// variants in `also_in`, [`crate::catalog::present::fold_variants`]), at most `limit`.
+pub fn shown(index: &ProductIndex, hits: &[Hit], limit: usize) -> Vec<crate::catalog::ProductView> {
+    let products = index.products();
+    let mut views = crate::catalog::present::fold_variants(
+        hits.iter()
+            .filter_map(|h| {
+                products
+                    .get(h.row)
+                    .map(|p| crate::catalog::ProductView::scored(p, h.score))
+            })
+            .collect(),
+    );
+    views.truncate(limit);
+    views
+}
+
 /// Finds products for a query under hard filters.
 pub trait Retriever: Send + Sync {
     /// The best `limit` products for `query` that pass `filter`, best first.

@@ -76,13 +76,9 @@ pub(super) async fn search(
     // Search embeds the query: CPU work, off the async workers.
     let cards = tokio::task::spawn_blocking(move || {
         let searcher = assistant.searcher();
-        let hits = searcher.retrieve(&query.q, &filter, limit)?;
-        let products = searcher.index().products();
-        Ok::<_, crate::search::Error>(
-            hits.iter()
-                .filter_map(|h| products.get(h.row).map(|p| ProductView::scored(p, h.score)))
-                .collect::<Vec<_>>(),
-        )
+        let hits =
+            searcher.retrieve(&query.q, &filter, limit * crate::search::VARIANT_OVERFETCH)?;
+        Ok::<_, crate::search::Error>(crate::search::shown(searcher.index(), &hits, limit))
     })
     .await
     .map_err(|e| ApiError::internal("search task", e))?
