@@ -625,50 +625,104 @@ fn compare(w: &Wordings, c: &Compose<'_>, a: &ProductView, b: &ProductView) -> S
     )
 }
 
-/// The cross-sell reason in plain words, from its evidence only.
-fn cross_sell_reason(s: &Suggestion) -> String {
+/// The cross-sell's evidence in plain words ("often bought together"), when it has any worth
+/// quoting.
+fn cross_sell_evidence(s: &Suggestion) -> Option<&'static str> {
     let r = &s.reason;
     match (&r.copurchase, &r.category_pair) {
-        (Some(c), _) if c.count >= 3 => ", often bought together with it".into(),
+        (Some(c), _) if c.count >= 3 => Some("often bought together"),
         (_, Some(p)) if p.baskets >= 3 && p.share >= 0.05 => {
-            ", a common add-on in the same basket".into()
+            Some("a common add-on in the same basket")
         }
-        _ => String::new(),
+        _ => None,
     }
 }
 
-/// Why the upsell is a step up, in plain words; `None` when nothing visible is better (then
-/// the reply does not call it a step up).
-fn upsell_reason(s: &Suggestion, anchor: Option<&ProductView>) -> Option<String> {
-    let mut better: Vec<String> = Vec::new();
+/// The cross-sell reason as a clause of the reply (", often bought together with it").
+fn cross_sell_reason(s: &Suggestion) -> String {
+    match cross_sell_evidence(s) {
+        Some("often bought together") => ", often bought together with it".into(),
+        Some(e) => format!(", {e}"),
+        None => String::new(),
+    }
+}
+
+/// What makes the upsell better than its anchor, as (verb, phrase) pairs a reply joins
+/// ("is" "rated 4.4 vs 4.1", "has" "30 h playtime vs 20 h"); empty when nothing visible is
+/// better.
+fn upsell_advantages(s: &Suggestion, anchor: Option<&ProductView>) -> Vec<(&'static str, String)> {
+    let mut better = Vec::new();
     if let Some(r) = &s.reason.rating
         && let Some(a) = r.anchor_rating
         && r.rating >= a + 0.1
     {
-        better.push(format!("is rated {:.1} vs {a:.1}", r.rating));
+        better.push(("is", format!("rated {:.1} vs {a:.1}", r.rating)));
     }
     if let Some(anchor) = anchor {
-        for h in &s.product.highlights {
-            let Some(ah) = anchor.highlight(h.kind) else {
-                continue;
-            };
-            if let (Some(v), Some(av)) = (h.value, ah.value)
-                && h.kind.more_is_better()
-                && v > av * 1.05
-            {
-                better.push(format!("has {} vs {}", h.text, ah.text));
-                break;
-            }
+        let spec = s.product.highlights.iter().find_map(|h| {
+            let ah = anchor.highlight(h.kind)?;
+            let (v, av) = (h.value?, ah.value?);
+            (h.kind.more_is_better() && v > av * 1.05).then(|| versus(&h.text, &ah.text))
+        });
+        if let Some(spec) = spec {
+            better.push(("has", spec));
         }
     }
     if let Some(r) = &s.reason.review {
         let label = crate::reviews::aspect_label(&r.aspect).unwrap_or(&r.aspect);
-        better.push(format!("gets better reviews for {label}"));
+        better.push(("gets", format!("better reviews for {label}")));
     }
-    if better.is_empty() {
-        return None;
+    better
+}
+
+/// Why the upsell is a step up, as a clause of the reply; `None` when nothing visible is
+/// better (then the reply does not call it a step up).
+fn upsell_reason(s: &Suggestion, anchor: Option<&ProductView>) -> Option<String> {
+    let better: Vec<String> = upsell_advantages(s, anchor)
+        .into_iter()
+        .map(|(verb, phrase)| format!("{verb} {phrase}"))
+        .collect();
+    (!better.is_empty()).then(|| format!(" {}", join_and(&better)))
+}
+
+/// A suggestion's reason as its card shows it, in the same plain words as the reply
+/// ("Often bought together", "Rated 4.4 vs 4.1, 30 h playtime vs 20 h", "Goes with the
+/// Toshiba 43V35KP"); `anchor` is the product it was suggested for.
+pub fn card_reason(s: &Suggestion, upsell: bool, anchor: Option<&ProductView>) -> String {
+    let text = if upsell {
+        let phrases: Vec<String> = upsell_advantages(s, anchor)
+            .into_iter()
+            .map(|(_, phrase)| phrase)
+            .collect();
+        if phrases.is_empty() {
+            "Same kind of product, pricier".to_string()
+        } else {
+            phrases.join(", ")
+        }
+    } else {
+        match (cross_sell_evidence(s), anchor) {
+            (Some(e), _) => e.to_string(),
+            (None, Some(a)) => format!("goes with the {}", a.short_name),
+            (None, None) => s.reason.text.clone(),
+        }
+    };
+    capitalise(&text)
+}
+
+/// "42 h playtime vs 32 h": a word both end with is said once.
+fn versus(better: &str, worse: &str) -> String {
+    let mut worse_words: Vec<&str> = worse.split_whitespace().collect();
+    let better_words: Vec<&str> = better.split_whitespace().collect();
+    let mut b = better_words.len();
+    while worse_words.len() > 1
+        && b > 1
+        && worse_words.last() == better_words.get(b - 1)
+        && worse_words.last().is_some_and(|w| w.chars().count() > 3)
+    {
+        worse_words.pop();
+        b -= 1;
     }
-    Some(format!(" {}", join_and(&better)))
+    format!("{better} vs {}", worse_words.join(" "))
 }
 
 fn join_and(items: &[String]) -> String {

@@ -352,8 +352,26 @@ impl Assistant {
         on_event(TurnEvent::Products {
             products: products.clone(),
         });
-        let cross: Vec<Suggestion> = cross_sell.into_iter().collect();
-        let up: Vec<Suggestion> = upsell.into_iter().collect();
+        let mut cross: Vec<Suggestion> = cross_sell.into_iter().collect();
+        let mut up: Vec<Suggestion> = upsell.into_iter().collect();
+        // Cards say why in the same plain words as the reply.
+        let upsell_anchor = plan
+            .upsell_anchor
+            .as_ref()
+            .or(session.focus.as_ref())
+            .and_then(|id| {
+                plan.products
+                    .iter()
+                    .find(|p| &p.id == id)
+                    .cloned()
+                    .or_else(|| self.product(id).map(ProductView::of))
+            });
+        for s in &mut cross {
+            s.reason.text = compose::card_reason(s, false, plan.products.first());
+        }
+        for s in &mut up {
+            s.reason.text = compose::card_reason(s, true, upsell_anchor.as_ref());
+        }
         on_event(TurnEvent::Suggestions {
             cross_sell: cross.clone(),
             upsell: up.clone(),
@@ -372,6 +390,7 @@ impl Assistant {
             &plan,
             cross.first(),
             up.first(),
+            upsell_anchor.as_ref(),
             turn_seed(&session.id, session.turns),
             on_event,
         )?;
@@ -894,17 +913,11 @@ impl Assistant {
         plan: &Plan,
         cross: Option<&Suggestion>,
         up: Option<&Suggestion>,
+        upsell_anchor: Option<&ProductView>,
         seed: u64,
         on_event: &mut dyn FnMut(TurnEvent),
     ) -> Result<Written> {
         let reviews = self.recommender.reviews();
-        let anchor = plan.upsell_anchor.as_ref().and_then(|id| {
-            plan.products
-                .iter()
-                .find(|p| &p.id == id)
-                .cloned()
-                .or_else(|| self.product(id).map(ProductView::of))
-        });
         let searched = matches!(u.intent, Intent::Search | Intent::Compare) && plan.new_list;
         let input = compose::Compose {
             intent: if u.intent == Intent::Compare && searched {
@@ -914,7 +927,7 @@ impl Assistant {
             },
             products: &plan.products,
             cross_sell: cross,
-            upsell: up.map(|s| (s, anchor.as_ref())),
+            upsell: up.map(|s| (s, upsell_anchor)),
             asked: searched.then_some(&plan.asked),
             closest: plan.closest.as_ref(),
             bought_kind: plan.bought_kind.as_deref(),
