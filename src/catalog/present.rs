@@ -174,7 +174,8 @@ impl SpecKind {
             SpecKind::Capacity => &["capacity", "litre", "liter", "litres", "ml"],
             SpecKind::ScreenSize => &["inch", "inches", "screen", "size"],
             SpecKind::Length => &["length", "long", "metre", "meter", "feet"],
-            SpecKind::Power => &["watt", "watts", "wattage", "power"],
+            // Not "power": "power bank" names a product, not its wattage.
+            SpecKind::Power => &["watt", "watts", "wattage"],
             SpecKind::Storage => &["storage", "gb", "space"],
             SpecKind::Memory => &["ram"],
             SpecKind::Connectivity => &["wireless", "wired", "bluetooth"],

@@ -391,20 +391,22 @@ fn matching_highlights<'p>(p: &'p ProductView, words: &str) -> Vec<&'p crate::ca
         .iter()
         .filter(|h| {
             let text = h.text.to_lowercase();
-            tokens
+            // "10000mah" written together still names "10000 mAh".
+            let joined: String = text.split_whitespace().collect();
+            tokens.iter().any(|t| {
+                text.split_whitespace().any(|x| x == *t) || (joined.len() > 3 && joined == *t)
+            }) || h
+                .kind
+                .cue_words()
                 .iter()
-                .any(|t| text.split_whitespace().any(|x| x == *t))
-                || h.kind
-                    .cue_words()
-                    .iter()
-                    .chain(h.kind.hint_words())
-                    .any(|cue| {
-                        if cue.contains(' ') {
-                            words.contains(cue)
-                        } else {
-                            tokens.contains(cue)
-                        }
-                    })
+                .chain(h.kind.hint_words())
+                .any(|cue| {
+                    if cue.contains(' ') {
+                        words.contains(cue)
+                    } else {
+                        tokens.contains(cue)
+                    }
+                })
         })
         .collect()
 }
