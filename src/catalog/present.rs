@@ -277,29 +277,30 @@ macro_rules! re {
     };
 }
 
-// Numbers are never read from inside a longer one: "1.69\"" is not 69 inches, "1.5 GB" not 5.
+// Numbers are never read from inside a longer number or a model code: "1.69\"" is not 69
+// inches, "1.5 GB" not 5 GB, "MPK120L" not 120 litres.
 re!(
     SCREEN,
     // "in" alone is too often a word ("in Ear") to mean inches.
-    r#"(?i)(?:^|[^\d.])(\d{1,3}(?:\.\d{1,2})?)\s*(?:-\s*)?(?:inch(?:es)?\b|"|”|'')"#
+    r#"(?i)(?:^|[^\w.])(\d{1,3}(?:\.\d{1,2})?)\s*(?:-\s*)?(?:inch(?:es)?\b|"|”|'')"#
 );
 re!(
     LITRES,
-    r"(?i)(?:^|[^\d.])(\d{1,3}(?:\.\d{1,2})?)\s*-?\s*(?:litres?|liters?|ltrs?|l\b)"
+    r"(?i)(?:^|[^\w.])(\d{1,3}(?:\.\d{1,2})?)\s*-?\s*(?:litres?|liters?|ltrs?|l\b)"
 );
-re!(MILLILITRES, r"(?i)(?:^|[^\d.])(\d{2,4})\s*-?\s*ml\b");
+re!(MILLILITRES, r"(?i)(?:^|[^\w.])(\d{2,4})\s*-?\s*ml\b");
 re!(
     GIGABYTES,
-    r"(?i)(?:^|[^\d.])(\d{1,4}(?:\.\d)?)\s*(gb|tb)\b(\s*(?:of\s+)?ram)?"
+    r"(?i)(?:^|[^\w.])(\d{1,4}(?:\.\d)?)\s*(gb|tb)\b(\s*(?:of\s+)?ram)?"
 );
-re!(MAH, r"(?i)(?:^|[^\d.])(\d{1,3}(?:,\d{3})*|\d{3,6})\s*mah\b");
+re!(MAH, r"(?i)(?:^|[^\w.])(\d{1,3}(?:,\d{3})*|\d{3,6})\s*mah\b");
 re!(
     WATTS,
-    r"(?i)(?:^|[^\d.])(\d{1,4}(?:\.\d)?)\s*-?\s*(k)?(?:w|watts?)\b"
+    r"(?i)(?:^|[^\w.])(\d{1,4}(?:\.\d)?)\s*-?\s*(k)?(?:w|watts?)\b"
 );
 re!(
     PLAYTIME,
-    r"(?i)(?:(?:^|[^\d.])(\d{1,3})\s*\+?\s*(?:h|hrs?|hours?)\b\s*(?:of\s+)?(?:total\s+|non[- ]?stop\s+)?(?:playtime|playback|play\s*time|music|battery|backup)|(?:playtime|playback|play\s*time|battery life)\D{0,25}?(\d{1,3})\s*\+?\s*(?:h|hrs?|hours?)\b)"
+    r"(?i)(?:(?:^|[^\w.])(\d{1,3})\s*\+?\s*(?:h|hrs?|hours?)\b\s*(?:of\s+)?(?:total\s+|non[- ]?stop\s+)?(?:playtime|playback|play\s*time|music|battery|backup)|(?:playtime|playback|play\s*time|battery life)\D{0,25}?(\d{1,3})\s*\+?\s*(?:h|hrs?|hours?)\b)"
 );
 re!(IP_RATING, r"(?i)\b(ipx?\s?-?\d{1,2})\b");
 re!(
@@ -308,9 +309,9 @@ re!(
 );
 re!(
     LENGTH,
-    r"(?i)(?:^|[^\d.])(\d{1,2}(?:\.\d{1,2})?)\s*-?\s*(m|meters?|metres?|ft|feet|foot)\b"
+    r"(?i)(?:^|[^\w.])(\d{1,2}(?:\.\d{1,2})?)\s*-?\s*(m|meters?|metres?|ft|feet|foot)\b"
 );
-re!(TONS, r"(?i)(?:^|[^\d.])(\d(?:\.\d{1,2})?)\s*-?\s*tons?\b");
+re!(TONS, r"(?i)(?:^|[^\w.])(\d(?:\.\d{1,2})?)\s*-?\s*tons?\b");
 re!(
     MATERIAL,
     r"(?i)\b(braided|stainless steel|aluminium|aluminum|nylon|leather|silicone|cotton|glass|copper|bamboo|wooden|polyester)\b"
