@@ -322,25 +322,96 @@ re!(WIRED, r"(?i)\b(wired)\b");
 /// The key specs of a product: title first, then feature bullets and the description; at
 /// most [`HIGHLIGHTS_SHOWN`], one per kind.
 pub fn highlights(p: &Product) -> Vec<Highlight> {
-    let mut found: Vec<Highlight> = Vec::new();
-    let mut add = |h: Highlight| {
-        if !found.iter().any(|f| f.kind == h.kind) {
-            found.push(h);
+    let mut found = all_specs(p);
+    found.truncate(HIGHLIGHTS_SHOWN);
+    found
+}
+
+/// A quantity as a shopper writes it ("43" "inch", "1" "tb", "108" "cm", "1.5" "l") as a typed
+/// spec in its kind's unit (inches, litres, GB, mAh, W, hours, metres, tons), or `None` when
+/// the unit names no spec kind or the value is outside the range products of that kind have
+/// (the same ranges [`specs_in`] reads listings with). A "gb" is storage; the caller decides
+/// when it is RAM.
+pub fn quantity(value: f64, unit: &str) -> Option<Highlight> {
+    let unit = unit.trim().to_lowercase();
+    let within = |lo: f64, hi: f64| (lo..=hi).contains(&value).then_some(value);
+    let (kind, value, text) = match unit.as_str() {
+        "inch" | "inches" | "in" | "\"" | "''" => {
+            let v = within(5.0, 100.0)?;
+            (SpecKind::ScreenSize, v, format!("{}-inch", num(v)))
         }
+        // Indian TV listings give both: "108 cm (43 inches)".
+        "cm" => {
+            let v = within(50.0, 250.0)?;
+            (SpecKind::ScreenSize, v / 2.54, format!("{} cm", num(v)))
+        }
+        "l" | "ltr" | "ltrs" | "litre" | "litres" | "liter" | "liters" => {
+            let v = within(0.05, 500.0)?;
+            (SpecKind::Capacity, v, format!("{} L", num(v)))
+        }
+        "ml" => {
+            let v = within(10.0, 9999.0)?;
+            (SpecKind::Capacity, v / 1000.0, format!("{} ml", num(v)))
+        }
+        "gb" => {
+            let v = within(1.0, 9999.0)?;
+            (SpecKind::Storage, v, format!("{} GB", num(v)))
+        }
+        "tb" => {
+            let v = within(0.1, 100.0)?;
+            (SpecKind::Storage, v * 1024.0, format!("{} TB", num(v)))
+        }
+        "mah" => {
+            let v = within(100.0, 100_000.0)?;
+            (SpecKind::Battery, v, format!("{} mAh", v as u64))
+        }
+        "w" | "watt" | "watts" => {
+            let v = within(1.0, 10_000.0)?;
+            (SpecKind::Power, v, format!("{} W", num(v)))
+        }
+        "kw" => {
+            let v = within(0.1, 10.0)?;
+            (SpecKind::Power, v * 1000.0, format!("{} W", num(v * 1000.0)))
+        }
+        "h" | "hr" | "hrs" | "hour" | "hours" => {
+            let v = within(1.0, 500.0)?;
+            (SpecKind::Playtime, v, format!("{} h playtime", num(v)))
+        }
+        "m" | "meter" | "meters" | "metre" | "metres" => {
+            let v = within(0.1, 30.0)?;
+            (SpecKind::Length, v, format!("{} m", num(v)))
+        }
+        "ft" | "feet" | "foot" => {
+            let v = within(0.5, 100.0)?;
+            (SpecKind::Length, v * 0.3048, format!("{} ft", num(v)))
+        }
+        "ton" | "tons" => {
+            let v = within(0.5, 5.0)?;
+            (SpecKind::Tonnage, v, format!("{} ton", num(v)))
+        }
+        _ => return None,
     };
-    for h in specs_in(&p.title, true) {
-        add(h);
-    }
-    for text in p.attributes.values() {
-        for h in specs_in(text, false) {
-            add(h);
+    Some(Highlight::new(kind, Some(value), text))
+}
+
+/// Every spec of a product, one per kind, without the cap of [`highlights`]: what a search
+/// filters on ("43-inch TVs" keeps a TV whose screen size is its fifth spec).
+pub fn all_specs(p: &Product) -> Vec<Highlight> {
+    let mut found: Vec<Highlight> = Vec::new();
+    let texts = std::iter::once(p.title.as_str()).chain(p.attributes.values().map(String::as_str));
+    for (i, text) in texts.enumerate() {
+        for h in specs_in(text, i == 0) {
+            if !found.iter().any(|f| f.kind == h.kind) {
+                found.push(h);
+            }
         }
     }
     let description: String = p.description.chars().take(2_000).collect();
     for h in specs_in(&description, false) {
-        add(h);
+        if !found.iter().any(|f| f.kind == h.kind) {
+            found.push(h);
+        }
     }
-    found.truncate(HIGHLIGHTS_SHOWN);
     found
 }
 

@@ -57,6 +57,10 @@ pub struct EvalUnderstandArgs {
     /// Print every message the first setup gets wrong.
     #[arg(long)]
     errors: bool,
+    /// Multi-turn scripts with the search state expected after each turn (see
+    /// tests/data/README_replies.md), run over the same index; `none` skips them.
+    #[arg(long, default_value = "tests/data/state_demo.jsonl")]
+    states: PathBuf,
 }
 
 /// Flags of `shopclerk eval replies`.
@@ -102,7 +106,11 @@ pub fn eval_replies(config: &Config, args: &EvalRepliesArgs, progress: bool) -> 
         return Ok(());
     }
     if args.errors {
-        for t in report.turns.iter().filter(|t| !t.failures.is_empty()) {
+        for t in report
+            .turns
+            .iter()
+            .filter(|t| !t.failures.is_empty() || !t.state_failures.is_empty())
+        {
             println!(
                 "[{}] {:?} ({} understood as {})",
                 t.script,
@@ -112,7 +120,7 @@ pub fn eval_replies(config: &Config, args: &EvalRepliesArgs, progress: bool) -> 
             );
             println!("    reply: {}", t.reply);
             println!("    shown: {}", t.shown.join(" | "));
-            for f in &t.failures {
+            for f in t.state_failures.iter().chain(&t.failures) {
                 println!("    - {f}");
             }
         }
@@ -151,6 +159,10 @@ pub fn eval_replies(config: &Config, args: &EvalRepliesArgs, progress: bool) -> 
         report.turns.len(),
         report.pass_rate()
     );
+    let (accuracy, labelled) = report.state_accuracy();
+    if labelled > 0 {
+        println!("per-turn state accuracy over {labelled} labelled turns: {accuracy:.3}");
+    }
     Ok(())
 }
 
@@ -386,7 +398,39 @@ pub fn eval_understand(config: &Config, args: &EvalUnderstandArgs, progress: boo
         args.set.display()
     );
     print!("{}", understand::eval::format_table(&rows));
+    if args.states.as_os_str() != "none" {
+        let scripts = shopclerk::dialogue::eval::read_set(&args.states)?;
+        let index = open_index(config, &args.index)?;
+        let embedder = load_embedder(config, progress)?;
+        let assistant = load_assistant(config, index, embedder, false, progress)?;
+        let report = shopclerk::dialogue::eval::evaluate(&assistant, &scripts)?;
+        if args.errors {
+            print_state_errors(&report);
+        }
+        let (accuracy, labelled) = report.state_accuracy();
+        println!(
+            "conversation state, {labelled} labelled turns in {} scripts ({}): per-turn state accuracy {accuracy:.3}; turns passing every product check {:.3}",
+            scripts.len(),
+            args.states.display(),
+            report.pass_rate()
+        );
+    }
     Ok(())
+}
+
+/// Every turn whose state or product checks failed.
+fn print_state_errors(report: &shopclerk::dialogue::eval::Report) {
+    for t in report
+        .turns
+        .iter()
+        .filter(|t| !t.state_failures.is_empty() || !t.failures.is_empty())
+    {
+        println!("[{}] {:?} ({})", t.script, t.user, t.understood.name());
+        println!("    shown: {}", t.shown.join(" | "));
+        for f in t.state_failures.iter().chain(&t.failures) {
+            println!("    - {f}");
+        }
+    }
 }
 
 /// `shopclerk reviews analyze`: aspect sentiment and summaries, stored with the index.

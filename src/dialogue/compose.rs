@@ -17,7 +17,7 @@ use crate::catalog::{Money, Product, ProductView, SpecKind};
 use crate::embed::Embedder;
 use crate::recommend::Suggestion;
 use crate::reviews::ReviewSummary;
-use crate::understand::Intent;
+use crate::understand::{Direction, Intent, Measure};
 
 /// Each section of `replies.txt` and the placeholders its wordings may use.
 pub const SECTIONS: &[(&str, &[&str])] = &[
@@ -26,7 +26,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("search.alternatives", &["list"]),
     ("search.none", &["what"]),
     ("search.closest", &["name", "price", "why"]),
-    ("search.cheapest", &["name", "price", "what"]),
+    ("search.beyond", &["name", "value", "beyond", "what"]),
     ("search.relax", &[]),
     ("question.fact", &["name", "fact"]),
     ("question.unknown", &["name", "topic"]),
@@ -49,6 +49,12 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("injection", &[]),
     ("empty", &[]),
     ("currency", &["catalog", "code"]),
+    ("need.lead", &["kind", "reason", "anchor"]),
+    ("need.kind", &["kind", "anchor"]),
+    ("need.several", &["anchor", "list"]),
+    ("need.none", &["kind", "anchor"]),
+    ("need.which", &[]),
+    ("list.older", &["list"]),
 ];
 
 /// A wording file that cannot be used.
@@ -177,8 +183,12 @@ pub struct Asked {
     pub around: Option<Money>,
     /// "Cheap" without a number: the lower prices.
     pub cheap: bool,
-    /// "Cheaper": cheaper than this product, the cheapest one shown before.
-    pub cheaper_than: Option<ProductView>,
+    /// A move from the list shown before: "cheaper than the X (₹999)".
+    pub relative: Option<RelativeTo>,
+    /// Sizes asked for, as the shopper reads them ("43-inch", "at least 6000 mAh").
+    pub specs: Vec<String>,
+    /// The order asked for ("the cheapest"): results sorted by it.
+    pub sort: Option<Direction>,
     /// Brand asked for.
     pub brand: Option<String>,
     /// Features asked for ("braided", "wireless").
@@ -187,8 +197,44 @@ pub struct Asked {
     pub message: String,
 }
 
+/// The product a move starts from and its value: "cheaper than the X (₹999)".
+#[derive(Debug, Clone)]
+pub struct RelativeTo {
+    /// The move.
+    pub direction: Direction,
+    /// The shown product the bound comes from.
+    pub product: ProductView,
+    /// Its value, as shown ("₹999", "rated 4.1", "43-inch").
+    pub value: String,
+}
+
+impl RelativeTo {
+    /// "cheaper", "pricier", "better rated", "bigger", "smaller".
+    pub fn word(&self) -> &'static str {
+        match (self.direction.measure, self.direction.more) {
+            (Measure::Price, false) => "cheaper",
+            (Measure::Price, true) => "pricier",
+            (Measure::Rating, true) => "better rated",
+            (Measure::Rating, false) => "lower rated",
+            (Measure::Size, true) => "bigger",
+            (Measure::Size, false) => "smaller",
+        }
+    }
+}
+
+/// "cheapest first", "best rated first".
+fn order_words(d: Direction) -> &'static str {
+    match (d.measure, d.more) {
+        (Measure::Price, false) => "cheapest first",
+        (Measure::Price, true) => "most expensive first",
+        (Measure::Rating, _) => "best rated first",
+        (Measure::Size, true) => "biggest first",
+        (Measure::Size, false) => "smallest first",
+    }
+}
+
 impl Asked {
-    /// "wireless earbuds under ₹2,000".
+    /// "43-inch smart TVs under ₹30,000", "USB cables cheaper than the X (₹199)".
     pub fn describe(&self) -> String {
         let mut out = self.label.trim().to_string();
         if out.is_empty() {
@@ -199,26 +245,57 @@ impl Asked {
         {
             out = format!("{b} {out}");
         }
-        if let Some(p) = &self.cheaper_than {
+        let lower = out.to_lowercase();
+        for s in &self.specs {
+            let number = s.split(|c: char| !(c.is_ascii_digit() || c == '.')).find(|x| !x.is_empty());
+            if number.is_some_and(|n| lower.contains(n)) {
+                continue;
+            }
+            if s.starts_with(|c: char| c.is_ascii_digit()) {
+                out = format!("{s} {out}");
+            } else {
+                out.push_str(&format!(" with {s}"));
+            }
+        }
+        if let Some(r) = &self.relative {
             out.push_str(&format!(
-                " cheaper than the {} ({})",
-                p.short_name, p.price_text
+                " {} than the {} ({})",
+                r.word(),
+                r.product.short_name,
+                r.value
             ));
-            return out;
-        }
-        if let Some(a) = self.around {
+        } else if let Some(a) = self.around {
             out.push_str(&format!(" around {a}"));
-            return out;
+        } else {
+            match (self.min_price, self.max_price) {
+                (Some(lo), Some(hi)) => out.push_str(&format!(" between {lo} and {hi}")),
+                (None, Some(hi)) => out.push_str(&format!(" under {hi}")),
+                (Some(lo), None) => out.push_str(&format!(" from {lo}")),
+                (None, None) if self.cheap => out.push_str(" at the lower prices"),
+                (None, None) => {}
+            }
         }
-        match (self.min_price, self.max_price) {
-            (Some(lo), Some(hi)) => out.push_str(&format!(" between {lo} and {hi}")),
-            (None, Some(hi)) => out.push_str(&format!(" under {hi}")),
-            (Some(lo), None) => out.push_str(&format!(" from {lo}")),
-            (None, None) if self.cheap => out.push_str(" at the lower prices"),
-            (None, None) => {}
+        if let Some(d) = self.sort {
+            out.push_str(&format!(", {}", order_words(d)));
         }
         out
     }
+}
+
+/// What a "what do I need for it?" found: the product it is for, the complementary kind and
+/// why it is needed, and the products shown (by id) with their reasons.
+#[derive(Debug, Clone, Default)]
+pub struct NeedAnswer {
+    /// The product in focus.
+    pub anchor: Option<ProductView>,
+    /// The kind the shopper asked for, in their words ("cable").
+    pub asked: Option<String>,
+    /// The complementary kind found ("HDMI cable").
+    pub kind: Option<String>,
+    /// Why it is needed, from the complement map ("connects a laptop ... to the TV").
+    pub reason: Option<String>,
+    /// Products shown, with the reason of their kind.
+    pub items: Vec<(String, String)>,
 }
 
 /// The answer to a question about a product, chosen from its facts.
@@ -274,6 +351,10 @@ pub struct Compose<'a> {
     pub currency: Option<(String, String)>,
     /// The customer thanked or said goodbye.
     pub thanks: bool,
+    /// What a "what do I need for it?" found.
+    pub need: Option<&'a NeedAnswer>,
+    /// The reply uses a list shown before other products: what that list was for.
+    pub older_list: Option<&'a str>,
     /// Picks the wordings: the same seed gives the same reply.
     pub seed: u64,
 }
@@ -289,7 +370,14 @@ pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
     if c.injection {
         return w.fill("injection", seed, &[]);
     }
+    if let Some(list) = c.older_list {
+        parts.push(w.fill("list.older", seed, &[("list", list)]));
+    }
     match c.intent {
+        _ if c.need.is_some() => {
+            need(w, c, &mut parts);
+            suggest = false;
+        }
         _ if c.declined && matches!(c.intent, Intent::Other | Intent::Smalltalk) => {
             parts.push(w.fill("declined", seed, &[]));
         }
@@ -450,16 +538,17 @@ fn search(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
     let Some(top) = c.products.first() else {
         // "Cheaper" than the cheapest there is: say so, with the product.
         if let Some(asked) = c.asked
-            && let Some(p) = &asked.cheaper_than
+            && let Some(r) = &asked.relative
         {
             let mut plain = asked.clone();
-            plain.cheaper_than = None;
+            plain.relative = None;
             parts.push(w.fill(
-                "search.cheapest",
+                "search.beyond",
                 seed,
                 &[
-                    ("name", &p.short_name),
-                    ("price", &p.price_text),
+                    ("name", &r.product.short_name),
+                    ("value", &r.value),
+                    ("beyond", r.word()),
                     ("what", &plain.describe()),
                 ],
             ));
@@ -504,6 +593,93 @@ fn search(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
             &[("list", &others.join(" and "))],
         ));
     }
+}
+
+/// "An HDMI cable connects a laptop ... to the TV. For your X: I'd start with ..."
+fn need(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
+    let seed = c.seed;
+    let Some(n) = c.need else { return };
+    let Some(anchor) = &n.anchor else {
+        parts.push(w.fill("need.which", seed, &[]));
+        return;
+    };
+    let name = anchor.short_name.as_str();
+    let Some(top) = c.products.first() else {
+        let kind = n.asked.clone().unwrap_or_else(|| "accessories".into());
+        parts.push(w.fill("need.none", seed, &[("kind", &kind), ("anchor", name)]));
+        return;
+    };
+    let several = n
+        .items
+        .iter()
+        .filter(|(_, r)| !r.is_empty())
+        .map(|(_, r)| r)
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+        > 1;
+    if several {
+        let list: Vec<String> = c
+            .products
+            .iter()
+            .filter_map(|p| {
+                let (_, reason) = n.items.iter().find(|(id, _)| *id == p.id)?;
+                Some(format!("the {} ({}) {reason}", p.short_name, p.price_text))
+            })
+            .collect();
+        parts.push(w.fill(
+            "need.several",
+            seed,
+            &[("anchor", name), ("list", &list.join("; "))],
+        ));
+        return;
+    }
+    match (&n.kind, &n.reason) {
+        (Some(kind), Some(reason)) => parts.push(capitalise(&w.fill(
+            "need.lead",
+            seed,
+            &[("kind", &with_article(kind)), ("reason", reason), ("anchor", name)],
+        ))),
+        _ => {
+            let kind = n.asked.clone().unwrap_or_else(|| "accessories".into());
+            parts.push(w.fill("need.kind", seed, &[("kind", &kind), ("anchor", name)]));
+        }
+    }
+    parts.push(w.fill(
+        "search.pick",
+        seed,
+        &[
+            ("name", &top.short_name),
+            ("price", &top.price_text),
+            ("why", &rating_clause(top)),
+        ],
+    ));
+    let others: Vec<String> = c
+        .products
+        .iter()
+        .skip(1)
+        .take(2)
+        .map(|p| format!("the {} ({})", p.short_name, p.price_text))
+        .collect();
+    if !others.is_empty() {
+        parts.push(w.fill(
+            "search.alternatives",
+            seed,
+            &[("list", &others.join(" and "))],
+        ));
+    }
+}
+
+/// "an HDMI cable", "a wall mount": the article as the word is said (acronyms by their first
+/// letter's name).
+fn with_article(kind: &str) -> String {
+    let first = kind.split_whitespace().next().unwrap_or("");
+    let acronym = first.len() > 1 && first.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let an = match first.chars().next() {
+        Some(c) if acronym => "AEFHILMNORSX".contains(c),
+        Some(c) => "aeiouAEIOU".contains(c),
+        None => false,
+    };
+    format!("{} {kind}", if an { "an" } else { "a" })
 }
 
 fn answer(w: &Wordings, c: &Compose<'_>, p: &ProductView) -> String {

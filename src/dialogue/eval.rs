@@ -84,6 +84,20 @@ pub struct TurnChecks {
     pub suggestion_category_not: Option<String>,
     /// No suggestion at all this turn.
     pub no_suggestions: bool,
+    /// Every product shown has a title matching this regex.
+    pub shown_title: Option<String>,
+    /// Every product shown is of this brand (case-insensitive).
+    pub shown_brand: Option<String>,
+    /// Every product shown is pricier than the priciest of the previous turn.
+    pub pricier_than_previous: bool,
+    /// Every product shown is rated higher than the previous turn's first product.
+    pub better_rated_than_previous: bool,
+    /// The first product shown is the cheapest in-stock product of the catalog among those
+    /// matching `shown_category` (and `shown_title`).
+    pub first_is_cheapest: bool,
+    /// The search state expected after the turn (see [`check_state`]); only the keys given
+    /// are checked, and a `null` means "unset".
+    pub state: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Reads a set, compiling every regex so a bad one is named by line.
@@ -114,6 +128,7 @@ pub fn read_set(path: &Path) -> Result<Vec<Script>, EvalError> {
                 .chain(&t.must_not)
                 .chain(&t.shown_category)
                 .chain(&t.suggestion_category_not)
+                .chain(&t.shown_title)
             {
                 regex_ci(r).map_err(|e| invalid(format!("regex {r:?}: {e}")))?;
             }
@@ -144,6 +159,10 @@ pub struct TurnResult {
     pub shown: Vec<String>,
     /// Failed checks, in words; empty when the turn passes.
     pub failures: Vec<String>,
+    /// Whether the turn had a labelled state.
+    pub state_labelled: bool,
+    /// Failed state checks, in words.
+    pub state_failures: Vec<String>,
 }
 
 /// The rubric's result.
@@ -158,6 +177,14 @@ impl Report {
     pub fn pass_rate(&self) -> f64 {
         let passed = self.turns.iter().filter(|t| t.failures.is_empty()).count();
         passed as f64 / self.turns.len().max(1) as f64
+    }
+
+    /// Share of turns with a labelled state whose state checks all pass, and how many were
+    /// labelled.
+    pub fn state_accuracy(&self) -> (f64, usize) {
+        let labelled: Vec<&TurnResult> = self.turns.iter().filter(|t| t.state_labelled).collect();
+        let right = labelled.iter().filter(|t| t.state_failures.is_empty()).count();
+        (right as f64 / labelled.len().max(1) as f64, labelled.len())
     }
 
     /// (turns, passed) per labelled intent.
@@ -188,7 +215,15 @@ pub fn evaluate(assistant: &Assistant, scripts: &[Script]) -> super::Result<Repo
             // A reply may restate a budget the shopper gave in any earlier message.
             said.push_str(&record.user);
             said.push('\n');
-            let failures = check_turn(checks, &record, &previous, &names, &said);
+            let mut failures = check_turn(checks, &record, &previous, &names, &said);
+            if checks.first_is_cheapest {
+                first_is_cheapest(assistant, checks, &record, &mut failures);
+            }
+            let state_failures = checks
+                .state
+                .as_ref()
+                .map(|st| check_state(assistant, st, &session, &record))
+                .unwrap_or_default();
             turns.push(TurnResult {
                 script: script.script.clone(),
                 user: checks.user.clone(),
@@ -201,6 +236,8 @@ pub fn evaluate(assistant: &Assistant, scripts: &[Script]) -> super::Result<Repo
                     .map(|p| p.short_name.clone())
                     .collect(),
                 failures,
+                state_labelled: checks.state.is_some(),
+                state_failures,
             });
             if !record.products.is_empty() {
                 previous = record.products;
@@ -444,13 +481,50 @@ fn check_turn(
             .iter()
             .filter_map(price)
             .fold(f64::INFINITY, f64::min);
-        if shown.is_empty() {
+        if shown.is_empty() && checks.shown_count_max != Some(0) {
             failures.push("nothing shown for a cheaper option".into());
         }
         for p in shown.iter().filter(|p| price(p).is_none_or(|v| v >= floor)) {
             failures.push(format!(
                 "shown {} at {} is not cheaper than {floor}",
                 p.short_name, p.price_text
+            ));
+        }
+    }
+    if let Some(r) = &checks.shown_title
+        && let Ok(re) = regex_ci(r)
+    {
+        for p in shown.iter().filter(|p| !re.is_match(&p.title)) {
+            failures.push(format!("shown {:?}, title not /{r}/", p.title));
+        }
+    }
+    if let Some(brand) = &checks.shown_brand {
+        for p in shown
+            .iter()
+            .filter(|p| !p.brand.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(brand)))
+        {
+            failures.push(format!("shown {} is not {brand}", p.short_name));
+        }
+    }
+    if checks.pricier_than_previous {
+        let ceiling = previous
+            .iter()
+            .filter_map(price)
+            .fold(f64::NEG_INFINITY, f64::max);
+        for p in shown.iter().filter(|p| price(p).is_none_or(|v| v <= ceiling)) {
+            failures.push(format!(
+                "shown {} at {} is not pricier than {ceiling}",
+                p.short_name, p.price_text
+            ));
+        }
+    }
+    if checks.better_rated_than_previous
+        && let Some(bar) = previous.first().and_then(|p| p.rating)
+    {
+        for p in shown.iter().filter(|p| p.rating.is_none_or(|r| r <= bar)) {
+            failures.push(format!(
+                "shown {} rated {:?} is not better than {bar}",
+                p.short_name, p.rating
             ));
         }
     }
@@ -476,6 +550,172 @@ fn check_turn(
     failures
 }
 
+/// The first card is the cheapest in-stock product matching the turn's category and title.
+fn first_is_cheapest(
+    assistant: &Assistant,
+    checks: &TurnChecks,
+    record: &TurnRecord,
+    failures: &mut Vec<String>,
+) {
+    let category = checks.shown_category.as_deref().and_then(|r| regex_ci(r).ok());
+    let title = checks.shown_title.as_deref().and_then(|r| regex_ci(r).ok());
+    let cheapest = assistant
+        .searcher()
+        .index()
+        .products()
+        .iter()
+        .filter(|p| p.in_stock)
+        .filter(|p| category.as_ref().is_none_or(|re| re.is_match(&p.category_path.join(" > "))))
+        .filter(|p| title.as_ref().is_none_or(|re| re.is_match(&p.title)))
+        .filter_map(|p| p.price.map(|m| (m.amount(), p)))
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    let Some((low, p)) = cheapest else {
+        failures.push("no catalog product matches the cheapest check".into());
+        return;
+    };
+    match record.products.first().and_then(|v| v.price) {
+        Some(m) if (m.amount() - low).abs() < 0.005 => {}
+        _ => failures.push(format!(
+            "first shown is not the cheapest ({} at {})",
+            crate::catalog::present::short_name(p),
+            low
+        )),
+    }
+}
+
+/// Checks the session's search state after a turn against the labelled keys: `category`
+/// (a name on the state's path, or null), `brand`, `budget` ({min, max, around} or null),
+/// `specs` ({kind: value}, each value inside the state's range for that kind; {} = none),
+/// `sort` (price_asc, price_desc, rating_desc, size_desc, size_asc or null), `relative`
+/// (cheaper, pricier, better_rated, bigger, smaller or null), `attributes` (each among the
+/// state's), `focus_category` (regex on the focus product's category path) and `need`
+/// (regex on the complementary kind looked for).
+pub fn check_state(
+    assistant: &Assistant,
+    expected: &serde_json::Map<String, serde_json::Value>,
+    session: &Session,
+    record: &TurnRecord,
+) -> Vec<String> {
+    use crate::understand::Measure;
+    use serde_json::Value;
+    let st = &session.search;
+    let mut out = Vec::new();
+    for (key, want) in expected {
+        match key.as_str() {
+            "category" => {
+                let path: Vec<String> =
+                    st.category.iter().flatten().map(|c| c.to_lowercase()).collect();
+                match want.as_str() {
+                    Some(name) if !path.contains(&name.to_lowercase()) => {
+                        out.push(format!("category {:?}, wanted {name}", st.category))
+                    }
+                    None if st.category.is_some() => {
+                        out.push(format!("category {:?}, wanted none", st.category))
+                    }
+                    _ => {}
+                }
+            }
+            "brand" => {
+                let got = st.brand.as_deref().map(str::to_lowercase);
+                let wanted = want.as_str().map(str::to_lowercase);
+                if got != wanted {
+                    out.push(format!("brand {:?}, wanted {wanted:?}", st.brand));
+                }
+            }
+            "budget" => {
+                let b = st.budget.clone().unwrap_or_default();
+                let close = |a: Option<f64>, w: Option<&Value>| match (a, w.and_then(Value::as_f64)) {
+                    (Some(a), Some(w)) => (a - w).abs() < 0.5,
+                    (None, None) => true,
+                    _ => false,
+                };
+                let ok = match want {
+                    Value::Null => b.min.is_none() && b.max.is_none() && b.around.is_none(),
+                    Value::Object(m) => {
+                        close(b.min, m.get("min"))
+                            && close(b.max, m.get("max"))
+                            && close(b.around, m.get("around"))
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    out.push(format!("budget {:?}, wanted {want}", st.budget));
+                }
+            }
+            "specs" => {
+                let Some(m) = want.as_object() else { continue };
+                if m.is_empty() && !st.specs.is_empty() {
+                    out.push(format!("specs {:?}, wanted none", st.specs));
+                }
+                for (kind, value) in m {
+                    let got = st.specs.iter().find(|s| {
+                        serde_json::to_value(s.kind).ok().as_ref().and_then(Value::as_str)
+                            == Some(kind.as_str())
+                    });
+                    match (got, value.as_f64()) {
+                        (Some(s), Some(v)) if s.contains(v) => {}
+                        _ => out.push(format!("specs {:?}, wanted {kind} {value}", st.specs)),
+                    }
+                }
+            }
+            "sort" => {
+                let got = st.sort.map(|d| match (d.measure, d.more) {
+                    (Measure::Price, false) => "price_asc",
+                    (Measure::Price, true) => "price_desc",
+                    (Measure::Rating, _) => "rating_desc",
+                    (Measure::Size, true) => "size_desc",
+                    (Measure::Size, false) => "size_asc",
+                });
+                if got != want.as_str() {
+                    out.push(format!("sort {got:?}, wanted {want}"));
+                }
+            }
+            "relative" => {
+                let got = st.relative.as_ref().map(|r| match (r.direction.measure, r.direction.more) {
+                    (Measure::Price, false) => "cheaper",
+                    (Measure::Price, true) => "pricier",
+                    (Measure::Rating, true) => "better_rated",
+                    (Measure::Rating, false) => "worse_rated",
+                    (Measure::Size, true) => "bigger",
+                    (Measure::Size, false) => "smaller",
+                });
+                if got != want.as_str() {
+                    out.push(format!("relative {got:?}, wanted {want}"));
+                }
+            }
+            "attributes" => {
+                for a in want.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                    let a = a.to_lowercase();
+                    let held = st.attributes.iter().any(|x| x.to_lowercase() == a)
+                        || st.terms.to_lowercase().split_whitespace().any(|t| t == a);
+                    if !held {
+                        out.push(format!("attributes {:?}, wanted {a}", st.attributes));
+                    }
+                }
+            }
+            "focus_category" => {
+                let path = session
+                    .focus
+                    .as_deref()
+                    .and_then(|id| assistant.searcher().index().product(id))
+                    .map(|p| p.category_path.join(" > "));
+                let re = want.as_str().and_then(|r| regex_ci(r).ok());
+                if !matches!((&path, &re), (Some(p), Some(re)) if re.is_match(p)) {
+                    out.push(format!("focus in {path:?}, wanted /{want}/"));
+                }
+            }
+            "need" => {
+                let re = want.as_str().and_then(|r| regex_ci(r).ok());
+                if !matches!((&record.need, &re), (Some(n), Some(re)) if re.is_match(n)) {
+                    out.push(format!("need {:?}, wanted /{want}/", record.need));
+                }
+            }
+            other => out.push(format!("unknown state key {other:?}")),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,6 +733,8 @@ mod tests {
         for set in [
             "tests/data/replies_demo.jsonl",
             "tests/data/replies_decathlon.jsonl",
+            "tests/data/state_demo.jsonl",
+            "tests/data/state_decathlon.jsonl",
         ] {
             let scripts = read_set(Path::new(set)).unwrap();
             assert!(scripts.len() >= 8, "{set}");

@@ -14,6 +14,7 @@ pub mod eval;
 pub mod grounding;
 pub mod reply;
 mod session;
+mod state;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,10 +27,15 @@ use crate::llm::{ChatModel, Event, GenerateRequest, Message, Role, Sampling, Usa
 use crate::prompts::Prompts;
 use crate::recommend::{Kind, Recommender, Request, Suggestion};
 use crate::search::{Filter, HybridSearcher, Retriever};
-use crate::understand::{Budget, Intent, Reference, Slots, Understander, Understanding};
+use crate::recommend::complements::{self, ComplementMap};
+use crate::understand::{
+    Budget, Direction, Intent, Measure, Reference, Slots, SpecKind, Understander, Understanding,
+};
 
 pub use grounding::{Facts, Grounder, Violation, Vocabulary};
-pub use session::{Exchange, PRODUCTS_KEPT, Session, TURNS_KEPT};
+pub use session::{Exchange, PRODUCTS_KEPT, Relative, SearchState, Session, TURNS_KEPT};
+pub use state::StateChange;
+use state::content_words;
 
 /// Errors from running a turn. What the customer wrote never causes one.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +55,9 @@ pub enum Error {
     /// A prompt template failed to render.
     #[error(transparent)]
     Prompt(#[from] crate::prompts::Error),
+    /// The complement map could not be read.
+    #[error(transparent)]
+    Complements(#[from] complements::Error),
 }
 
 /// Result alias for the conversation.
@@ -76,6 +85,9 @@ pub struct DialogueConfig {
     pub writer: Writer,
     /// Per-intent exceptions to `writer`, e.g. `{ smalltalk = "model" }`.
     pub writer_by_intent: std::collections::BTreeMap<Intent, Writer>,
+    /// The product-type complement map ("what cable do I need for it?"); see
+    /// `data/complements.txt` for the format and its provenance.
+    pub complements: std::path::PathBuf,
 }
 
 /// Who writes a reply's text.
@@ -111,6 +123,7 @@ impl Default for DialogueConfig {
             max_model_waiting: 2,
             writer: Writer::Composer,
             writer_by_intent: std::collections::BTreeMap::new(),
+            complements: "data/complements.txt".into(),
         }
     }
 }
@@ -199,6 +212,9 @@ pub struct TurnRecord {
     pub grounding: GroundingReport,
     /// Where the time went.
     pub timings_ms: Timings,
+    /// The complementary kind a "what do I need for it?" looked for ("HDMI cable").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need: Option<String>,
     /// The chat model's token counts and speed, when it wrote the reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
@@ -223,6 +239,14 @@ const SUGGESTION_POOL: usize = 6;
 const VIEWED_ANCHORS: usize = 3;
 /// "Around 300" searches 300 ± this share.
 const AROUND_BAND: f64 = 0.2;
+/// Candidates read when a search is filtered or ordered after retrieval (specs, brand, moves,
+/// "cheapest"): enough to hold a whole leaf category of the demo catalog, so "the cheapest
+/// TV" is the cheapest there is.
+const STATE_POOL: usize = 200;
+/// Complementary product types shown for "what else do I need for it?".
+const NEED_TYPES: usize = 3;
+/// Ratings a product needs to lead a "best rated" list: a 5.0 from two shoppers is no proof.
+const MIN_RATINGS_TO_LEAD: u64 = 20;
 
 /// The shop assistant: everything a turn needs, shared by all sessions.
 pub struct Assistant {
@@ -233,6 +257,7 @@ pub struct Assistant {
     prompts: Arc<Prompts>,
     vocabulary: Vocabulary,
     system_prompt: String,
+    complements: ComplementMap,
     config: DialogueConfig,
 }
 
@@ -265,6 +290,7 @@ impl Assistant {
             .collect();
         brands.sort();
         brands.dedup();
+        let complements = ComplementMap::load(&config.complements)?;
         Ok(Assistant {
             searcher,
             recommender,
@@ -273,6 +299,7 @@ impl Assistant {
             prompts,
             vocabulary: Vocabulary::new(&brands, &system_prompt),
             system_prompt,
+            complements,
             config,
         })
     }
@@ -341,7 +368,7 @@ impl Assistant {
             self.apply(&u, clipped, &refs, session, &mut plan)?;
         }
         let retrieved = Instant::now();
-        let (cross_sell, upsell) = if changes_state && suggests(u.intent) {
+        let (cross_sell, upsell) = if changes_state && suggests(u.intent) && !plan.no_suggestions {
             self.suggest(session, &plan)?
         } else {
             (None, None)
@@ -399,6 +426,10 @@ impl Assistant {
         // A search that found nothing keeps the earlier list on screen for "the first one".
         if plan.new_list && !plan.products.is_empty() {
             session.shown = plan.products.iter().map(|p| p.id.clone()).collect();
+            session.shown_turn = session.turns + 1;
+            if let Some(n) = &plan.need {
+                session.shown_label = n.kind.clone().unwrap_or_else(|| "accessories".into());
+            }
         }
         if !(u.declined && cross.is_empty() && up.is_empty()) {
             session.suggested = cross
@@ -426,6 +457,10 @@ impl Assistant {
             cross_sell: cross,
             upsell: up,
             grounding,
+            need: plan
+                .need
+                .as_ref()
+                .and_then(|n| n.kind.clone().or_else(|| n.asked.clone())),
             timings_ms: Timings {
                 understand: ms(understood),
                 retrieve: ms(retrieved) - ms(understood),
@@ -446,17 +481,61 @@ impl Assistant {
                 Reference::Ordinal(n) if *n > 0 => session.shown.get(*n as usize - 1).cloned(),
                 Reference::Ordinal(_) => session.shown.last().cloned(),
                 Reference::Named(noun) => self.named(noun, session),
+                // "The Samsung one": the shown product of that brand.
+                Reference::Pronoun if u.slots.brand.is_some() => self
+                    .shown_of_brand(u.slots.brand.as_deref().unwrap_or(""), session)
+                    .or_else(|| session.focus.clone()),
                 // "It" after a list is the pick the reply led with: the first one shown.
                 Reference::Pronoun => session
                     .focus
                     .clone()
                     .or_else(|| session.shown.first().cloned()),
+                Reference::Ranked(d) => self.ranked(*d, session),
             };
             if let Some(id) = id.filter(|id| !found.contains(id)) {
                 found.push(id);
             }
         }
         found
+    }
+
+    /// The first shown product of a brand.
+    fn shown_of_brand(&self, brand: &str, session: &Session) -> Option<String> {
+        let brand = brand.to_lowercase();
+        session
+            .shown
+            .iter()
+            .find(|id| {
+                self.product(id)
+                    .and_then(|p| p.brand.as_deref())
+                    .is_some_and(|b| b.to_lowercase() == brand)
+            })
+            .cloned()
+    }
+
+    /// "The cheaper one", "the best rated one": the shown product with the least or most of
+    /// a measure (ties to the one shown first).
+    fn ranked(&self, d: Direction, session: &Session) -> Option<String> {
+        let shown: Vec<&Product> = session
+            .shown
+            .iter()
+            .filter_map(|id| self.product(id))
+            .collect();
+        let kind = state::size_kind(d.kind, &shown);
+        let value = |p: &Product| match d.measure {
+            Measure::Price => p.price.map(|m| m.amount()),
+            Measure::Rating => p.rating.map(f64::from),
+            Measure::Size => kind.and_then(|k| state::spec_value(p, k)),
+        };
+        let mut best: Option<(f64, &Product)> = None;
+        for p in shown {
+            let Some(v) = value(p) else { continue };
+            let better = best.is_none_or(|(b, _)| if d.more { v > b } else { v < b });
+            if better {
+                best = Some((v, p));
+            }
+        }
+        best.map(|(_, p)| p.id.clone())
     }
 
     /// The most recent product of the conversation whose title or category names `noun`.
@@ -504,6 +583,25 @@ impl Assistant {
                 .or_else(|| session.shown.first().cloned()),
             _ => None,
         });
+        let ordinal = u
+            .slots
+            .references
+            .iter()
+            .any(|r| matches!(r, Reference::Ordinal(_) | Reference::Ranked(_)));
+        if ordinal && self.list_is_older(session) {
+            plan.older_list = Some(session.shown_label.clone());
+        }
+        if let Some(need) = &u.slots.need
+            && matches!(u.intent, Intent::AskAboutProduct | Intent::Search)
+        {
+            let anchor = refs
+                .first()
+                .cloned()
+                .or_else(|| session.focus.clone())
+                .or_else(|| session.bought.last().cloned())
+                .or_else(|| session.shown.first().cloned());
+            return self.need(need, anchor.as_deref(), session, plan);
+        }
         match u.intent {
             Intent::Search => self.search(u, session, plan)?,
             Intent::AskAboutProduct => {
@@ -582,6 +680,130 @@ impl Assistant {
         Ok(())
     }
 
+    /// Whether the last list shown is no longer what the shopper last saw: a purchase, or
+    /// other products, came after it. A reply that points into it then says which list.
+    fn list_is_older(&self, session: &Session) -> bool {
+        let first_kept = session.turns + 1 - session.history.len() as u32;
+        session
+            .history
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| first_kept + *i as u32 > session.shown_turn)
+            .any(|(_, e)| {
+                e.intent == Intent::PurchaseDone
+                    || e.products.iter().any(|id| !session.shown.contains(id))
+            })
+    }
+
+    /// "What cable do I need to connect my laptop to it?": the complementary products for the
+    /// product in focus, from the complement map, with its reason; the focus stays on it.
+    fn need(
+        &self,
+        need: &crate::understand::Need,
+        anchor: Option<&str>,
+        session: &mut Session,
+        plan: &mut Plan,
+    ) -> Result<()> {
+        plan.no_suggestions = true;
+        let asked = need.kind.as_deref().map(|k| search_label(k, None, None));
+        let Some(p) = anchor.and_then(|id| self.product(id)) else {
+            plan.need = Some(compose::NeedAnswer {
+                asked,
+                ..compose::NeedAnswer::default()
+            });
+            return Ok(());
+        };
+        session.view(&p.id);
+        let entries = self.complements.for_product(p);
+        let mut chosen: Vec<&complements::Complement> = match need.kind.as_deref() {
+            Some(kind) => entries
+                .iter()
+                .filter(|c| complements::kind_matches(c, kind))
+                .copied()
+                .collect(),
+            None => entries.clone(),
+        };
+        // "To connect my laptop": the entry whose reason names the laptop.
+        if let Some(with) = need.with.as_deref().map(str::to_lowercase) {
+            let named: Vec<_> = chosen
+                .iter()
+                .filter(|c| c.reason.to_lowercase().contains(&with))
+                .copied()
+                .collect();
+            if !named.is_empty() {
+                chosen = named;
+            }
+        }
+        let types = if need.kind.is_some() { 1 } else { NEED_TYPES };
+        let per_type = if need.kind.is_some() {
+            self.config.products_shown
+        } else {
+            1
+        };
+        let mut items: Vec<(ProductView, String)> = Vec::new();
+        let mut kind_name = None;
+        for c in chosen.iter().take(types) {
+            let found = self.products_of_type(&c.complement, p, per_type)?;
+            if !found.is_empty() && kind_name.is_none() {
+                kind_name = Some((search_label(c.name(), None, None), c.reason.clone()));
+            }
+            items.extend(found.into_iter().map(|v| (v, c.reason.clone())));
+        }
+        // A kind the map does not pair with this product: the kind itself, made for it.
+        if items.is_empty()
+            && let Some(kind) = need.kind.as_deref()
+        {
+            let names = vec![kind.to_lowercase()];
+            items = self
+                .products_of_type(&names, p, self.config.products_shown)?
+                .into_iter()
+                .map(|v| (v, String::new()))
+                .collect();
+        }
+        plan.products = items.iter().map(|(v, _)| v.clone()).collect();
+        plan.new_list = !plan.products.is_empty();
+        plan.need = Some(compose::NeedAnswer {
+            anchor: Some(ProductView::of(p)),
+            asked,
+            kind: kind_name.as_ref().map(|k| k.0.clone()),
+            reason: kind_name.map(|k| k.1),
+            items: items.into_iter().map(|(v, r)| (v.id, r)).collect(),
+        });
+        Ok(())
+    }
+
+    /// In-stock products whose title or category names one of `names` ("hdmi cable"), best
+    /// match first, outside the anchor's own category, each model once.
+    fn products_of_type(
+        &self,
+        names: &[String],
+        anchor: &Product,
+        limit: usize,
+    ) -> Result<Vec<ProductView>> {
+        let Some(query) = names.first() else {
+            return Ok(Vec::new());
+        };
+        let filter = Filter {
+            in_stock: true,
+            ..Filter::default()
+        };
+        let products = self.searcher.index().products();
+        let mut hits = self.retrieve(query, None, &filter, limit * crate::search::VARIANT_OVERFETCH * 2)?;
+        let entry = complements::Complement {
+            anchor: Vec::new(),
+            complement: names.to_vec(),
+            reason: String::new(),
+        };
+        hits.retain(|h| {
+            let c = &products[h.row];
+            let text = format!("{} {}", c.title, c.category_path.join(" "));
+            c.category_path != anchor.category_path
+                && c.id != anchor.id
+                && complements::kind_matches_text(&entry, &text)
+        });
+        Ok(crate::search::shown(self.searcher.index(), &hits, limit))
+    }
+
     /// The one product a "I just bought a Sony camera" most likely means.
     fn find_one(&self, u: &Understanding) -> Result<Option<String>> {
         if u.query.trim().is_empty() {
@@ -608,98 +830,104 @@ impl Assistant {
         Ok(best.map(|h| products[h.row].id.clone()))
     }
 
-    /// A product search from the message and the session: slots become hard filters.
+    /// A product search: the message updates the session's search state, and the search is
+    /// built from the state (hard filters for category, price, brand, specs and moves; the
+    /// state's words and wanted features as the query; its order).
     fn search(&self, u: &Understanding, session: &mut Session, plan: &mut Plan) -> Result<()> {
-        let follow_up = u.category_path.is_none()
-            && !session.last_query.is_empty()
-            && u.query.split_whitespace().count() <= 3
-            && u.slots.brand.is_none();
-        if follow_up {
-            // "Any in black?", "cheaper ones?": the same search, narrowed.
-            for a in &u.slots.attributes {
-                if !session.preferences.contains(a) {
-                    session.preferences.push(a.clone());
-                }
-            }
-        } else {
-            // A new search starts from what this message says, nothing older.
-            session.category = u.category_path.clone();
-            session.preferences = u.slots.attributes.clone();
-            session.brand = None;
-            session.budget = None;
-        }
-        if let Some(b) = &u.slots.brand {
-            session.brand = Some(b.clone());
-        }
         let catalog_currency = self.searcher.index().manifest().currency;
-        let mut budget = u.slots.budget.clone();
-        if let Some(b) = &budget
+        let mut u = u.clone();
+        if let Some(b) = &u.slots.budget
             && let Some(code) = &b.currency
             && !code.eq_ignore_ascii_case(catalog_currency.code())
         {
             plan.currency = Some((code.to_uppercase(), catalog_currency.code().to_string()));
-            budget = None;
+            u.slots.budget = None;
         }
-        let mut cheaper_than: Option<ProductView> = None;
-        if let Some(b) = budget {
-            // "Cheaper ones" after a list: cheaper than the cheapest shown.
-            let cheaper_than_shown =
-                b.cheap && b.max.is_none() && follow_up && !session.shown.is_empty();
-            let mut b = b;
-            if cheaper_than_shown {
-                let cheapest = session
-                    .shown
-                    .iter()
-                    .filter_map(|id| self.product(id))
-                    .filter_map(|p| p.price.map(|m| (p, m.amount())))
-                    .min_by(|a, b| a.1.total_cmp(&b.1));
-                if let Some((p, amount)) = cheapest {
-                    b.max = Some((amount - 0.01).max(0.0));
-                    b.cheap = false;
-                    cheaper_than = Some(ProductView::of(p));
-                }
+        let shown: Vec<&Product> = session
+            .shown
+            .iter()
+            .filter_map(|id| self.product(id))
+            .collect();
+        let focus = session.focus.as_deref().and_then(|id| self.product(id));
+        session.search.update(&u, &shown, focus);
+        let state = session.search.clone();
+        self.search_state(&state, &u, plan)?;
+        session.shown_label = plan.asked.describe();
+        Ok(())
+    }
+
+    /// Runs the search a state describes and fills the plan: products, what was asked (for
+    /// the reply), the closest product when nothing fits, and the upsell anchor.
+    fn search_state(&self, state: &SearchState, u: &Understanding, plan: &mut Plan) -> Result<()> {
+        let catalog_currency = self.searcher.index().manifest().currency;
+        let mut words: Vec<String> = vec![state.terms.trim().to_string()];
+        if content_words(&state.terms, state.brand.as_deref()).is_empty()
+            && let Some(leaf) = state.category.as_ref().and_then(|p| p.last())
+        {
+            words.insert(0, leaf.clone());
+        }
+        for a in &state.attributes {
+            if !state.terms.contains(a.as_str()) {
+                words.push(a.clone());
             }
-            session.budget = Some(b);
         }
-        let query = if follow_up {
-            format!("{} {}", session.last_query, u.query)
-                .trim()
-                .to_string()
-        } else if u.query.trim().is_empty() {
-            session
-                .category
-                .as_ref()
-                .and_then(|p| p.last().cloned())
-                .unwrap_or_default()
-        } else {
-            u.query.clone()
-        };
+        // Exact sizes help the text match ("43" in "108 cm (43 inches)").
+        for s in &state.specs {
+            if let (Some(lo), Some(hi)) = (s.min, s.max)
+                && hi - lo < 0.1 * hi
+            {
+                words.push(s.text.clone());
+            }
+        }
+        let query = words
+            .iter()
+            .filter(|w| !w.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ");
         if query.trim().is_empty() {
             return Ok(());
         }
-        let vector = if query == u.query {
-            u.query_vector.as_deref()
-        } else {
-            None
-        };
-        let (min_price, max_price) =
-            self.price_range(session.budget.as_ref(), session.category.as_deref());
+        let vector = (query == u.query).then_some(u.query_vector.as_deref()).flatten();
+        let (mut min_price, mut max_price) =
+            self.price_range(state.budget.as_ref(), state.category.as_deref());
+        let mut min_rating = None;
+        let mut size_bound: Option<(SpecKind, f64, bool)> = None;
+        if let Some(r) = &state.relative {
+            // Strict: one paisa (or cent) past the bound.
+            match (r.direction.measure, r.direction.more) {
+                (Measure::Price, false) => {
+                    max_price = Some(max_price.map_or(r.bound - 0.01, |m: f64| m.min(r.bound - 0.01)))
+                }
+                (Measure::Price, true) => {
+                    min_price = Some(min_price.map_or(r.bound + 0.01, |m: f64| m.max(r.bound + 0.01)))
+                }
+                (Measure::Rating, _) => min_rating = Some(r.bound),
+                (Measure::Size, more) => {
+                    size_bound = r.kind.map(|k| (k, r.bound, more));
+                }
+            }
+        }
         let filter = Filter {
-            category: session.category.as_deref().map(category_spec),
+            category: state.category.as_deref().map(category_spec),
             min_price,
             max_price,
             min_rating: None,
             in_stock: true,
         };
         let wanted = self.config.products_shown;
-        let mut hits = self.retrieve(
-            &query,
-            vector,
-            &filter,
-            wanted * crate::search::VARIANT_OVERFETCH,
-        )?;
-        if let Some(brand) = session.brand.as_deref().map(str::to_lowercase) {
-            let products = self.searcher.index().products();
+        let narrowed = state.sort.is_some()
+            || state.relative.is_some()
+            || !state.specs.is_empty()
+            || state.brand.is_some();
+        let pool = if narrowed {
+            STATE_POOL
+        } else {
+            wanted * crate::search::VARIANT_OVERFETCH
+        };
+        let mut hits = self.retrieve(&query, vector, &filter, pool)?;
+        let products = self.searcher.index().products();
+        if let Some(brand) = state.brand.as_deref().map(str::to_lowercase) {
             let is_brand = |row: usize| {
                 products[row]
                     .brand
@@ -710,71 +938,120 @@ impl Assistant {
                 hits.retain(|h| is_brand(h.row));
             }
         }
-        let products = self.searcher.index().products();
+        let fits_specs = |p: &Product| {
+            state.specs.iter().all(|want| {
+                state::spec_value(p, want.kind).is_some_and(|v| want.contains(v))
+            })
+        };
+        hits.retain(|h| {
+            let p = &products[h.row];
+            fits_specs(p)
+                && min_rating.is_none_or(|bound| {
+                    p.rating.is_some_and(|r| f64::from(r) > bound + 1e-6) && p.rating_count > 0
+                })
+                && size_bound.is_none_or(|(kind, bound, more)| {
+                    state::spec_value(p, kind).is_some_and(|v| {
+                        if more { v > bound + 1e-6 } else { v < bound - 1e-6 }
+                    })
+                })
+        });
+        if let Some(order) = state.sort {
+            let rows: Vec<&Product> = hits.iter().map(|h| &products[h.row]).collect();
+            let kind = state::size_kind(order.kind, &rows);
+            sort_hits(&mut hits, products, order, kind);
+        }
         // Colour and size variants of one model show once, with "also in".
         plan.products = crate::search::shown(self.searcher.index(), &hits, wanted);
         let money = |v: Option<f64>| v.and_then(|v| Money::from_amount(v, catalog_currency).ok());
         // The reply restates the shopper's own bounds, never derived ones ("cheaper than
         // what was shown", "the lower third of prices").
-        let stated = session.budget.clone().unwrap_or_default();
+        let stated = state.budget.clone().unwrap_or_default();
+        let relative = state.relative.as_ref().and_then(|r| {
+            let p = self.product(&r.from)?;
+            Some(compose::RelativeTo {
+                direction: r.direction,
+                value: match (r.direction.measure, r.kind) {
+                    (Measure::Price, _) => crate::catalog::present::price_text(p.price),
+                    (Measure::Rating, _) => format!("rated {:.1}", r.bound),
+                    (Measure::Size, Some(kind)) => crate::catalog::present::all_specs(p)
+                        .into_iter()
+                        .find(|h| h.kind == kind)
+                        .map_or_else(String::new, |h| h.text),
+                    (Measure::Size, None) => String::new(),
+                },
+                product: ProductView::of(p),
+            })
+        });
         plan.asked = compose::Asked {
             label: search_label(
                 &query,
-                session.category.as_deref(),
-                session.brand.as_deref(),
+                state.category.as_deref(),
+                state.brand.as_deref(),
             ),
             min_price: money(stated.min),
-            max_price: if cheaper_than.is_some() {
-                None
-            } else {
-                money(stated.max)
-            },
+            max_price: money(stated.max),
             around: money(stated.around),
             cheap: stated.cheap,
-            cheaper_than,
-            brand: session.brand.clone(),
-            attributes: session.preferences.clone(),
+            relative,
+            specs: state.specs.iter().map(|s| s.text.clone()).collect(),
+            sort: state.sort,
+            brand: state.brand.clone(),
+            attributes: state.attributes.clone(),
             message: u.query.clone(),
         };
-        if plan.products.is_empty() && (min_price.is_some() || max_price.is_some()) {
-            // Nothing within the budget: the nearest price outside it, to say so honestly.
-            let relaxed = Filter {
-                min_price: None,
-                max_price: None,
-                ..filter.clone()
-            };
-            let target = max_price.or(min_price).unwrap_or(0.0);
-            let candidates: Vec<ProductView> = self
-                .retrieve(&query, vector, &relaxed, wanted * 4)?
-                .iter()
-                .map(|h| ProductView::of(&products[h.row]))
-                .collect();
-            // "65 inch tv under 5000": the closest one is still 65-inch, when there is one.
-            let asked = crate::catalog::present::specs_in(&query, true);
-            let fits = |v: &ProductView| {
-                asked.iter().all(|a| {
-                    a.value.is_none()
-                        || v.highlight(a.kind).is_some_and(|h| {
-                            h.value
-                                .zip(a.value)
-                                .is_some_and(|(x, y)| (x - y).abs() < 0.5)
-                        })
-                })
-            };
-            let nearest = |only_fitting: bool| {
-                candidates
-                    .iter()
-                    .filter(|v| !only_fitting || fits(v))
-                    .filter_map(|v| v.price.map(|m| (v, (m.amount() - target).abs())))
-                    .min_by(|a, b| a.1.total_cmp(&b.1))
-                    .map(|(v, _)| v.clone())
-            };
-            plan.closest = nearest(true).or_else(|| nearest(false));
+        if plan.products.is_empty() && state.relative.is_none() {
+            plan.closest = self.closest(state, &query, vector, &filter, fits_specs)?;
         }
         plan.upsell_anchor = plan.products.first().map(|p| p.id.clone());
         plan.new_list = true;
-        session.last_query = query;
         Ok(())
+    }
+
+    /// When nothing fits: the product nearest the budget that still has the asked specs
+    /// ("65 inch tv under 5000": the cheapest 65-inch TV), else the nearest in price.
+    fn closest(
+        &self,
+        state: &SearchState,
+        query: &str,
+        vector: Option<&[f32]>,
+        filter: &Filter,
+        fits_specs: impl Fn(&Product) -> bool,
+    ) -> Result<Option<ProductView>> {
+        let relaxed = Filter {
+            min_price: None,
+            max_price: None,
+            ..filter.clone()
+        };
+        let target = filter.max_price.or(filter.min_price);
+        let products = self.searcher.index().products();
+        let candidates: Vec<&Product> = self
+            .retrieve(query, vector, &relaxed, STATE_POOL)?
+            .iter()
+            .map(|h| &products[h.row])
+            .collect();
+        let brand = state.brand.as_deref().map(str::to_lowercase);
+        let of_brand = |p: &&&Product| {
+            brand.as_ref().is_none_or(|b| {
+                p.brand.as_deref().is_some_and(|pb| pb.to_lowercase() == *b)
+            })
+        };
+        let nearest = |only_fitting: bool| {
+            let fitting = candidates
+                .iter()
+                .filter(|p| !only_fitting || fits_specs(p))
+                .filter(of_brand);
+            match target {
+                Some(t) => fitting
+                    .filter_map(|p| p.price.map(|m| (p, (m.amount() - t).abs())))
+                    .min_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(p, _)| ProductView::of(p)),
+                None => fitting.take(1).map(|p| ProductView::of(p)).next(),
+            }
+        };
+        if target.is_none() && state.specs.is_empty() {
+            return Ok(None);
+        }
+        Ok(nearest(true).or_else(|| nearest(false)))
     }
 
     fn retrieve(
@@ -878,13 +1155,13 @@ impl Assistant {
         let upsell_anchor = plan.upsell_anchor.clone().or_else(|| session.focus.clone());
         let up = match upsell_anchor {
             Some(anchor)
-                if !plan.no_upsell && !session.budget.as_ref().is_some_and(|b| b.cheap) =>
+                if !plan.no_upsell && !session.search.budget.as_ref().is_some_and(|b| b.cheap) =>
             {
                 let mut request = Request::new(vec![anchor.clone()], SUGGESTION_POOL);
                 request.kind = Kind::Up;
                 request.exclude = exclude;
                 request.session = Some(session.id.clone());
-                request.budget = self.budget_money(session.budget.as_ref(), &anchor);
+                request.budget = self.budget_money(session.search.budget.as_ref(), &anchor);
                 let recs = self.recommender.recommend(&request)?;
                 recs.upsell.into_iter().find(|s| fresh(s))
             }
@@ -938,6 +1215,8 @@ impl Assistant {
             empty: empty || u.noise,
             currency: plan.currency.clone(),
             thanks: is_thanks(message),
+            need: plan.need.as_ref(),
+            older_list: plan.older_list.as_deref(),
             seed,
         };
         let composed = compose::compose(self.prompts.wordings(), &input);
@@ -1143,6 +1422,12 @@ struct Plan {
     aspect: Option<&'static str>,
     /// A budget in another currency than the catalog's: (its code, the catalog's code).
     currency: Option<(String, String)>,
+    /// What a "what do I need for it?" found.
+    need: Option<compose::NeedAnswer>,
+    /// The reply points into a list shown before other products: what that list was for.
+    older_list: Option<String>,
+    /// No suggestions this turn (the products shown are the complements already).
+    no_suggestions: bool,
 }
 
 impl Plan {
@@ -1166,87 +1451,44 @@ fn turn_seed(session: &str, turn: u32) -> u64 {
         })
 }
 
-/// Words of a query that say nothing about the product ("ok whats the", "wala dikhao").
-const LABEL_FILLER: &[&str] = &[
-    "ok",
-    "okay",
-    "has",
-    "had",
-    "just",
-    "bought",
-    "got",
-    "purchased",
-    "it",
-    "this",
-    "that",
-    "like",
-    "what",
-    "whats",
-    "what's",
-    "which",
-    "is",
-    "are",
-    "the",
-    "a",
-    "an",
-    "any",
-    "anything",
-    "from",
-    "show",
-    "me",
-    "some",
-    "please",
-    "pls",
-    "one",
-    "ones",
-    "best",
-    "rated",
-    "cheapest",
-    "cheaper",
-    "cheap",
-    "then",
-    "need",
-    "want",
-    "i",
-    "looking",
-    "for",
-    "to",
-    "buy",
-    "get",
-    "bhai",
-    "wala",
-    "wali",
-    "dikhao",
-    "chahiye",
-    "accha",
-    "acha",
-    "ke",
-    "andar",
-    "ka",
-    "ki",
-    "ko",
-    "hai",
-    "do",
-    "you",
-    "have",
-    "good",
-    "nice",
-    "better",
-    "other",
-    "else",
-    "more",
-    "most",
-    "expensive",
-    "top",
-    "under",
-    "below",
-    "around",
-    "with",
-    "in",
-    "and",
-    "or",
-    "of",
-];
+/// Orders hits by a superlative: price up or down, best rated first (products with at least
+/// [`MIN_RATINGS_TO_LEAD`] ratings ahead of the rest), or by a size spec (products without it
+/// last). Ties keep their relevance order.
+fn sort_hits(
+    hits: &mut [crate::search::Hit],
+    products: &[Product],
+    order: Direction,
+    kind: Option<SpecKind>,
+) {
+    let key = |row: usize| -> Option<f64> {
+        let p = &products[row];
+        match order.measure {
+            Measure::Price => p.price.map(|m| m.amount()),
+            Measure::Rating => p.rating.map(|r| {
+                let proven = if p.rating_count >= MIN_RATINGS_TO_LEAD { 10.0 } else { 0.0 };
+                f64::from(r) + proven
+            }),
+            Measure::Size => kind.and_then(|k| state::spec_value(p, k)),
+        }
+    };
+    let keys: std::collections::HashMap<usize, Option<f64>> =
+        hits.iter().map(|h| (h.row, key(h.row))).collect();
+    hits.sort_by(|a, b| {
+        let (ka, kb) = (keys[&a.row], keys[&b.row]);
+        match (ka, kb) {
+            (Some(x), Some(y)) => {
+                if order.more {
+                    y.total_cmp(&x)
+                } else {
+                    x.total_cmp(&y)
+                }
+            }
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+    });
+}
 
 /// What was searched for in a shopper's words: the query without filler (and without the
 /// brand, which the reply names separately), else the category's name.
@@ -1257,7 +1499,7 @@ fn search_label(query: &str, category: Option<&[String]>, brand: Option<&str>) -
         .filter(|w| {
             let w = w.to_lowercase();
             let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-            !w.is_empty() && !LABEL_FILLER.contains(&w) && brand.as_deref() != Some(w)
+            !w.is_empty() && !state::FILLER_WORDS.contains(&w) && brand.as_deref() != Some(w)
         })
         .collect();
     // Shoppers type "tv" and "usb"; the reply writes them as they are printed.

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::understand::{Budget, Intent};
+use crate::understand::{Budget, Direction, Intent, SpecKind, SpecWant};
 
 /// Turns kept word for word; older ones are folded into [`Session::earlier`].
 pub const TURNS_KEPT: usize = 8;
@@ -55,16 +55,60 @@ pub struct Session {
     pub bought: Vec<String>,
     /// Suggestions the customer declined: never suggested again.
     pub declined: Vec<String>,
-    /// Category path being shopped for.
+    /// What is being searched for: each search message updates it, and the search is built
+    /// from it.
+    pub search: SearchState,
+    /// What the last list shown was for, in words ("43-inch TVs"): said when a reply uses
+    /// it after other products were shown.
+    pub shown_label: String,
+    /// The turn (1-based) that showed the last list.
+    pub shown_turn: u32,
+}
+
+/// A search built up over turns. A message refines it (adds or replaces a constraint),
+/// relaxes it ("any brand"), moves it relative to what was shown ("cheaper": strictly below
+/// the cheapest shown), orders it ("the cheapest"), or resets it (a new product type).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchState {
+    /// Category path (root first).
     pub category: Option<Vec<String>>,
-    /// Budget stated.
+    /// The budget the shopper stated (bounds in the catalog currency's units).
     pub budget: Option<Budget>,
-    /// Attributes asked for.
-    pub preferences: Vec<String>,
-    /// Brand asked for.
+    /// Brand wanted, as the catalog spells it.
     pub brand: Option<String>,
-    /// The last product search sent, for follow-ups ("cheaper ones?").
-    pub last_query: String,
+    /// Features wanted ("braided", "wireless", "black"): added to the search terms.
+    pub attributes: Vec<String>,
+    /// Quantities wanted, at most one per kind ("43-inch", "at least 6000 mAh"): hard filters.
+    pub specs: Vec<SpecWant>,
+    /// The words that name the product ("smart tv", "usb c cable").
+    pub terms: String,
+    /// A superlative in force ("the cheapest"): results sorted by it.
+    pub sort: Option<Direction>,
+    /// A move from the list shown before ("cheaper"): a strict bound.
+    pub relative: Option<Relative>,
+}
+
+/// A move relative to the products shown: a strict bound on price, rating or a spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Relative {
+    /// The move ("cheaper" is price, less).
+    pub direction: Direction,
+    /// The bound the results must pass strictly: a price (currency units), a rating (stars)
+    /// or a spec value (the kind's unit).
+    pub bound: f64,
+    /// The spec a size move compares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<SpecKind>,
+    /// The shown product the bound was taken from (its id).
+    pub from: String,
+}
+
+impl SearchState {
+    /// True when nothing has been asked yet.
+    pub fn is_empty(&self) -> bool {
+        self.category.is_none() && self.terms.trim().is_empty() && self.brand.is_none()
+    }
 }
 
 impl Session {

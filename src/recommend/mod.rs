@@ -8,6 +8,7 @@
 //! suggestion carries its evidence and one sentence built from it ([`reason`]).
 
 pub mod als;
+pub mod complements;
 mod cross_sell;
 pub mod eval;
 pub mod feedback;

@@ -177,7 +177,54 @@ fn slot_counts(gold: &Slots, p: &Understanding) -> Vec<(&'static str, Counts)> {
             "references",
             match_sets(&references(gold), &references(&p.slots)),
         ),
+        (
+            "specs",
+            match_sets(&spec_values(gold), &spec_values(&p.slots)),
+        ),
+        (
+            "direction",
+            match_sets(
+                &gold.direction.iter().map(direction_value).collect::<Vec<_>>(),
+                &p.slots.direction.iter().map(direction_value).collect::<Vec<_>>(),
+            ),
+        ),
     ]
+}
+
+/// "price-" (cheaper), "rating+most" (best rated), "size+" (bigger).
+pub fn direction_value(d: &crate::understand::Direction) -> String {
+    let measure = match d.measure {
+        crate::understand::Measure::Price => "price",
+        crate::understand::Measure::Rating => "rating",
+        crate::understand::Measure::Size => "size",
+    };
+    let sign = if d.more { "+" } else { "-" };
+    let most = if d.most { "most" } else { "" };
+    format!("{measure}{sign}{most}")
+}
+
+/// Spec wants as comparable strings ("screen_size>=42.1", "battery<=6000"), bounds rounded
+/// to one decimal.
+fn spec_values(slots: &Slots) -> Vec<String> {
+    let name = |k: crate::understand::SpecKind| {
+        serde_json::to_value(k)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    slots
+        .specs
+        .iter()
+        .map(|s| {
+            let r = |x: f64| (x * 10.0).round() / 10.0;
+            match (s.min, s.max) {
+                (Some(lo), Some(hi)) => format!("{}={}", name(s.kind), r((lo + hi) / 2.0)),
+                (Some(lo), None) => format!("{}>={}", name(s.kind), r(lo)),
+                (None, Some(hi)) => format!("{}<={}", name(s.kind), r(hi)),
+                (None, None) => name(s.kind),
+            }
+        })
+        .collect()
 }
 
 /// Budget parts as comparable strings ("max=500", "cheap", "currency=INR").
@@ -208,6 +255,7 @@ fn references(slots: &Slots) -> Vec<String> {
             Reference::Ordinal(n) => format!("ordinal={n}"),
             Reference::Named(noun) => format!("named={}", noun.trim().to_lowercase()),
             Reference::Pronoun => "pronoun".into(),
+            Reference::Ranked(d) => format!("ranked={}", direction_value(d)),
         })
         .collect()
 }
@@ -232,7 +280,7 @@ fn match_sets(gold: &[String], predicted: &[String]) -> Counts {
 /// The table `shopclerk eval understand` prints.
 pub fn format_table(rows: &[(String, Scores)]) -> String {
     let mut out = format!(
-        "{:<22} {:>8} {:>9} {:>7} {:>6} | slot F1: {:>8} {:>7} {:>10} {:>6} {:>10}\n",
+        "{:<22} {:>8} {:>9} {:>7} {:>6} | slot F1: {:>8} {:>7} {:>10} {:>6} {:>10} {:>6} {:>9}\n",
         "setup",
         "intent",
         "slot P",
@@ -242,12 +290,14 @@ pub fn format_table(rows: &[(String, Scores)]) -> String {
         "budget",
         "attributes",
         "brand",
-        "references"
+        "references",
+        "specs",
+        "direction"
     );
     for (name, s) in rows {
         let f1 = |k: &str| s.per_slot.get(k).map_or(0.0, Counts::f1);
         out.push_str(&format!(
-            "{:<22} {:>8.3} {:>9.3} {:>7.3} {:>6.3} |          {:>8.3} {:>7.3} {:>10.3} {:>6.3} {:>10.3}\n",
+            "{:<22} {:>8.3} {:>9.3} {:>7.3} {:>6.3} |          {:>8.3} {:>7.3} {:>10.3} {:>6.3} {:>10.3} {:>6.3} {:>9.3}\n",
             name,
             s.intent_accuracy,
             s.slots.precision(),
@@ -258,6 +308,8 @@ pub fn format_table(rows: &[(String, Scores)]) -> String {
             f1("attributes"),
             f1("brand"),
             f1("references"),
+            f1("specs"),
+            f1("direction"),
         ));
     }
     out
@@ -278,6 +330,8 @@ mod tests {
             injection: false,
             noise: false,
             query: String::new(),
+            terms: String::new(),
+            names_product: false,
             query_vector: None,
         }
     }

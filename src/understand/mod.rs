@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::catalog::present::SpecKind;
 use crate::embed::Embedder;
 use crate::llm::{ChatModel, GenerateRequest, Message, Role, Sampling};
 use crate::prompts::Prompts;
@@ -129,6 +130,96 @@ pub enum Reference {
     Named(String),
     /// "It", "this one": the product in focus.
     Pronoun,
+    /// "The cheaper one", "the best rated one": the shown product that is most (or least) of
+    /// a measure.
+    Ranked(Direction),
+}
+
+/// What a relative move or a superlative is measured on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// The catalog price.
+    Price,
+    /// The average star rating.
+    Rating,
+    /// The product's main size: screen, capacity, storage, battery... (the spec kind the
+    /// shown products share, unless [`Direction::kind`] names one).
+    Size,
+}
+
+/// "Cheaper", "a better one", "bigger" (relative to the products shown) or "the cheapest",
+/// "best rated", "the biggest" (superlatives over everything that matches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Direction {
+    /// What is compared.
+    pub measure: Measure,
+    /// More of it (pricier, better rated, bigger) or less (cheaper, smaller).
+    pub more: bool,
+    /// A superlative ("cheapest"): sort everything that matches, not a move from the list.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub most: bool,
+    /// For [`Measure::Size`], the spec named ("more storage"), when one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<SpecKind>,
+}
+
+/// A constraint the customer lifts: "any brand", "forget the budget", "start over".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relax {
+    /// "Any brand", "koi bhi brand".
+    Brand,
+    /// "Forget the budget", "price doesn't matter".
+    Budget,
+    /// "Any size".
+    Specs,
+    /// "Any colour".
+    Attributes,
+    /// "Start over", "clear the filters".
+    All,
+}
+
+/// A quantity with a unit wanted of the product: "43 inch", "at least 6000 mAh", "1.5 L".
+/// Values are in the kind's unit ([`SpecKind`]: inches, litres, GB, mAh, W, hours, metres,
+/// tons); an exact size is a narrow band around it (see [`SpecWant::contains`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpecWant {
+    /// What is measured.
+    pub kind: SpecKind,
+    /// Lowest value wanted (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Highest value wanted (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// As the shopper would read it: "43-inch", "at least 6000 mAh".
+    pub text: String,
+}
+
+impl SpecWant {
+    /// Share of the value an exact size may differ by: a "43 inch" TV listed at 42.5 inches
+    /// is still one (2%).
+    pub const EXACT_TOLERANCE: f64 = 0.02;
+    /// Share "around 43 inch" allows either way (10%).
+    pub const AROUND_TOLERANCE: f64 = 0.10;
+
+    /// Whether a product's value of this kind satisfies the want.
+    pub fn contains(&self, value: f64) -> bool {
+        self.min.is_none_or(|m| value >= m) && self.max.is_none_or(|m| value <= m)
+    }
+}
+
+/// "What cable do I need to connect my laptop to it?", "do I need a mount?", "what goes with
+/// it?": a complementary product wanted for the product in focus.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Need {
+    /// The kind of product asked about ("cable", "mount"); none for "what else do I need?".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The other device named ("laptop" in "connect my laptop to it").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with: Option<String>,
 }
 
 /// What a message says about the product wanted.
@@ -149,6 +240,18 @@ pub struct Slots {
     /// Products shown earlier that the message refers to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
+    /// Quantities with units wanted ("43 inch", "128GB"): specs, never money.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub specs: Vec<SpecWant>,
+    /// A move relative to what was shown, or a superlative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    /// Constraints lifted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relax: Vec<Relax>,
+    /// A complementary product asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need: Option<Need>,
 }
 
 /// Which part decided the intent.
@@ -185,8 +288,15 @@ pub struct Understanding {
     /// answered but changes nothing.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub noise: bool,
-    /// What to send to product search: the message without budget, reference and filler words.
+    /// What to send to product search: the message without budget, reference, direction,
+    /// relax and filler words.
     pub query: String,
+    /// The query without the spec quantities either: the words a search state keeps.
+    #[serde(default)]
+    pub terms: String,
+    /// The message names a product kind ("cable", "tv"), not only a feature or a brand.
+    #[serde(default)]
+    pub names_product: bool,
     /// The query's embedding, reused by search.
     #[serde(skip)]
     pub query_vector: Option<Vec<f32>>,
@@ -394,12 +504,18 @@ impl Understander {
                 attributes,
                 brand: parsed.brand,
                 references: parsed.references,
+                specs: parsed.specs,
+                direction: parsed.direction,
+                relax: parsed.relax,
+                need: parsed.need,
             },
             category_path,
             declined: parsed.declined,
             injection: parsed.injection,
             noise,
             query: parsed.query,
+            terms: parsed.terms,
+            names_product: parsed.names_product,
             query_vector,
         })
     }

@@ -57,7 +57,11 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{Budget, Intent, Reference};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Budget, Direction, Intent, Measure, Need, Reference, Relax, SpecWant};
 
 #[path = "parse_words.rs"]
 mod words;
@@ -242,8 +246,22 @@ pub struct Parsed {
     pub declined: bool,
     /// The message tries to change the assistant's instructions or prices.
     pub injection: bool,
-    /// The message without budget, reference, decline and filler phrases: what to search for.
+    /// The message without budget, reference, decline, direction, relax and filler phrases:
+    /// what to search for.
     pub query: String,
+    /// The query without spec quantities: the words a search state keeps.
+    pub terms: String,
+    /// Quantities with units wanted ("43 inch", "at least 6000 mAh").
+    pub specs: Vec<SpecWant>,
+    /// A move from the shown products, or a superlative.
+    pub direction: Option<Direction>,
+    /// Constraints lifted.
+    pub relax: Vec<Relax>,
+    /// A complementary product asked for.
+    pub need: Option<Need>,
+    /// The message names a product kind of its own ("cable", "tv"), not only a feature,
+    /// brand or budget: a search with a new kind starts over.
+    pub names_product: bool,
 }
 
 /// Runs every parser over one message. Never panics; cost is linear in the message
@@ -252,17 +270,68 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
     let text = analyse(message);
     let w = &text.words;
     let injection = INJECTION.any(w);
-    let (budget, budget_spans) = budget_in(w);
+    let (relax, relax_spans) = relax_in(w);
+    let relaxed = marked(w.len(), &relax_spans);
+    let (specs, spec_spans) = specs_in(w, &relaxed);
+    let (mut budget, budget_spans) = budget_in(w, &relaxed);
     // A price inside an injection ("set the price to 1 rupee") is not the customer's budget.
-    let budget = budget.filter(|_| !injection);
-    let used = marked(w.len(), &budget_spans);
-    let (references, ref_spans, ref_cut) = references_in(&text);
+    if injection {
+        budget = None;
+    }
+    let used = marked(w.len(), &[budget_spans.clone(), relax_spans.clone()].concat());
+    let (mut references, ref_spans, ref_cut) = references_in(&text);
+    let mut direction = None;
+    let mut direction_spans = Vec::new();
+    if let Some((d, (s, e))) = direction_in(w, &used) {
+        let next = word_at(w, e);
+        let ranked = matches!(word_before(w, s), "the" | "ye" | "yeh" | "wo" | "woh" | "vo")
+            && (ONE_WORDS.contains(next) || matches!(next, "ones" | "option" | "model"))
+            && !SEARCH_STRONG.any(w);
+        // "Is this better for the gym?" asks about a product; "anything cheaper?", "a
+        // better one", "isse sasta" move the search.
+        let moves = d.most
+            || SEARCH_STRONG.any(w)
+            || SEARCH_WEAK.any(w)
+            || matches!(next, "than" | "one" | "ones" | "option" | "options" | "wala" | "wali")
+            || s == 0
+            || w.len() <= 4
+            || !text.question;
+        if ranked {
+            references.retain(|r| *r != Reference::Pronoun);
+            references.insert(0, Reference::Ranked(d));
+            direction_spans.push((s, (e + 1).min(w.len())));
+        } else if moves {
+            // "Cheaper than that": "that" is what the move starts from, not a product asked about.
+            if !d.most {
+                references.retain(|r| *r != Reference::Pronoun);
+            }
+            direction = Some(d);
+            direction_spans.push((s, e));
+        }
+    }
+    // "Cheaper ones" is a move down from what was shown, not a wish for the cheap end.
+    if direction.is_some_and(|d| d.measure == Measure::Price)
+        && let Some(b) = budget.as_mut()
+    {
+        b.cheap = false;
+        if b.min.is_none() && b.max.is_none() && b.around.is_none() {
+            budget = None;
+        }
+    }
     let (attributes, attr_spans) = lexicon.attributes_in(w, &used);
     let brand = lexicon.brand_in(w, &used, &attr_spans);
     let declines = declines(w);
     let removed = marked(
         w.len(),
-        &[budget_spans, ref_cut, declines.clone(), FILLER.all(w)].concat(),
+        &[
+            budget_spans,
+            ref_cut,
+            declines.clone(),
+            FILLER.all(w),
+            relax_spans,
+            direction_spans,
+        ]
+        .concat(),
     );
     let free_noun = (0..w.len()).any(|i| {
         // "the battery", "its strap": a part of the product under discussion, not a new search.
@@ -271,29 +340,46 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
             && PART_OWNER.contains(word_before(w, i));
         noun.is_some() && !part && !ref_spans.iter().any(|&(s, e)| s <= i && i < e)
     });
+    let need = if injection { None } else { need_in(message) };
     let facts = Facts {
         text: &text,
         injection,
         has_refs: !references.is_empty(),
-        product_like: free_noun || brand.is_some() || !attributes.is_empty() || budget.is_some(),
+        product_like: free_noun
+            || brand.is_some()
+            || !attributes.is_empty()
+            || budget.is_some()
+            || !specs.is_empty(),
         free_noun,
         budget: budget.is_some(),
         brand: brand.is_some(),
-        attrs: !attributes.is_empty(),
+        attrs: !attributes.is_empty() || !specs.is_empty(),
         declines: &declines,
+        direction: direction.is_some(),
+        relax: !relax.is_empty(),
+        need: need.is_some(),
     };
-    let mut query = String::new();
-    let mut last: Option<&Word> = None;
-    for x in w.iter().zip(&removed).filter(|(_, r)| !**r).map(|(x, _)| x) {
-        match last {
-            // Keep "type-c", "tp-link" whole; the '-' byte replaces itself.
-            Some(l) if x.hyphen_before && x.start == l.end + 1 => query.push('-'),
-            Some(l) if l.end < x.start => query.push(' '),
-            _ => {}
+    let spec_words = marked(w.len(), &spec_spans);
+    let join = |skip: &dyn Fn(usize) -> bool| {
+        let mut out = String::new();
+        let mut last: Option<&Word> = None;
+        for (i, x) in w.iter().enumerate() {
+            if removed[i] || skip(i) {
+                continue;
+            }
+            match last {
+                // Keep "type-c", "tp-link" whole; the '-' byte replaces itself.
+                Some(l) if x.hyphen_before && x.start == l.end + 1 => out.push('-'),
+                Some(l) if l.end < x.start => out.push(' '),
+                _ => {}
+            }
+            out.push_str(&x.text);
+            last = Some(x);
         }
-        query.push_str(&x.text);
-        last = Some(x);
-    }
+        out
+    };
+    let query = join(&|_| false);
+    let terms = join(&|i| spec_words[i]);
     let intent = classify(&facts);
     Parsed {
         intent,
@@ -304,12 +390,240 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
         declined: !declines.is_empty(),
         injection,
         query,
+        terms,
+        specs,
+        direction,
+        relax,
+        need,
+        names_product: free_noun,
     }
+}
+
+// ---------------------------------------------------------------- directions, relax, specs, needs
+
+/// The first move or superlative in the message ("cheaper", "the best rated", "isse bada"),
+/// outside words already used, with its span.
+fn direction_in(w: &[Word], used: &[bool]) -> Option<(Direction, Span)> {
+    let kinds: [(&Pats, Measure, bool, bool); 10] = [
+        (&PRICE_LEAST, Measure::Price, false, true),
+        (&PRICE_MOST, Measure::Price, true, true),
+        (&RATING_MOST, Measure::Rating, true, true),
+        (&SIZE_MOST, Measure::Size, true, true),
+        (&SIZE_LEAST, Measure::Size, false, true),
+        (&PRICE_LESS, Measure::Price, false, false),
+        (&PRICE_MORE, Measure::Price, true, false),
+        (&RATING_MORE, Measure::Rating, true, false),
+        (&SIZE_MORE, Measure::Size, true, false),
+        (&SIZE_LESS, Measure::Size, false, false),
+    ];
+    for i in 0..w.len() {
+        if used[i] {
+            continue;
+        }
+        for (pats, measure, more, most) in kinds {
+            let Some(e) = pats.at(w, i) else { continue };
+            if used[i..e].contains(&true) {
+                continue;
+            }
+            // "cheaper than 500" is a budget (read before); "better for the gym" is a question.
+            if measure == Measure::Rating && !most && word_at(w, e) == "for" {
+                continue;
+            }
+            let kind = (measure == Measure::Size)
+                .then(|| size_kind(&w[i..e]))
+                .flatten();
+            return Some((
+                Direction {
+                    measure,
+                    more,
+                    most,
+                    kind,
+                },
+                (i, e),
+            ));
+        }
+    }
+    None
+}
+
+/// The spec a size move names: "more storage", "more battery".
+fn size_kind(words: &[Word]) -> Option<super::SpecKind> {
+    use super::SpecKind as K;
+    words.iter().find_map(|x| match x.text.as_str() {
+        "storage" | "space" | "memory" => Some(K::Storage),
+        "capacity" => Some(K::Capacity),
+        "battery" => Some(K::Battery),
+        "power" => Some(K::Power),
+        _ => None,
+    })
+}
+
+/// Constraints lifted, with their spans.
+fn relax_in(w: &[Word]) -> (Vec<Relax>, Vec<Span>) {
+    let mut found = Vec::new();
+    let mut spans = Vec::new();
+    for (pats, relax) in [
+        (&*RELAX_ALL, Relax::All),
+        (&*RELAX_BRAND, Relax::Brand),
+        (&*RELAX_BUDGET, Relax::Budget),
+        (&*RELAX_SPECS, Relax::Specs),
+        (&*RELAX_ATTRIBUTES, Relax::Attributes),
+    ] {
+        let hits = pats.all(w);
+        if !hits.is_empty() && !found.contains(&relax) {
+            found.push(relax);
+        }
+        spans.extend(hits);
+    }
+    (found, spans)
+}
+
+/// Quantities with units ("43 inch", "43\"", "128gb", "at least 6000 mah", "around 1.5 l"),
+/// as spec wants, with their spans (cue words included).
+fn specs_in(w: &[Word], used: &[bool]) -> (Vec<SpecWant>, Vec<Span>) {
+    let mut out: Vec<SpecWant> = Vec::new();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < w.len() {
+        let word = word_at(w, i);
+        let plus = word.ends_with('+');
+        let word = word.trim_end_matches('+');
+        let split = word
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+            .unwrap_or(word.len());
+        let (digits, suffix) = word.split_at(split);
+        let value = digits.replace(',', "").parse::<f64>().ok();
+        let (unit, mut end) = if !suffix.is_empty() {
+            (suffix, i + 1)
+        } else {
+            (word_at(w, i + 1), i + 2)
+        };
+        let (Some(value), false) = (value, used[i] || digits.is_empty()) else {
+            i += 1;
+            continue;
+        };
+        let unit_ok = SPEC_UNITS.contains(unit) || (unit == "in" && !suffix.is_empty());
+        let Some(h) = unit_ok
+            .then(|| crate::catalog::present::quantity(value, unit))
+            .flatten()
+        else {
+            i += 1;
+            continue;
+        };
+        let mut kind = h.kind;
+        let mut text = h.text.clone();
+        if kind == super::SpecKind::Storage && word_at(w, end) == "ram" {
+            kind = super::SpecKind::Memory;
+            text = format!("{text} RAM");
+            end += 1;
+        }
+        let v = h.value.unwrap_or(value);
+        let prev = word_before(w, i);
+        let prev2 = if i >= 2 { word_at(w, i - 2) } else { "" };
+        let after = (word_at(w, end), word_at(w, end + 1));
+        let at_least = plus
+            || matches!(prev, "atleast" | "min" | "minimum" | "above" | "over")
+            || (prev == "least" && prev2 == "at")
+            || (prev == "than" && matches!(prev2, "more" | "bigger" | "larger"))
+            || matches!(after, ("or" | "and", "more" | "above" | "bigger" | "larger" | "over"))
+            || matches!(after, ("se", "upar" | "zyada"));
+        let at_most = matches!(prev, "under" | "below" | "upto" | "max" | "maximum" | "within")
+            || (prev == "to" && prev2 == "up")
+            || (prev == "than" && matches!(prev2, "less" | "smaller"))
+            || matches!(after, ("or" | "and", "less" | "below" | "smaller" | "under"))
+            || after.0 == "tak";
+        let around = matches!(
+            prev,
+            "around" | "about" | "approx" | "approximately" | "~" | "lagbhag" | "nearly" | "roughly"
+        );
+        let (min, max, text) = if at_least {
+            (Some(v), None, format!("at least {text}"))
+        } else if at_most {
+            (None, Some(v), format!("up to {text}"))
+        } else if around {
+            let t = SpecWant::AROUND_TOLERANCE;
+            (Some(v * (1.0 - t)), Some(v * (1.0 + t)), format!("around {text}"))
+        } else {
+            let t = SpecWant::EXACT_TOLERANCE;
+            (Some(v * (1.0 - t)), Some(v * (1.0 + t)), text)
+        };
+        let cue = usize::from(at_least || at_most || around) * usize::from(i > 0);
+        spans.push((i - cue.min(i), end));
+        out.retain(|s| s.kind != kind);
+        out.push(SpecWant {
+            kind,
+            min,
+            max,
+            text,
+        });
+        i = end;
+    }
+    (out, spans)
+}
+
+static NEED_WHAT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\bwhat\s+(?:else\s+|other\s+|kind\s+of\s+|type\s+of\s+|sort\s+of\s+|size\s+)?([a-z0-9][a-z0-9 -]{0,30}?)?\s*(?:do|would|will|should|shall)\s+(?:i|we)\s+(?:also\s+|still\s+)?(?:need|require|have\s+to\s+(?:buy|get)|buy|get)\b",
+    )
+    .expect("a valid built-in pattern")
+});
+static NEED_DO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:do|would|will)\s+(?:i|we)\s+(?:also\s+|still\s+)?need\s+(?:a|an|any|some|the|extra)\s+([a-z0-9][a-z0-9 -]{1,30}?)(?:\s+(?:for|to|with|as|if)\b|[?.!,]|$)",
+    )
+    .expect("a valid built-in pattern")
+});
+static NEED_GOES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\bwhat\s+(?:else\s+)?(?:goes|go|works|pairs)\s+(?:well\s+)?with\b|\b(?:what|which|any)\s+accessor(?:y|ies)\b|\bwhat\s+else\s+(?:should|can|could|do)\s+(?:i|we)\b|\bise?\s+(?:ke\s+)?(?:saath|sath|liye)\s+(?:aur\s+)?kya\b|\biske\s+(?:saath|sath|liye)\s+(?:aur\s+)?kya\b",
+    )
+    .expect("a valid built-in pattern")
+});
+static NEED_WITH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:connect|attach|plug|use)\s+(?:my|a|an|the|our)?\s*([a-z][a-z0-9-]*)\s+(?:to|with|into)\b")
+        .expect("a valid built-in pattern")
+});
+
+/// "What cable do I need to connect my laptop to it?", "do I need a mount?", "what goes with
+/// it?": the product kind asked about and the other device named.
+fn need_in(message: &str) -> Option<Need> {
+    let text: String = message.chars().take(MAX_CHARS).collect::<String>().to_lowercase();
+    let clean = |k: &str| {
+        let k = k.trim();
+        let k = k
+            .strip_prefix("else ")
+            .unwrap_or(k)
+            .trim_end_matches(" else")
+            .trim();
+        (!k.is_empty() && !matches!(k, "else" | "more" | "all" | "i" | "we"))
+            .then(|| k.to_string())
+    };
+    let with = NEED_WITH
+        .captures(&text)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_string())
+        .filter(|d| !matches!(d.as_str(), "it" | "this" | "that" | "them"));
+    if let Some(c) = NEED_WHAT.captures(&text) {
+        return Some(Need {
+            kind: c.get(1).and_then(|m| clean(m.as_str())),
+            with,
+        });
+    }
+    if let Some(c) = NEED_DO.captures(&text) {
+        let kind = c.get(1).and_then(|m| clean(m.as_str()))?;
+        // "do I need to charge it" asks how to use it, not for a product.
+        return Some(Need {
+            kind: Some(kind),
+            with,
+        });
+    }
+    NEED_GOES.is_match(&text).then_some(Need { kind: None, with })
 }
 
 /// Budget phrases alone (exposed for tests and for the LLM path to reuse).
 pub fn parse_budget(message: &str) -> Option<Budget> {
-    budget_in(&analyse(message).words).0
+    let w = analyse(message).words;
+    budget_in(&w, &vec![false; w.len()]).0
 }
 
 /// Reference phrases alone.
@@ -496,6 +810,10 @@ fn clause_at(w: &[Word], i: usize) -> Option<(Budget, usize)> {
             return one(kind, &a, e);
         }
     }
+    // "4k tv", "in 8k": a screen resolution, unless a cue or a currency makes it money.
+    if matches!(word_at(w, i), "2k" | "4k" | "8k") && a.cur.is_none() {
+        return None;
+    }
     // "80k ka laptop": a thousands amount tied to a product.
     let tied = a.mult > 1.0 && BUDGET_TAIL.contains(word_at(w, a.end));
     if a.cur.is_some() || a.hindi || tied {
@@ -510,10 +828,11 @@ fn clause_at(w: &[Word], i: usize) -> Option<(Budget, usize)> {
         .then(|| one(Kind::Around, &a, a.end + usize::from(after)))?
 }
 
-fn budget_in(w: &[Word]) -> (Option<Budget>, Vec<Span>) {
+/// The budget stated, with its spans; words in `taken` ("forget the budget") are not read.
+fn budget_in(w: &[Word], taken: &[bool]) -> (Option<Budget>, Vec<Span>) {
     let (mut b, mut spans, mut i) = (Budget::default(), Vec::<Span>::new(), 0);
     while i < w.len() {
-        let Some((c, end)) = clause_at(w, i) else {
+        let Some((c, end)) = clause_at(w, i).filter(|_| !taken[i]) else {
             i += 1;
             continue;
         };
@@ -535,7 +854,7 @@ fn budget_in(w: &[Word]) -> (Option<Budget>, Vec<Span>) {
     }
     if spans.is_empty() {
         for (s, e) in CHEAP.all(w) {
-            if !matches!(word_before(w, s), "not" | "nahi" | "no") {
+            if !matches!(word_before(w, s), "not" | "nahi" | "no") && !taken[s..e].contains(&true) {
                 b.cheap = true;
                 spans.push((s, e));
             }
@@ -768,6 +1087,12 @@ struct Facts<'a> {
     brand: bool,
     attrs: bool,
     declines: &'a [Span],
+    /// A move or superlative on the search ("cheaper", "the cheapest").
+    direction: bool,
+    /// A constraint lifted ("any brand").
+    relax: bool,
+    /// A complementary product asked for ("what cable do I need").
+    need: bool,
 }
 
 fn classify(f: &Facts) -> Option<Intent> {
@@ -796,8 +1121,16 @@ fn classify(f: &Facts) -> Option<Intent> {
     if ADD_CART.any(w) || (ADD_WEAK.any(w) && !f.text.question) {
         return Some(Intent::AddToCart);
     }
-    if COMPARE.any(w) {
+    if COMPARE.any(w) && !f.need {
         return Some(Intent::Compare);
+    }
+    // "What cable do I need for it?": about the product in focus and what goes with it.
+    if f.need {
+        return Some(Intent::AskAboutProduct);
+    }
+    // "Anything cheaper?", "the cheapest tv", "any brand is fine": the search moves.
+    if f.direction || f.relax {
+        return Some(Intent::Search);
     }
     // A search cue inside a decline ("mat dikhao") asks for nothing.
     let search_cue = SEARCH_STRONG

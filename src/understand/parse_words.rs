@@ -128,6 +128,13 @@ pub(super) fn analyse(message: &str) -> Text {
             '\u{20b9}' | '$' | '\u{20ac}' | '\u{a3}' | '~' | '#' => {
                 push(&mut words, k, k + 1, &mut hyphen)
             }
+            // `43"` is 43 inches: the mark becomes the word, so no budget reads the number.
+            '"' | '\u{201d}' if prev.is_some_and(|p| p.is_ascii_digit()) => {
+                push(&mut words, k, k + 1, &mut hyphen);
+                if let Some(last) = words.last_mut() {
+                    last.text = "\"".into();
+                }
+            }
             '-' => hyphen = true,
             '?' | '.' | '!' | ';' | ':' | ',' | '\n' | '(' | ')' => {
                 question |= c == '?';
@@ -888,7 +895,7 @@ pub(super) fn word_number(s: &str) -> Option<(f64, bool)> {
 
 words! {
     /// After a number, these make it a quantity, not a price: "65 inch", "2 pack".
-    UNITS = "gb tb mb kb gbps mbps mah ah wh w watt watts kw v volt volts hz khz mhz ghz \
+    UNITS = "\" gb tb mb kb gbps mbps mah ah wh w watt watts kw v volt volts hz khz mhz ghz \
         inch inches cm mm m meter meters metre metres ft feet foot km kg g gm gms gram \
         grams ml l ltr ltrs litre litres liter liters lbs lb oz ton tons tonne hp rpm \
         mp megapixel px p dpi pcs pc piece pieces pack packs set sets pair pairs port \
@@ -1209,4 +1216,138 @@ words! {
     REPLACE_OBJECT = "it this that my order product item karo kar chahiye";
     /// A message that is only one of these declines.
     NO_WORDS = "no nope nah nahi nahin nhi na";
+}
+
+// ---------------------------------------------------------------- directions and relax
+
+pats!(
+    /// "The cheapest", "sabse sasta": a superlative on price, low end.
+    PRICE_LEAST,
+    "~cheapest|cheepest|chepest|lowest-priced",
+    "lowest|least price*|priced|cost|costing|~expensive|costly|pricey",
+    "most ~affordable|afordable|economical",
+    "sabse|sab ?se sasta|sasti|saste|kam",
+);
+pats!(
+    /// "Cheaper", "isse sasta": a move down in price from what was shown.
+    PRICE_LESS,
+    "~cheaper|cheeper|chepaer|chaper",
+    "less ~expensive|costly|pricey",
+    "lower price*|priced|cost",
+    "more ~affordable|afordable|economical",
+    "isse|usse|isme|usme|is|us ?se ?bhi ?thoda sasta|sasti|saste|kam",
+    "thoda|thodi|kuch sasta|sasti|saste",
+    "kam price|daam|dam|keemat|kimat|wala|wali",
+);
+pats!(
+    /// "The most expensive", "sabse mehenga".
+    PRICE_MOST,
+    "most ~expensive|costly|premium",
+    "priciest|costliest",
+    "highest price*|priced",
+    "sabse|sab ?se mehenga|mehnga|mehengi|mehngi|mehange|mehnge|costly|premium",
+    "top end",
+);
+pats!(
+    /// "Pricier", "more premium", "isse mehenga".
+    PRICE_MORE,
+    "pricier|costlier|premium|high-end",
+    "more ~expensive|costly|premium|pricey",
+    "higher end|priced",
+    "high end",
+    "isse|usse|is|us ?se ?bhi ?thoda mehenga|mehnga|mehengi|mehngi|costly",
+    "thoda|thodi|kuch mehenga|mehnga|mehengi|mehngi",
+);
+pats!(
+    /// "Best rated", "top rated", "sabse achha".
+    RATING_MOST,
+    "best|top|highest ~rated|reviewed|rating|ratings|ranked",
+    "most ~popular|liked|loved",
+    "sabse|sab ?se achha|accha|acha|achhi|acchi|achi|badhiya|best",
+    "the best ?one|ones|option|options|wala|wali",
+    "best one|ones|option|options|wala|wali",
+);
+pats!(
+    /// "A better one", "isse achha".
+    RATING_MORE,
+    "better|behtar|~upgrade",
+    "higher|better ~rated|reviewed",
+    "something|anything|koi better|nicer",
+    "isse|usse|is|us ?se ?bhi achha|accha|acha|achhi|acchi|achi|badhiya|behtar|better",
+);
+pats!(
+    /// "The biggest", "sabse bada".
+    SIZE_MOST,
+    "biggest|largest",
+    "sabse|sab ?se bada|badi|bade|bara|bari",
+);
+pats!(
+    /// "Bigger", "isse bada".
+    SIZE_MORE,
+    "bigger|larger",
+    "more storage|capacity|space|battery|memory|power",
+    "isse|usse|is|us ?se ?bhi bada|badi|bade|bara|bari",
+);
+pats!(
+    /// "The smallest".
+    SIZE_LEAST,
+    "smallest|tiniest",
+    "most compact",
+    "sabse|sab ?se chhota|chota|chhoti|choti",
+);
+pats!(
+    /// "Smaller", "more compact".
+    SIZE_LESS,
+    "smaller|compact|tinier",
+    "more compact|portable",
+    "isse|usse|is|us ?se ?bhi chhota|chota|chhoti|choti",
+);
+pats!(
+    /// Lifting the brand: "any brand", "koi bhi brand chalega".
+    RELAX_BRAND,
+    "any|other|all|different ?other brand|brands|company|companies",
+    "koi ?bhi brand|company",
+    "brand|company doesn't|dont|does|don't|not ?not matter*",
+    "brand|company koi ?bhi ?chalega|chalegi",
+    "don't|dont|do not ?really care ?about ?the|which brand|company",
+    "forget|drop|remove|ignore|skip ?the ~brand|company",
+    "not just|only ..2",
+);
+pats!(
+    /// Lifting the budget: "forget the budget", "price doesn't matter".
+    RELAX_BUDGET,
+    "forget|drop|remove|ignore|skip|increase|raise|no|without ?the|my|a budget|price ?limit|range|filter",
+    "any|koi ?bhi budget|price",
+    "budget|price doesn't|dont|does|don't|not ?not matter*",
+    "budget|price is|isn't|not ?no|not ?an|a issue|problem|concern|constraint",
+    "budget|price bhool|bhul|bhulo ?jao|ja|do",
+    "money is no object",
+    "don't|dont|do not ?really care ?about ?the budget|price",
+);
+pats!(
+    /// Lifting size wants: "any size".
+    RELAX_SPECS,
+    "any|koi ?bhi size|capacity|screen",
+    "size|capacity doesn't|dont|does|don't|not ?not matter*",
+    "forget|ignore|drop ?the size|capacity",
+);
+pats!(
+    /// Lifting colour and feature wants: "any colour".
+    RELAX_ATTRIBUTES,
+    "any|koi ?bhi colour|color|colours|colors|rang",
+    "colour|color doesn't|dont|does|don't|not ?not matter*",
+);
+pats!(
+    /// Starting the search over.
+    RELAX_ALL,
+    "start over|again|afresh",
+    "start from scratch",
+    "reset|clear ?all|the ?filters|search|everything",
+    "remove|drop all|the filters",
+);
+words! {
+    /// Units after a number that make it a spec wanted of the product (their kind is decided
+    /// by `catalog::present::quantity`).
+    SPEC_UNITS = "\" inch inches cm gb tb mah w watt watts kw l ltr ltrs litre litres liter liters \
+        ml m meter meters metre metres ft feet foot ton tons h hr hrs hour hours";
 }
