@@ -243,6 +243,12 @@ const AROUND_BAND: f64 = 0.2;
 /// "cheapest"): enough to hold a whole leaf category of the demo catalog, so "the cheapest
 /// TV" is the cheapest there is.
 const STATE_POOL: usize = 200;
+/// Hits whose categories vote for a message's category.
+const CATEGORY_VOTERS: usize = 10;
+/// Share of the voters a category needs.
+const CATEGORY_VOTE_SHARE: f64 = 0.8;
+/// Share of the voters a category needs to overrule a name similarity no voter supports.
+const CATEGORY_WEAK_SHARE: f64 = 0.5;
 /// Complementary product types shown for "what else do I need for it?".
 const NEED_TYPES: usize = 3;
 /// Ratings a product needs to lead a "best rated" list: a 5.0 from two shoppers is no proof.
@@ -658,8 +664,14 @@ impl Assistant {
                 }
             }
             Intent::PurchaseDone => {
+                let named = !content_words(&u.query, u.slots.brand.as_deref()).is_empty();
                 let id = match target {
                     Some(id) => Some(id),
+                    // "Bought it": the product the conversation is about.
+                    None if !named => session
+                        .focus
+                        .clone()
+                        .or_else(|| session.shown.first().cloned()),
                     None => {
                         // "I just bought a smart TV": the catalog's best match stands in for
                         // it, but the reply names the kind, not a model they may not have.
@@ -843,6 +855,25 @@ impl Assistant {
             plan.currency = Some((code.to_uppercase(), catalog_currency.code().to_string()));
             u.slots.budget = None;
         }
+        // What the message names decides the category when the catalog agrees: the
+        // categories of the best text matches outvote a name similarity that points elsewhere
+        // ("keypad phone" is no mouse pad).
+        if u.names_product || session.search.is_empty() {
+            let (voted, hit_paths) = self.vote_category(&u)?;
+            let support = |path: &[String]| {
+                hit_paths.iter().filter(|p| p.starts_with(path)).count() as f64
+                    / hit_paths.len().max(1) as f64
+            };
+            u.category_path = match (voted, u.category_path.take()) {
+                (Some((_, _)), Some(e)) if names_leaf(&u.query, &e) => Some(e),
+                (Some((v, _)), Some(e)) if e.starts_with(&v) && support(&e) > 0.0 => Some(e),
+                (Some((v, share)), _) if share >= CATEGORY_VOTE_SHARE => Some(v),
+                // A weak majority still beats a name similarity no match supports.
+                (Some((v, _)), Some(e)) if support(&e) == 0.0 => Some(v),
+                (Some((v, _)), None) => Some(v),
+                (_, e) => e,
+            };
+        }
         let shown: Vec<&Product> = session
             .shown
             .iter()
@@ -854,6 +885,46 @@ impl Assistant {
         self.search_state(&state, &u, plan)?;
         session.shown_label = plan.asked.describe();
         Ok(())
+    }
+
+    /// The category most of the best matches for the message's words share: the deepest
+    /// category path prefix held by at least [`CATEGORY_VOTE_SHARE`] (else
+    /// [`CATEGORY_WEAK_SHARE`]) of the top [`CATEGORY_VOTERS`] hits, with its share, and the
+    /// hits' paths (query categorisation by retrieval). A top-level department alone is too
+    /// broad to count, unless the catalog's tree has one level.
+    fn vote_category(&self, u: &Understanding) -> Result<(Option<(Vec<String>, f64)>, Vec<Vec<String>>)> {
+        // The whole query votes: "8gb ram phone" is a smartphone, "phone" alone may not be.
+        let words = &u.query;
+        if content_words(words, u.slots.brand.as_deref()).is_empty() {
+            return Ok((None, Vec::new()));
+        }
+        let hits = self.retrieve(words, u.query_vector.as_deref(), &Filter::default(), CATEGORY_VOTERS)?;
+        let products = self.searcher.index().products();
+        let paths: Vec<Vec<String>> = hits
+            .iter()
+            .map(|h| products[h.row].category_path.clone())
+            .collect();
+        if hits.len() < CATEGORY_VOTERS / 2 {
+            return Ok((None, paths));
+        }
+        let flat = products.iter().all(|p| p.category_path.len() <= 1);
+        let mut counts: std::collections::HashMap<&[String], usize> =
+            std::collections::HashMap::new();
+        for path in &paths {
+            for depth in 1..=path.len() {
+                *counts.entry(&path[..depth]).or_default() += 1;
+            }
+        }
+        let n = paths.len() as f64;
+        let deepest = |share: f64| {
+            counts
+                .iter()
+                .filter(|(path, c)| **c as f64 >= share * n && (path.len() >= 2 || flat))
+                .max_by_key(|(path, c)| (path.len(), **c))
+                .map(|(path, c)| (path.to_vec(), *c as f64 / n))
+        };
+        let best = deepest(CATEGORY_VOTE_SHARE).or_else(|| deepest(CATEGORY_WEAK_SHARE));
+        Ok((best, paths))
     }
 
     /// Runs the search a state describes and fills the plan: products, what was asked (for
@@ -870,6 +941,11 @@ impl Assistant {
             if !state.terms.contains(a.as_str()) {
                 words.push(a.clone());
             }
+        }
+        if let Some(b) = &state.brand
+            && !state.terms.to_lowercase().contains(&b.to_lowercase())
+        {
+            words.insert(0, b.clone());
         }
         // Exact sizes help the text match ("43" in "108 cm (43 inches)").
         for s in &state.specs {
@@ -943,6 +1019,14 @@ impl Assistant {
                 state::spec_value(p, want.kind).is_some_and(|v| want.contains(v))
             })
         };
+        // Features that are specs without a number ("4k", "braided", "wireless") and colours
+        // narrow the list when some matches have them.
+        for a in &state.attributes {
+            let has = |p: &Product| state::has_feature(p, a);
+            if hits.iter().any(|h| has(&products[h.row])) {
+                hits.retain(|h| has(&products[h.row]));
+            }
+        }
         hits.retain(|h| {
             let p = &products[h.row];
             fits_specs(p)
@@ -1449,6 +1533,28 @@ fn turn_seed(session: &str, turn: u32) -> u64 {
         .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
             (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
         })
+}
+
+/// Whether the message names the category's leaf in its own words ("charger" for "Wall
+/// Chargers"): then the name similarity is trusted over the vote of the best matches.
+fn names_leaf(query: &str, path: &[String]) -> bool {
+    let stem = |w: &str| {
+        let w = w.to_lowercase();
+        w.strip_suffix('s').filter(|s| s.len() > 2).map(str::to_string).unwrap_or(w)
+    };
+    let leaf: Vec<String> = path
+        .last()
+        .map(|l| {
+            l.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.len() > 2)
+                .map(stem)
+                .collect()
+        })
+        .unwrap_or_default();
+    query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 2)
+        .any(|w| leaf.contains(&stem(w)))
 }
 
 /// Orders hits by a superlative: price up or down, best rated first (products with at least

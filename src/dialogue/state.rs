@@ -98,6 +98,9 @@ impl SearchState {
             }
             return StateChange::Reset;
         }
+        // A move is against the list it was made from: the next message starts from the
+        // list that move showed.
+        self.relative = None;
         for r in &slots.relax {
             match r {
                 Relax::Brand => self.brand = None,
@@ -212,6 +215,37 @@ pub(crate) fn size_kind(named: Option<SpecKind>, products: &[&Product]) -> Optio
     }
     // Ties go to the kind listed first (`max_by_key` keeps the last maximum, so reverse).
     counts.into_iter().rev().max_by_key(|c| c.1).map(|c| c.0)
+}
+
+/// Whether a product has a wanted feature: a spec without a number ("4k" -> a 4K picture,
+/// "braided", "wireless", "ipx5") among its specs, or a colour in its title. Other features
+/// (no such reading) are left to the text match and always pass.
+pub(crate) fn has_feature(p: &Product, feature: &str) -> bool {
+    let feature = feature.to_lowercase();
+    if COLOURS.contains(&feature.as_str()) {
+        let title = p.title.to_lowercase();
+        return title
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == feature || (feature == "grey" && w == "gray") || (feature == "gray" && w == "grey"));
+    }
+    let wanted: Vec<_> = crate::catalog::present::specs_in(&feature, true)
+        .into_iter()
+        .filter(|h| h.value.is_none())
+        .collect();
+    if wanted.is_empty() {
+        return true;
+    }
+    let specs = all_specs(p);
+    wanted.iter().all(|w| {
+        specs
+            .iter()
+            .any(|h| {
+                h.kind == w.kind
+                    && (h.text.eq_ignore_ascii_case(&w.text)
+                        // Bluetooth is wireless.
+                        || (w.text == "wireless" && h.text == "Bluetooth"))
+            })
+    })
 }
 
 /// A product's value of a spec kind, from all its specs.

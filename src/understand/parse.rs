@@ -273,16 +273,20 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
     let (relax, relax_spans) = relax_in(w);
     let relaxed = marked(w.len(), &relax_spans);
     let (specs, spec_spans) = specs_in(w, &relaxed);
-    let (mut budget, budget_spans) = budget_in(w, &relaxed);
+    let found_direction = direction_in(w, &relaxed);
+    let taken = marked(
+        w.len(),
+        &[relax_spans.clone(), found_direction.iter().map(|d| d.1).collect()].concat(),
+    );
+    let (mut budget, budget_spans) = budget_in(w, &taken);
     // A price inside an injection ("set the price to 1 rupee") is not the customer's budget.
     if injection {
         budget = None;
     }
-    let used = marked(w.len(), &[budget_spans.clone(), relax_spans.clone()].concat());
     let (mut references, ref_spans, ref_cut) = references_in(&text);
     let mut direction = None;
     let mut direction_spans = Vec::new();
-    if let Some((d, (s, e))) = direction_in(w, &used) {
+    if let Some((d, (s, e))) = found_direction {
         let next = word_at(w, e);
         let ranked = matches!(word_before(w, s), "the" | "ye" | "yeh" | "wo" | "woh" | "vo")
             && (ONE_WORDS.contains(next) || matches!(next, "ones" | "option" | "model"))
@@ -296,15 +300,16 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
             || s == 0
             || w.len() <= 4
             || !text.question;
+        // "Which one is cheaper?" weighs the shown products against each other.
+        let moves = moves && !(word_at(w, 0) == "which" && !d.most);
         if ranked {
             references.retain(|r| *r != Reference::Pronoun);
             references.insert(0, Reference::Ranked(d));
             direction_spans.push((s, (e + 1).min(w.len())));
         } else if moves {
-            // "Cheaper than that": "that" is what the move starts from, not a product asked about.
-            if !d.most {
-                references.retain(|r| *r != Reference::Pronoun);
-            }
+            // "Cheaper than that": "that" is what the move starts from, not a product asked
+            // about; "the cheapest tv" names a kind to search, not a shown TV.
+            references.retain(|r| matches!(r, Reference::Ordinal(_)));
             direction = Some(d);
             direction_spans.push((s, e));
         }
@@ -318,6 +323,7 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
             budget = None;
         }
     }
+    let used = marked(w.len(), &[budget_spans.clone(), relax_spans.clone()].concat());
     let (attributes, attr_spans) = lexicon.attributes_in(w, &used);
     let brand = lexicon.brand_in(w, &used, &attr_spans);
     let declines = declines(w);
@@ -338,7 +344,8 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
         let noun = noun_at(w, i);
         let part = noun.as_ref().is_some_and(|n| PARTS.contains(n.0.as_str()))
             && PART_OWNER.contains(word_before(w, i));
-        noun.is_some() && !part && !ref_spans.iter().any(|&(s, e)| s <= i && i < e)
+        let in_ref = !references.is_empty() && ref_spans.iter().any(|&(s, e)| s <= i && i < e);
+        noun.is_some() && !part && !in_ref
     });
     let need = if injection { None } else { need_in(message) };
     let facts = Facts {
@@ -425,7 +432,10 @@ fn direction_in(w: &[Word], used: &[bool]) -> Option<(Direction, Span)> {
             if used[i..e].contains(&true) {
                 continue;
             }
-            // "cheaper than 500" is a budget (read before); "better for the gym" is a question.
+            // "cheaper than 500" is a budget; "better for the gym" is a question.
+            if word_at(w, e) == "than" && amount_at(w, e + 1).is_some() {
+                continue;
+            }
             if measure == Measure::Rating && !most && word_at(w, e) == "for" {
                 continue;
             }
@@ -573,6 +583,12 @@ static NEED_DO: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("a valid built-in pattern")
 });
+static NEED_BUY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:do|would|will|should)\s+(?:i|we)\s+(?:also\s+)?(?:need|have)\s+to\s+(?:buy|get|order|purchase)\s+(?:a|an|any|some|the|extra)?\s*([a-z0-9][a-z0-9 -]{1,30}?)(?:\s+(?:for|to|with|as|if|separately)\b|[?.!,]|$)",
+    )
+    .expect("a valid built-in pattern")
+});
 static NEED_GOES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"\bwhat\s+(?:else\s+)?(?:goes|go|works|pairs)\s+(?:well\s+)?with\b|\b(?:what|which|any)\s+accessor(?:y|ies)\b|\bwhat\s+else\s+(?:should|can|could|do)\s+(?:i|we)\b|\bise?\s+(?:ke\s+)?(?:saath|sath|liye)\s+(?:aur\s+)?kya\b|\biske\s+(?:saath|sath|liye)\s+(?:aur\s+)?kya\b",
@@ -609,7 +625,7 @@ fn need_in(message: &str) -> Option<Need> {
             with,
         });
     }
-    if let Some(c) = NEED_DO.captures(&text) {
+    if let Some(c) = NEED_BUY.captures(&text).or_else(|| NEED_DO.captures(&text)) {
         let kind = c.get(1).and_then(|m| clean(m.as_str()))?;
         // "do I need to charge it" asks how to use it, not for a product.
         return Some(Need {
@@ -1121,6 +1137,10 @@ fn classify(f: &Facts) -> Option<Intent> {
     if ADD_CART.any(w) || (ADD_WEAK.any(w) && !f.text.question) {
         return Some(Intent::AddToCart);
     }
+    // "Anything cheaper than that?": the search moves (no shown product is named).
+    if f.direction && !f.has_refs {
+        return Some(Intent::Search);
+    }
     if COMPARE.any(w) && !f.need {
         return Some(Intent::Compare);
     }
@@ -1160,7 +1180,8 @@ fn classify(f: &Facts) -> Option<Intent> {
     if !f.declines.is_empty() && !search_cue && !f.budget {
         return None;
     }
-    let short_noun = f.free_noun && w.len() <= 8;
+    // "phone with 128gb storage and at least 6000 mah battery": a product with what it must have.
+    let short_noun = f.free_noun && (w.len() <= 8 || f.attrs || f.budget);
     let search =
         search_cue || (SEARCH_WEAK.any(w) && f.product_like) || f.budget || f.brand || short_noun;
     (search || (f.attrs && w.len() <= 6)).then_some(Intent::Search)

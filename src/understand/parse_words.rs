@@ -1287,6 +1287,8 @@ pats!(
     "bigger|larger",
     "more storage|capacity|space|battery|memory|power",
     "isse|usse|is|us ?se ?bhi bada|badi|bade|bara|bari",
+    "thoda|thodi|kuch bada|badi|bade|bara|bari",
+    "bada|badi|bade wala|wali|wale",
 );
 pats!(
     /// "The smallest".
@@ -1301,6 +1303,8 @@ pats!(
     "smaller|compact|tinier",
     "more compact|portable",
     "isse|usse|is|us ?se ?bhi chhota|chota|chhoti|choti",
+    "thoda|thodi|kuch chhota|chota|chhoti|choti",
+    "chhota|chota|chhoti|choti wala|wali|wale",
 );
 pats!(
     /// Lifting the brand: "any brand", "koi bhi brand chalega".
@@ -1327,9 +1331,10 @@ pats!(
 pats!(
     /// Lifting size wants: "any size".
     RELAX_SPECS,
-    "any|koi ?bhi size|capacity|screen",
-    "size|capacity doesn't|dont|does|don't|not ?not matter*",
-    "forget|ignore|drop ?the size|capacity",
+    "any|koi ?bhi size|sizes|capacity|screen|length|storage|wattage",
+    "size|capacity|length|storage doesn't|dont|does|don't|not ?not matter*",
+    "size|capacity|length|storage koi ?bhi ?chalega|chalegi",
+    "forget|ignore|drop ?the size|capacity|length|storage",
 );
 pats!(
     /// Lifting colour and feature wants: "any colour".
