@@ -447,21 +447,37 @@ pub fn specs_in(text: &str, title: bool) -> Vec<Highlight> {
         };
         out.push(Highlight::new(SpecKind::Capacity, Some(v / 1000.0), text));
     }
-    for c in GIGABYTES.captures_iter(text) {
-        let Some(v) = parse_num(&c[1]) else { continue };
-        let tb = c[2].eq_ignore_ascii_case("tb");
-        let gb = if tb { v * 1024.0 } else { v };
-        let label = if tb {
-            format!("{} TB", num(v))
-        } else {
-            format!("{} GB", num(v))
-        };
-        if c.get(3).is_some() {
-            out.push(Highlight::new(
-                SpecKind::Memory,
-                Some(gb),
-                format!("{label} RAM"),
-            ));
+    // "6GB, 128GB Storage": a size marked RAM is memory, one marked storage/ROM is storage;
+    // of unmarked sizes side by side, the largest is storage and smaller ones up to 16 GB
+    // are RAM (how phone titles list them).
+    let sizes: Vec<(f64, String, Option<bool>)> = GIGABYTES
+        .captures_iter(text)
+        .filter_map(|c| {
+            let v = parse_num(&c[1])?;
+            let tb = c[2].eq_ignore_ascii_case("tb");
+            let gb = if tb { v * 1024.0 } else { v };
+            let label = if tb {
+                format!("{} TB", num(v))
+            } else {
+                format!("{} GB", num(v))
+            };
+            let end = c.get(0).map_or(0, |m| m.end());
+            let after = lower.get(end..).unwrap_or("").trim_start();
+            let marked = if c.get(3).is_some() {
+                Some(true)
+            } else if after.starts_with("storage") || after.starts_with("rom") || after.starts_with("internal") {
+                Some(false)
+            } else {
+                None
+            };
+            Some((gb, label, marked))
+        })
+        .collect();
+    let largest = sizes.iter().map(|s| s.0).fold(0.0, f64::max);
+    for (gb, label, marked) in sizes {
+        let ram = marked.unwrap_or(gb < largest && gb <= 16.0);
+        if ram {
+            out.push(Highlight::new(SpecKind::Memory, Some(gb), format!("{label} RAM")));
         } else {
             out.push(Highlight::new(SpecKind::Storage, Some(gb), label));
         }

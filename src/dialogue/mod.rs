@@ -246,7 +246,7 @@ const STATE_POOL: usize = 200;
 /// Hits whose categories vote for a message's category.
 const CATEGORY_VOTERS: usize = 10;
 /// Share of the voters a category needs.
-const CATEGORY_VOTE_SHARE: f64 = 0.8;
+const CATEGORY_VOTE_SHARE: f64 = 0.9;
 /// Share of the voters a category needs to overrule a name similarity no voter supports.
 const CATEGORY_WEAK_SHARE: f64 = 0.5;
 /// Complementary product types shown for "what else do I need for it?".

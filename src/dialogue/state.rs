@@ -72,15 +72,19 @@ impl SearchState {
             .into_iter()
             .filter(|w| !slots.attributes.iter().any(|a| a.split_whitespace().any(|x| x == w)))
             .collect();
-        let new_kind = u.names_product
-            && !content.is_empty()
-            && match (&u.category_path, &self.category) {
-                (Some(new), Some(old)) => !(new.starts_with(old) || old.starts_with(new)),
-                _ => {
-                    let old = content_words(&self.terms, self.brand.as_deref());
-                    !content.iter().any(|w| old.contains(w))
-                }
-            };
+        // A product named with none of the words of the search so far ("actually I need a
+        // power bank" after chargers), or in another branch of the category tree, is a new
+        // search; "a 32 inch led tv" after TVs is the same one.
+        let old_words = content_words(&self.terms, self.brand.as_deref());
+        let same_words = content.iter().any(|w| {
+            let stem = w.trim_end_matches('s');
+            old_words.iter().any(|o| o.trim_end_matches('s') == stem)
+        });
+        let other_branch = match (&u.category_path, &self.category) {
+            (Some(new), Some(old)) => !(new.starts_with(old) || old.starts_with(new)),
+            _ => false,
+        };
+        let new_kind = u.names_product && !content.is_empty() && (other_branch || !same_words);
         let start_over = slots.relax.contains(&Relax::All);
         if self.is_empty() || new_kind || start_over {
             *self = SearchState {
@@ -175,7 +179,12 @@ impl SearchState {
             return;
         }
         self.sort = None;
-        match relative_to(d, shown, focus) {
+        let relative = relative_to(d, shown, focus);
+        // "Bigger" than 32 inches drops the 32-inch want.
+        if let Some(kind) = relative.as_ref().and_then(|r| r.kind) {
+            self.specs.retain(|s| s.kind != kind);
+        }
+        match relative {
             Some(r) => self.relative = Some(r),
             None => {
                 self.relative = None;
