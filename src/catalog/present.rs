@@ -153,6 +153,8 @@ pub enum SpecKind {
     Connectivity,
     /// Material (braided, stainless steel); no value.
     Material,
+    /// How many people it is for (a 2-person tent, a 4-seater), people.
+    People,
 }
 
 impl SpecKind {
@@ -180,6 +182,7 @@ impl SpecKind {
             SpecKind::Memory => &["ram"],
             SpecKind::Connectivity => &["wireless", "wired", "bluetooth"],
             SpecKind::Material => &["braided", "material", "steel"],
+            SpecKind::People => &["people", "persons", "person", "seater", "sleeps", "fit"],
             SpecKind::Resolution => &["resolution", "4k", "hd"],
             SpecKind::Tonnage => &["ton", "tonnage"],
         }
@@ -203,6 +206,7 @@ impl SpecKind {
             SpecKind::Tonnage => &["room", "cooling"],
             SpecKind::Connectivity => &["cable", "cord"],
             SpecKind::Material => &["durable", "nylon"],
+            SpecKind::People => &["family", "us", "friends"],
         }
     }
 
@@ -248,6 +252,7 @@ impl Highlight {
             SpecKind::Tonnage => format!("{t} cooling"),
             SpecKind::Connectivity => format!("a {t} connection"),
             SpecKind::Material => format!("a {t} build"),
+            SpecKind::People => format!("room for {}", t.replace('-', " ")),
         }
     }
 
@@ -312,6 +317,10 @@ re!(
     r"(?i)(?:^|[^\w.])(\d{1,2}(?:\.\d{1,2})?)\s*-?\s*(m|meters?|metres?|ft|feet|foot)\b"
 );
 re!(TONS, r"(?i)(?:^|[^\w.])(\d(?:\.\d{1,2})?)\s*-?\s*tons?\b");
+re!(
+    PEOPLE,
+    r"(?i)(?:^|[^\w.])(\d{1,2})\s*-?\s*(?:persons?|people|man|seater|seat)\b"
+);
 re!(
     MATERIAL,
     r"(?i)\b(braided|stainless steel|aluminium|aluminum|nylon|leather|silicone|cotton|glass|copper|bamboo|wooden|polyester)\b"
@@ -384,6 +393,10 @@ pub fn quantity(value: f64, unit: &str) -> Option<Highlight> {
         "ft" | "feet" | "foot" => {
             let v = within(0.5, 100.0)?;
             (SpecKind::Length, v * 0.3048, format!("{} ft", num(v)))
+        }
+        "person" | "persons" | "people" | "man" | "seater" | "seat" => {
+            let v = within(1.0, 20.0)?;
+            (SpecKind::People, v, format!("{}-person", num(v)))
         }
         "ton" | "tons" => {
             let v = within(0.5, 5.0)?;
@@ -557,6 +570,15 @@ pub fn specs_in(text: &str, title: bool) -> Vec<Highlight> {
             SpecKind::Tonnage,
             Some(v),
             format!("{} ton", num(v)),
+        ));
+    }
+    if let Some(c) = PEOPLE.captures(text)
+        && let Some(v) = parse_num(&c[1]).filter(|v| (1.0..=20.0).contains(v))
+    {
+        out.push(Highlight::new(
+            SpecKind::People,
+            Some(v),
+            format!("{}-person", num(v)),
         ));
     }
     if title {

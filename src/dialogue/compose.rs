@@ -375,6 +375,11 @@ pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
     }
     match c.intent {
         _ if c.need.is_some() => {
+            if c.intent == Intent::PurchaseDone
+                && let Some(anchor) = c.need.and_then(|n| n.anchor.as_ref())
+            {
+                parts.push(w.fill("purchase.done", seed, &[("name", &anchor.short_name)]));
+            }
             need(w, c, &mut parts);
             suggest = false;
         }
@@ -1091,6 +1096,7 @@ fn spec_sentence(h: &crate::catalog::Highlight) -> String {
         SpecKind::Playtime => format!("the listing gives {}", h.text),
         SpecKind::Connectivity => format!("it is {}", h.text),
         SpecKind::Material => format!("it is {}", h.text),
+        SpecKind::People => format!("it is a {} model", h.text),
         SpecKind::Resolution => format!("it has a {} picture", h.text),
         SpecKind::ScreenSize => format!("it is {}", h.text),
         SpecKind::Capacity => format!("it holds {}", h.text),

@@ -246,7 +246,7 @@ const STATE_POOL: usize = 200;
 /// Hits whose categories vote for a message's category.
 const CATEGORY_VOTERS: usize = 10;
 /// Share of the voters a category needs.
-const CATEGORY_VOTE_SHARE: f64 = 0.9;
+const CATEGORY_VOTE_SHARE: f64 = 0.8;
 /// Share of the voters a category needs to overrule a name similarity no voter supports.
 const CATEGORY_WEAK_SHARE: f64 = 0.5;
 /// Complementary product types shown for "what else do I need for it?".
@@ -598,8 +598,20 @@ impl Assistant {
             plan.older_list = Some(session.shown_label.clone());
         }
         if let Some(need) = &u.slots.need
-            && matches!(u.intent, Intent::AskAboutProduct | Intent::Search)
+            && matches!(
+                u.intent,
+                Intent::AskAboutProduct | Intent::Search | Intent::PurchaseDone
+            )
         {
+            // "Bought it. What else do I need?": the purchase first, then what goes with it.
+            if u.intent == Intent::PurchaseDone {
+                let target = refs.first().cloned().or_else(|| {
+                    session.focus.clone().or_else(|| session.shown.first().cloned())
+                });
+                if let Some(id) = target {
+                    session.bought(&id);
+                }
+            }
             let anchor = refs
                 .first()
                 .cloned()
@@ -866,8 +878,9 @@ impl Assistant {
             };
             u.category_path = match (voted, u.category_path.take()) {
                 (Some((_, _)), Some(e)) if names_leaf(&u.query, &e) => Some(e),
-                (Some((v, _)), Some(e)) if e.starts_with(&v) && support(&e) > 0.0 => Some(e),
-                (Some((v, share)), _) if share >= CATEGORY_VOTE_SHARE => Some(v),
+                (Some((v, share)), _) if share >= CATEGORY_VOTE_SHARE => {
+                    Some(self.widen_to_kind(v, &u.query))
+                }
                 // A weak majority still beats a name similarity no match supports.
                 (Some((v, _)), Some(e)) if support(&e) == 0.0 => Some(v),
                 (Some((v, _)), None) => Some(v),
@@ -880,8 +893,9 @@ impl Assistant {
             .filter_map(|id| self.product(id))
             .collect();
         let focus = session.focus.as_deref().and_then(|id| self.product(id));
-        session.search.update(&u, &shown, focus);
+        let change = session.search.update(&u, &shown, focus);
         let state = session.search.clone();
+        tracing::debug!(?change, ?state, "search state");
         self.search_state(&state, &u, plan)?;
         session.shown_label = plan.asked.describe();
         Ok(())
@@ -925,6 +939,39 @@ impl Assistant {
         };
         let best = deepest(CATEGORY_VOTE_SHARE).or_else(|| deepest(CATEGORY_WEAK_SHARE));
         Ok((best, paths))
+    }
+
+    /// A voted leaf the message does not single out is widened to its parent: when a sibling
+    /// leaf's products carry every word of the message that names the product ("tv" names
+    /// smart and standard TVs alike; "smart tv" only the smart ones).
+    fn widen_to_kind(&self, path: Vec<String>, query: &str) -> Vec<String> {
+        if path.len() <= 2 {
+            return path;
+        }
+        let products = self.searcher.index().products();
+        let in_leaf: Vec<crate::search::Hit> = products
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.category_path == path)
+            .take(5)
+            .map(|(row, _)| crate::search::Hit { row, score: 0.0 })
+            .collect();
+        let kinds = kind_words(query, &in_leaf, products);
+        if kinds.is_empty() {
+            return path;
+        }
+        let parent = &path[..path.len() - 1];
+        let sibling_has_all = products.iter().any(|p| {
+            p.in_stock
+                && p.category_path.starts_with(parent)
+                && p.category_path != path
+                && kinds.iter().all(|k| names_any(p, std::slice::from_ref(k)))
+        });
+        if sibling_has_all {
+            parent.to_vec()
+        } else {
+            path
+        }
     }
 
     /// Runs the search a state describes and fills the plan: products, what was asked (for
@@ -1003,30 +1050,12 @@ impl Assistant {
         };
         let mut hits = self.retrieve(&query, vector, &filter, pool)?;
         let products = self.searcher.index().products();
-        if let Some(brand) = state.brand.as_deref().map(str::to_lowercase) {
-            let is_brand = |row: usize| {
-                products[row]
-                    .brand
-                    .as_deref()
-                    .is_some_and(|b| b.to_lowercase() == brand)
-            };
-            if hits.iter().any(|h| is_brand(h.row)) {
-                hits.retain(|h| is_brand(h.row));
-            }
-        }
         let fits_specs = |p: &Product| {
             state.specs.iter().all(|want| {
                 state::spec_value(p, want.kind).is_some_and(|v| want.contains(v))
             })
         };
-        // Features that are specs without a number ("4k", "braided", "wireless") and colours
-        // narrow the list when some matches have them.
-        for a in &state.attributes {
-            let has = |p: &Product| state::has_feature(p, a);
-            if hits.iter().any(|h| has(&products[h.row])) {
-                hits.retain(|h| has(&products[h.row]));
-            }
-        }
+        // Hard constraints first: sizes, and the bounds of a move.
         hits.retain(|h| {
             let p = &products[h.row];
             fits_specs(p)
@@ -1039,6 +1068,33 @@ impl Assistant {
                     })
                 })
         });
+        // Then the brand, and features that are specs without a number ("4k", "braided",
+        // "wireless") or colours, each narrowing the list when some matches have it.
+        if let Some(brand) = state.brand.as_deref().map(str::to_lowercase) {
+            let is_brand = |row: usize| {
+                products[row]
+                    .brand
+                    .as_deref()
+                    .is_some_and(|b| b.to_lowercase() == brand)
+            };
+            if hits.iter().any(|h| is_brand(h.row)) {
+                hits.retain(|h| is_brand(h.row));
+            }
+        }
+        for a in &state.attributes {
+            let has = |p: &Product| state::has_feature(p, a);
+            if hits.iter().any(|h| has(&products[h.row])) {
+                hits.retain(|h| has(&products[h.row]));
+            }
+        }
+        // A list in another order than relevance keeps to the kinds of product the best
+        // matches are (no immersion rod in "the cheapest ceiling fan").
+        if state.sort.is_some() || state.relative.is_some() {
+            let kinds = kind_words(&state.terms, &hits, products);
+            if !kinds.is_empty() {
+                hits.retain(|h| names_any(&products[h.row], &kinds));
+            }
+        }
         if let Some(order) = state.sort {
             let rows: Vec<&Product> = hits.iter().map(|h| &products[h.row]).collect();
             let kind = state::size_kind(order.kind, &rows);
@@ -1533,6 +1589,25 @@ fn turn_seed(session: &str, turn: u32) -> u64 {
         .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
             (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
         })
+}
+
+/// Words of the search that name the kind of product: those found in the titles or
+/// categories of at least two of the five best matches (a typo or "good" is not).
+fn kind_words(terms: &str, hits: &[crate::search::Hit], products: &[Product]) -> Vec<String> {
+    let top: Vec<&Product> = hits.iter().take(5).map(|h| &products[h.row]).collect();
+    content_words(terms, None)
+        .into_iter()
+        .map(|w| w.trim_end_matches('s').to_string())
+        .filter(|w| w.len() > 1)
+        .filter(|w| top.iter().filter(|p| names_any(p, std::slice::from_ref(w))).count() >= 2)
+        .collect()
+}
+
+/// Whether a product's title or category has one of `words` (singular stems) as a word.
+fn names_any(p: &Product, words: &[String]) -> bool {
+    let text = format!("{} {}", p.title, p.category_path.join(" ")).to_lowercase();
+    text.split(|c: char| !c.is_alphanumeric())
+        .any(|t| words.iter().any(|w| t.trim_end_matches('s') == w))
 }
 
 /// Whether the message names the category's leaf in its own words ("charger" for "Wall

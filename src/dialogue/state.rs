@@ -29,7 +29,9 @@ pub(crate) const FILLER_WORDS: &[&str] = &[
     "of", "maybe", "also", "but", "so", "too", "very", "really", "actually", "thing", "things",
     "kind", "sort", "type", "option", "options", "instead", "only", "just", "now", "there",
     "here", "we", "my", "can", "could", "would", "will", "see", "let", "lets", "let's", "how",
-    "about", "bhi", "aur", "koi", "kuch", "ye", "wo", "isse", "usse", "yes", "no",
+    "about", "bhi", "aur", "koi", "kuch", "ye", "wo", "isse", "usse", "yes", "no", "whichever",
+    "whatever", "which", "ever", "still", "again", "else", "btw", "hmm", "hey", "hi", "hello",
+    "thanks", "thank", "ji", "sir", "yaar", "bro", "dikhao", "dikha", "chalega", "chalegi",
 ];
 
 /// Colour words: a new colour replaces the old one rather than adding to it.
@@ -84,7 +86,10 @@ impl SearchState {
             (Some(new), Some(old)) => !(new.starts_with(old) || old.starts_with(new)),
             _ => false,
         };
-        let new_kind = u.names_product && !content.is_empty() && (other_branch || !same_words);
+        // A kind the word lists do not know ("dumbbells") still starts over when its
+        // category is another branch.
+        let new_kind = !content.is_empty()
+            && ((u.names_product && !same_words) || (other_branch && (u.names_product || !same_words)));
         let start_over = slots.relax.contains(&Relax::All);
         if self.is_empty() || new_kind || start_over {
             *self = SearchState {

@@ -198,11 +198,23 @@ pub struct SpecWant {
 }
 
 impl SpecWant {
-    /// Share of the value an exact size may differ by: a "43 inch" TV listed at 42.5 inches
-    /// is still one (2%).
-    pub const EXACT_TOLERANCE: f64 = 0.02;
     /// Share "around 43 inch" allows either way (10%).
     pub const AROUND_TOLERANCE: f64 = 0.10;
+
+    /// Share of the value an exact figure may differ by, per kind: sizes are sold in fixed
+    /// steps (a "43 inch" TV listed at 42.5 inches is one, a 40-inch is not: 2%), while a
+    /// "1400 W iron" or a "1.5 m cable" is said loosely (10%).
+    pub fn exact_tolerance(kind: SpecKind) -> f64 {
+        match kind {
+            SpecKind::ScreenSize
+            | SpecKind::Storage
+            | SpecKind::Memory
+            | SpecKind::Tonnage
+            | SpecKind::People => 0.02,
+            SpecKind::Capacity | SpecKind::Battery => 0.05,
+            _ => 0.10,
+        }
+    }
 
     /// Whether a product's value of this kind satisfies the want.
     pub fn contains(&self, value: f64) -> bool {

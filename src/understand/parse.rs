@@ -554,7 +554,7 @@ fn specs_in(w: &[Word], used: &[bool]) -> (Vec<SpecWant>, Vec<Span>) {
             let t = SpecWant::AROUND_TOLERANCE;
             (Some(v * (1.0 - t)), Some(v * (1.0 + t)), format!("around {text}"))
         } else {
-            let t = SpecWant::EXACT_TOLERANCE;
+            let t = SpecWant::exact_tolerance(kind);
             (Some(v * (1.0 - t)), Some(v * (1.0 + t)), text)
         };
         let cue = usize::from(at_least || at_most || around) * usize::from(i > 0);

@@ -1354,5 +1354,6 @@ words! {
     /// Units after a number that make it a spec wanted of the product (their kind is decided
     /// by `catalog::present::quantity`).
     SPEC_UNITS = "\" inch inches cm gb tb mah w watt watts kw l ltr ltrs litre litres liter liters \
-        ml m meter meters metre metres ft feet foot ton tons h hr hrs hour hours";
+        ml m meter meters metre metres ft feet foot ton tons h hr hrs hour hours person persons \
+        people seater";
 }
