@@ -897,6 +897,7 @@ impl Assistant {
         let state = session.search.clone();
         tracing::debug!(?change, ?state, "search state");
         self.search_state(&state, &u, plan)?;
+        session.search.last_count = Some(plan.products.len());
         session.shown_label = plan.asked.describe();
         Ok(())
     }

@@ -87,6 +87,9 @@ pub struct SearchState {
     pub sort: Option<Direction>,
     /// A move from the list shown before ("cheaper"): a strict bound.
     pub relative: Option<Relative>,
+    /// Products the last search from this state showed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_count: Option<usize>,
 }
 
 /// A move relative to the products shown: a strict bound on price, rating or a spec.

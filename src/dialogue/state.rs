@@ -83,7 +83,7 @@ impl SearchState {
             old_words.iter().any(|o| o.trim_end_matches('s') == stem)
         });
         let other_branch = match (&u.category_path, &self.category) {
-            (Some(new), Some(old)) => !(new.starts_with(old) || old.starts_with(new)),
+            (Some(new), Some(old)) => !same_family(new, old),
             _ => false,
         };
         // A kind the word lists do not know ("dumbbells") still starts over when its
@@ -101,6 +101,7 @@ impl SearchState {
                 terms: u.terms.trim().to_string(),
                 sort: None,
                 relative: None,
+                last_count: None,
             };
             if let Some(d) = slots.direction {
                 self.order_or_move(d, &[], None);
@@ -151,18 +152,32 @@ impl SearchState {
                 self.relative = None;
             }
         }
-        // A narrower category of the same kind ("smart TVs" within TVs) is taken.
+        // A narrower category of the same kind ("smart TVs" within TVs) is taken; a sibling
+        // named instead ("fan heater instead" of room heaters) replaces the kind and its
+        // words, and keeps budget, brand and the rest.
+        let mut terms = self.terms.clone();
         if let (Some(new), Some(old)) = (&u.category_path, &self.category)
-            && new.starts_with(old)
-            && new.len() > old.len()
             && u.names_product
+            && new != old
         {
+            if !new.starts_with(old) {
+                terms.clear();
+            }
             self.category = Some(new.clone());
         } else if self.category.is_none() && u.names_product {
             self.category = u.category_path.clone();
         }
+        // A superlative on price after a search that found nothing ("the cheapest 65 inch
+        // then") drops the budget that emptied it.
+        if slots
+            .direction
+            .is_some_and(|d| d.most && d.measure == Measure::Price)
+            && self.last_count == Some(0)
+            && slots.budget.is_none()
+        {
+            self.budget = None;
+        }
         // New words about the product ("durable", "for travel") join the terms.
-        let mut terms = self.terms.clone();
         for w in content {
             if !terms.split_whitespace().any(|t| t == w) {
                 terms = format!("{terms} {w}").trim().to_string();
@@ -207,6 +222,16 @@ impl SearchState {
             self.relative = None;
         }
     }
+}
+
+/// Whether two category paths are the same kind of product: one holds the other, or they
+/// are sibling leaves ("Fan Heaters" and "Electric Heaters" under "Room Heaters").
+fn same_family(a: &[String], b: &[String]) -> bool {
+    if a.starts_with(b) || b.starts_with(a) {
+        return true;
+    }
+    let common = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    common >= 2 && common + 1 >= a.len().min(b.len())
 }
 
 /// The spec kind a size move compares: the one named, else the sized kind most of `products`

@@ -288,9 +288,17 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
     let mut direction_spans = Vec::new();
     if let Some((d, (s, e))) = found_direction {
         let next = word_at(w, e);
+        // "Add the cheapest one", "is the cheaper one good?" point at a shown product; "the
+        // cheapest one?" alone asks for the cheapest there is.
+        let acting = ADD_CART.any(w)
+            || COMPARE.any(w)
+            || PROPERTY.any(w)
+            || ASK_CUE.any(w)
+            || PURCHASE.any(w);
         let ranked = matches!(word_before(w, s), "the" | "ye" | "yeh" | "wo" | "woh" | "vo")
             && (ONE_WORDS.contains(next) || matches!(next, "ones" | "option" | "model"))
-            && !SEARCH_STRONG.any(w);
+            && !SEARCH_STRONG.any(w)
+            && acting;
         // "Is this better for the gym?" asks about a product; "anything cheaper?", "a
         // better one", "isse sasta" move the search.
         let moves = d.most
