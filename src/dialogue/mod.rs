@@ -605,12 +605,7 @@ impl Assistant {
         {
             // "Bought it. What else do I need?": the purchase first, then what goes with it.
             if u.intent == Intent::PurchaseDone {
-                let target = refs.first().cloned().or_else(|| {
-                    session.focus.clone().or_else(|| session.shown.first().cloned())
-                });
-                if let Some(id) = target {
-                    session.bought(&id);
-                }
+                self.purchase(u, refs.first().cloned(), session, plan)?;
             }
             let anchor = refs
                 .first()
@@ -675,32 +670,42 @@ impl Assistant {
                     plan.push(self.product(&id));
                 }
             }
-            Intent::PurchaseDone => {
-                let named = !content_words(&u.query, u.slots.brand.as_deref()).is_empty();
-                let id = match target {
-                    Some(id) => Some(id),
-                    // "Bought it": the product the conversation is about.
-                    None if !named => session
-                        .focus
-                        .clone()
-                        .or_else(|| session.shown.first().cloned()),
-                    None => {
-                        // "I just bought a smart TV": the catalog's best match stands in for
-                        // it, but the reply names the kind, not a model they may not have.
-                        plan.bought_kind =
-                            Some(search_label(&u.query, u.category_path.as_deref(), None));
-                        self.find_one(u)?
-                    }
-                };
-                if let Some(id) = id {
-                    session.bought(&id);
-                    plan.push(self.product(&id));
-                }
-                // Just bought: a pricier one of the same is no help now.
-                plan.no_upsell = true;
-            }
+            Intent::PurchaseDone => self.purchase(u, target, session, plan)?,
             Intent::ComplaintOrSupport | Intent::Smalltalk | Intent::Other => {}
         }
+        Ok(())
+    }
+
+    /// Records a purchase: the product referred to, else ("bought it") the one in focus, else
+    /// ("I just bought a smart TV") the catalog's best match for the words.
+    fn purchase(
+        &self,
+        u: &Understanding,
+        target: Option<String>,
+        session: &mut Session,
+        plan: &mut Plan,
+    ) -> Result<()> {
+        let named = !content_words(&u.query, u.slots.brand.as_deref()).is_empty();
+        let id = match target {
+            Some(id) => Some(id),
+            // "Bought it": the product the conversation is about.
+            None if !named => session
+                .focus
+                .clone()
+                .or_else(|| session.shown.first().cloned()),
+            None => {
+                // "I just bought a smart TV": the catalog's best match stands in for it, but
+                // the reply names the kind, not a model they may not have.
+                plan.bought_kind = Some(search_label(&u.query, u.category_path.as_deref(), None));
+                self.find_one(u)?
+            }
+        };
+        if let Some(id) = id {
+            session.bought(&id);
+            plan.push(self.product(&id));
+        }
+        // Just bought: a pricier one of the same is no help now.
+        plan.no_upsell = true;
         Ok(())
     }
 

@@ -309,7 +309,8 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
             || w.len() <= 4
             || !text.question;
         // "Which one is cheaper?" weighs the shown products against each other.
-        let moves = moves && !(word_at(w, 0) == "which" && !d.most);
+        let which = matches!(word_at(w, 0), "which" | "kaunsa" | "konsa" | "kaun" | "kon");
+        let moves = moves && !(which && !d.most);
         if ranked {
             references.retain(|r| *r != Reference::Pronoun);
             references.insert(0, Reference::Ranked(d));
