@@ -253,6 +253,8 @@ impl Asked {
             }
             if s.starts_with(|c: char| c.is_ascii_digit()) {
                 out = format!("{s} {out}");
+            } else if let Some(v) = s.strip_prefix("around ") {
+                out = format!("about {v} {out}");
             } else {
                 out.push_str(&format!(" with {s}"));
             }

@@ -1128,12 +1128,18 @@ impl Assistant {
                 product: ProductView::of(p),
             })
         });
+        // The label names the product in the shopper's words, with up to two one-word
+        // features ("braided usb c cable"); brand, sizes and moves are said by `describe`.
+        let mut label = search_label(&state.terms, state.category.as_deref(), state.brand.as_deref());
+        let lower = label.to_lowercase();
+        for a in state.attributes.iter().filter(|a| !a.contains(' ')).take(2) {
+            let said = a.split('-').all(|part| lower.split_whitespace().any(|w| w == part));
+            if !said {
+                label = format!("{a} {label}");
+            }
+        }
         plan.asked = compose::Asked {
-            label: search_label(
-                &query,
-                state.category.as_deref(),
-                state.brand.as_deref(),
-            ),
+            label,
             min_price: money(stated.min),
             max_price: money(stated.max),
             around: money(stated.around),
@@ -1698,7 +1704,16 @@ fn search_label(query: &str, category: Option<&[String]>, brand: Option<&str>) -
             _ => (*w).to_string(),
         })
         .collect();
-    let leaf = category.and_then(|c| c.last()).map(|l| l.to_lowercase());
+    let leaf = category.and_then(|c| c.last()).map(|l| {
+        l.split_whitespace()
+            .map(|w| match w.to_lowercase().as_str() {
+                a @ ("tv" | "tvs" | "usb" | "hdmi" | "led" | "lcd" | "ac" | "ssd" | "hdd" | "sd"
+                | "ups" | "otg") => a.to_uppercase().replace("TVS", "TVs"),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
     match leaf {
         Some(leaf) if words.len() > 4 || words.is_empty() => leaf,
         None if words.is_empty() => "products".into(),

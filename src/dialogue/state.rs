@@ -31,7 +31,7 @@ pub(crate) const FILLER_WORDS: &[&str] = &[
     "here", "we", "my", "can", "could", "would", "will", "see", "let", "lets", "let's", "how",
     "about", "bhi", "aur", "koi", "kuch", "ye", "wo", "isse", "usse", "yes", "no", "whichever",
     "whatever", "which", "ever", "still", "again", "else", "btw", "hmm", "hey", "hi", "hello",
-    "thanks", "thank", "ji", "sir", "yaar", "bro", "dikhao", "dikha", "chalega", "chalegi",
+    "thanks", "thank", "ji", "sir", "yaar", "bro", "dikhao", "dikha", "chalega", "chalegi", "than",
 ];
 
 /// Colour words: a new colour replaces the old one rather than adding to it.
@@ -160,12 +160,13 @@ impl SearchState {
             && u.names_product
             && new != old
         {
-            if !new.starts_with(old) {
-                terms.clear();
-            }
             self.category = Some(new.clone());
         } else if self.category.is_none() && u.names_product {
             self.category = u.category_path.clone();
+        }
+        // The product named again ("cheapest smart tv") is named in the new words.
+        if u.names_product {
+            terms.clear();
         }
         // A superlative on price after a search that found nothing ("the cheapest 65 inch
         // then") drops the budget that emptied it.
@@ -272,7 +273,18 @@ pub(crate) fn has_feature(p: &Product, feature: &str) -> bool {
         .filter(|h| h.value.is_none())
         .collect();
     if wanted.is_empty() {
-        return true;
+        // Any other feature: one of its spellings in the title ("type-c": "USB-C", "Type C").
+        let words = |t: &str| -> String {
+            t.to_lowercase()
+                .split(|c: char| !c.is_alphanumeric() && c != '.')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let title = format!(" {} ", words(&p.title));
+        return crate::understand::parse::attribute_variants(&feature)
+            .iter()
+            .any(|v| title.contains(&format!(" {} ", words(v))));
     }
     let specs = all_specs(p);
     wanted.iter().all(|w| {

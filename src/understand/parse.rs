@@ -320,7 +320,18 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
             // about; "the cheapest tv" names a kind to search, not a shown TV.
             references.retain(|r| matches!(r, Reference::Ordinal(_)));
             direction = Some(d);
-            direction_spans.push((s, e));
+            // "cheaper than that", "bigger than this one": the comparison goes with the move.
+            let mut end = e;
+            if word_at(w, end) == "than" {
+                end += 1;
+                if matches!(word_at(w, end), "that" | "this" | "those" | "these" | "it" | "them") {
+                    end += 1;
+                    if ONE_WORDS.contains(word_at(w, end)) || word_at(w, end) == "ones" {
+                        end += 1;
+                    }
+                }
+            }
+            direction_spans.push((s, end));
         }
     }
     // "Cheaper ones" is a move down from what was shown, not a wish for the cheap end.
@@ -649,6 +660,17 @@ fn need_in(message: &str) -> Option<Need> {
 pub fn parse_budget(message: &str) -> Option<Budget> {
     let w = analyse(message).words;
     budget_in(&w, &vec![false; w.len()]).0
+}
+
+/// The spellings of a built-in attribute phrase, canonical first ("type-c", "type c", "usb-c",
+/// ...); just the phrase itself when it is not a built-in one.
+pub fn attribute_variants(canonical: &str) -> Vec<String> {
+    let canonical = canonical.trim().to_lowercase();
+    ATTRIBUTES
+        .iter()
+        .find(|line| line.split('|').next() == Some(canonical.as_str()))
+        .map(|line| line.split('|').map(str::to_string).collect())
+        .unwrap_or_else(|| vec![canonical])
 }
 
 /// Reference phrases alone.
