@@ -534,3 +534,157 @@ fn the_demo_script_reads_like_a_shop_assistant() {
         }
     }
 }
+
+/// The lowest in-stock price among catalog products that pass `keep`.
+fn lowest_price(keep: impl Fn(&Product) -> bool) -> f64 {
+    index()
+        .products()
+        .iter()
+        .filter(|p| p.in_stock && keep(p))
+        .filter_map(|p| p.price.map(|m| m.amount()))
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn in_category(p: &Product, name: &str) -> bool {
+    p.category_path.iter().any(|c| c == name)
+}
+
+fn prices(r: &TurnRecord) -> Vec<f64> {
+    r.products
+        .iter()
+        .filter_map(|p| p.price.map(|m| m.amount()))
+        .collect()
+}
+
+#[test]
+fn the_cheapest_is_the_cheapest_there_is() {
+    let a = templated();
+    let mut s = Session::new("cheapest-tv");
+    let r = say(a, &mut s, "what is the cheapest tv you have?");
+    assert_eq!(r.intent, Intent::Search, "{}", r.reply);
+    assert!(r.products.iter().all(|p| in_category(&product(&p.id), "Televisions")));
+    let lowest = lowest_price(|p| in_category(p, "Televisions"));
+    assert_eq!(prices(&r).first(), Some(&lowest), "{}", r.reply);
+    assert!(r.reply.contains(&r.products[0].short_name), "{}", r.reply);
+    // Nothing is cheaper than the cheapest: say so, show nothing.
+    let r = say(a, &mut s, "anything cheaper than that?");
+    assert!(r.products.is_empty(), "{:?}", prices(&r));
+    assert!(r.reply.contains("cheaper"), "{}", r.reply);
+
+    let mut s = Session::new("cheapest-smart-tv");
+    let r = say(a, &mut s, "cheapest smart tv");
+    let lowest = lowest_price(|p| in_category(p, "Smart Televisions"));
+    assert_eq!(prices(&r).first(), Some(&lowest), "{}", r.reply);
+}
+
+#[test]
+fn cheaper_is_strictly_cheaper_than_everything_shown() {
+    let a = templated();
+    for (first, next) in [
+        ("smart tv", "anything cheaper than that?"),
+        ("wired earphones", "show me cheaper ones"),
+    ] {
+        let mut s = Session::new(first);
+        let shown = say(a, &mut s, first);
+        assert!(!shown.products.is_empty(), "{first}");
+        let floor = prices(&shown).into_iter().fold(f64::INFINITY, f64::min);
+        let r = say(a, &mut s, next);
+        assert_eq!(r.intent, Intent::Search, "{next}");
+        assert!(!r.products.is_empty(), "{next}: {}", r.reply);
+        for p in &r.products {
+            let c = product(&p.id);
+            assert!(p.price.unwrap().amount() < floor, "{next}: {}", c.title);
+            assert_eq!(c.category_path, product(&shown.products[0].id).category_path);
+        }
+        // The reply restates the move in words, not the shopper's filler.
+        assert!(r.reply.contains("cheaper than"), "{}", r.reply);
+        assert!(!r.reply.contains(" ones"), "{}", r.reply);
+    }
+}
+
+#[test]
+fn sizes_are_specs_and_filter_the_products() {
+    let a = templated();
+    let mut s = Session::new("size");
+    let r = say(a, &mut s, "need a tv around 43\" with good sound");
+    assert_eq!(r.slots.budget, None);
+    assert!(!r.products.is_empty(), "{}", r.reply);
+    for p in &r.products {
+        let c = product(&p.id);
+        let inches = shopclerk::catalog::present::all_specs(&c)
+            .into_iter()
+            .find(|h| h.kind == shopclerk::catalog::SpecKind::ScreenSize)
+            .and_then(|h| h.value);
+        assert!(
+            inches.is_some_and(|v| (38.0..=48.0).contains(&v)),
+            "{}",
+            c.title
+        );
+        assert!(in_category(&c, "Televisions"), "{}", c.title);
+    }
+    let mut s = Session::new("4k");
+    let r = say(a, &mut s, "4k tv");
+    assert_eq!(r.slots.budget, None);
+    assert!(!r.products.is_empty());
+    for p in &r.products {
+        assert!(p.highlights.iter().any(|h| h.text == "4K"), "{}", p.title);
+    }
+}
+
+#[test]
+fn a_better_one_keeps_the_kind_and_beats_the_pick() {
+    let a = templated();
+    let mut s = Session::new("better-cable");
+    let first = say(a, &mut s, "usb c cable");
+    let pick = product(&first.products[0].id);
+    let r = say(
+        a,
+        &mut s,
+        "show me a better one, maybe braided and more durable",
+    );
+    assert_eq!(r.intent, Intent::Search);
+    assert!(!r.products.is_empty(), "{}", r.reply);
+    for p in &r.products {
+        let c = product(&p.id);
+        assert!(c.rating > pick.rating, "{} is not rated above {}", c.title, pick.title);
+        assert!(in_category(&c, "USB Cables"), "{}", c.title);
+        let t = c.title.to_lowercase();
+        assert!(
+            t.contains("type c") || t.contains("type-c") || t.contains("usb-c") || t.contains("usb c"),
+            "{}",
+            c.title
+        );
+    }
+    assert!(!r.reply.contains("better one maybe"), "{}", r.reply);
+}
+
+#[test]
+fn a_need_shows_the_complement_and_keeps_the_product_in_focus() {
+    let a = templated();
+    let mut s = Session::new("need-cable");
+    say(a, &mut s, "43 inch smart tv");
+    let bought = say(a, &mut s, "i bought the first one");
+    let tv = bought.products[0].id.clone();
+    let r = say(a, &mut s, "what cable do I need to connect my laptop to it?");
+    assert!(!r.products.is_empty(), "{}", r.reply);
+    for p in &r.products {
+        assert!(in_category(&product(&p.id), "HDMI Cables"), "{}", p.title);
+    }
+    assert!(r.reply.contains("HDMI"), "{}", r.reply);
+    assert!(r.reply.contains("laptop"), "{}", r.reply);
+    assert_eq!(s.focus.as_deref(), Some(tv.as_str()));
+}
+
+#[test]
+fn a_reply_into_an_older_list_says_which_list() {
+    let a = templated();
+    let mut s = Session::new("older-list");
+    let list = say(a, &mut s, "wired earphones");
+    say(a, &mut s, "i just bought the first one");
+    let r = say(a, &mut s, "compare the first two");
+    assert_eq!(r.intent, Intent::Compare);
+    let ids: Vec<&str> = r.products.iter().map(|p| p.id.as_str()).collect();
+    let listed: Vec<&str> = list.products.iter().take(2).map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, listed);
+    assert!(r.reply.starts_with("From the"), "{}", r.reply);
+}

@@ -549,6 +549,7 @@ fn search(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
         {
             let mut plain = asked.clone();
             plain.relative = None;
+            plain.label = plural(&plain.label);
             parts.push(w.fill(
                 "search.beyond",
                 seed,
@@ -673,6 +674,31 @@ fn need(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
             seed,
             &[("list", &others.join(" and "))],
         ));
+    }
+}
+
+/// A product label in the plural ("43-inch smart TV" -> "43-inch smart TVs"): the last word
+/// takes an English plural unless it has one.
+fn plural(label: &str) -> String {
+    let Some((head, last)) = label.rsplit_once(' ').or(Some(("", label))) else {
+        return label.to_string();
+    };
+    let lower = last.to_lowercase();
+    let many = if lower.ends_with('s') || lower.chars().any(|c| c.is_ascii_digit()) {
+        last.to_string()
+    } else if last.chars().all(|c| c.is_ascii_uppercase()) {
+        format!("{last}s")
+    } else if lower.ends_with("ch") || lower.ends_with("sh") || lower.ends_with('x') {
+        format!("{last}es")
+    } else if let Some(stem) = last.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'o', 'u'])) {
+        format!("{stem}ies")
+    } else {
+        format!("{last}s")
+    };
+    if head.is_empty() {
+        many
+    } else {
+        format!("{head} {many}")
     }
 }
 

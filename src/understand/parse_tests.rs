@@ -1063,3 +1063,124 @@ proptest! {
         prop_assert_eq!(seen.len(), refs.len());
     }
 }
+
+fn dir(measure: Measure, more: bool, most: bool) -> Option<Direction> {
+    Some(Direction {
+        measure,
+        more,
+        most,
+        kind: None,
+    })
+}
+
+#[test]
+fn directions_move_or_order_the_search() {
+    use Measure::*;
+    for (msg, want) in [
+        ("what is the cheapest tv you have?", dir(Price, false, true)),
+        ("cheapest smart tv", dir(Price, false, true)),
+        ("sabse sasta wala", dir(Price, false, true)),
+        ("anything cheaper than that?", dir(Price, false, false)),
+        ("show me cheaper ones", dir(Price, false, false)),
+        ("isse sasta dikhao", dir(Price, false, false)),
+        ("something more premium", dir(Price, true, false)),
+        ("show me a better one, maybe braided and more durable", dir(Rating, true, false)),
+        ("isse achha koi hai?", dir(Rating, true, false)),
+        ("best rated?", dir(Rating, true, true)),
+        ("kuch bada dikhao", dir(Size, true, false)),
+        ("the biggest one", dir(Size, true, true)),
+        ("thoda chhota chahiye", dir(Size, false, false)),
+    ] {
+        let parsed = p(msg);
+        assert_eq!(parsed.direction, want, "{msg}");
+        assert_eq!(parsed.intent, Some(Intent::Search), "{msg}");
+        // The move is no budget and no word to search for.
+        assert_eq!(parsed.budget, None, "{msg}");
+        for word in ["cheaper", "cheapest", "better", "than"] {
+            assert!(!parsed.query.split(' ').any(|w| w == word), "{msg}: {:?}", parsed.query);
+        }
+    }
+    // A budget stays a budget; comparing shown products stays a comparison.
+    let parsed = p("cheaper than 500");
+    assert_eq!((parsed.direction, parsed.budget.and_then(|b| b.max)), (None, Some(500.0)));
+    assert_eq!(p("which one is cheaper?").intent, Some(Intent::Compare));
+    assert_eq!(p("is it better for the gym?").direction, None);
+    // "Add the cheapest one" points at a shown product.
+    let parsed = p("add the cheapest one to my cart");
+    assert_eq!(parsed.intent, Some(Intent::AddToCart));
+    assert_eq!(
+        parsed.references,
+        vec![Reference::Ranked(dir(Price, false, true).unwrap())]
+    );
+}
+
+#[test]
+fn relax_phrases_lift_constraints() {
+    for (msg, want) in [
+        ("any brand is fine", Relax::Brand),
+        ("koi bhi brand chalega", Relax::Brand),
+        ("forget the budget", Relax::Budget),
+        ("price doesn't matter", Relax::Budget),
+        ("budget bhool jao", Relax::Budget),
+        ("any size", Relax::Specs),
+        ("any colour", Relax::Attributes),
+        ("start over", Relax::All),
+    ] {
+        let parsed = p(msg);
+        assert!(parsed.relax.contains(&want), "{msg}: {:?}", parsed.relax);
+        assert_eq!(parsed.budget, None, "{msg}");
+        assert_eq!(parsed.intent, Some(Intent::Search), "{msg}");
+    }
+}
+
+#[test]
+fn quantities_with_units_are_specs_never_money() {
+    use crate::catalog::SpecKind as K;
+    for (msg, kind, inside, outside) in [
+        ("need a tv around 43\" with good sound", K::ScreenSize, 43.0, 50.0),
+        ("43 inch smart tv", K::ScreenSize, 43.0, 40.0),
+        ("108 cm tv", K::ScreenSize, 43.0, 40.0),
+        ("phone with 128gb storage", K::Storage, 128.0, 64.0),
+        ("1 tb hard disk", K::Storage, 1024.0, 512.0),
+        ("at least 6000 mah battery", K::Battery, 7000.0, 5000.0),
+        ("20000mah power bank", K::Battery, 20000.0, 10000.0),
+        ("1.5 l kettle", K::Capacity, 1.5, 1.8),
+        ("steam iron 1400 w", K::Power, 1400.0, 2000.0),
+        ("2 m type c cable", K::Length, 2.0, 1.0),
+        ("4 person tent", K::People, 4.0, 2.0),
+    ] {
+        let parsed = p(msg);
+        assert_eq!(parsed.budget, None, "{msg}");
+        let want = parsed.specs.iter().find(|s| s.kind == kind);
+        let want = want.unwrap_or_else(|| panic!("{msg}: {:?}", parsed.specs));
+        assert!(want.contains(inside) && !want.contains(outside), "{msg}: {want:?}");
+    }
+    // "4k" is a resolution; with a money cue it is still money.
+    assert_eq!(p("4k tv").budget, None);
+    assert_eq!(p("tv in 4k").budget, None);
+    assert_eq!(
+        p("tv under 4k").budget.and_then(|b| b.max),
+        Some(4000.0)
+    );
+}
+
+#[test]
+fn needs_name_the_complement_asked_for() {
+    for (msg, kind, with) in [
+        ("what cable do I need to connect my laptop to it?", Some("cable"), Some("laptop")),
+        ("do i need a mount?", Some("mount"), None),
+        ("do i need to buy ink separately?", Some("ink"), None),
+        ("what else do i need for it", None, None),
+        ("what goes with it?", None, None),
+    ] {
+        let parsed = p(msg);
+        let need = parsed.need.unwrap_or_else(|| panic!("{msg}"));
+        assert_eq!(
+            (need.kind.as_deref(), need.with.as_deref()),
+            (kind, with),
+            "{msg}"
+        );
+        assert_eq!(parsed.intent, Some(Intent::AskAboutProduct), "{msg}");
+    }
+    assert_eq!(p("do i need to charge it every day?").need, None);
+}
