@@ -229,11 +229,19 @@ fn references_cart_and_purchases_drive_the_suggestions() {
     );
     assert_eq!(s.bought.len(), 1);
     let phone = product(&s.bought[0]);
-    assert!(phone.category_path.iter().any(|c| c == "Smartphones"), "{phone:?}");
+    assert!(
+        phone.category_path.iter().any(|c| c == "Smartphones"),
+        "{phone:?}"
+    );
     // "What else do I need?" shows what goes with the phone, none of it another phone.
     assert!(!bought.products.is_empty(), "{}", bought.reply);
     for p in &bought.products {
-        assert_ne!(product(&p.id).category_path, phone.category_path, "{}", p.title);
+        assert_ne!(
+            product(&p.id).category_path,
+            phone.category_path,
+            "{}",
+            p.title
+        );
     }
 }
 
@@ -300,7 +308,12 @@ fn hostile_and_odd_messages_change_nothing() {
     }
     assert_eq!(
         (&s.cart, &s.search, &s.shown, &s.declined),
-        (&before.cart, &before.search, &before.shown, &before.declined),
+        (
+            &before.cart,
+            &before.search,
+            &before.shown,
+            &before.declined
+        ),
     );
     let french = say(a, &mut s, "Bonjour, je cherche un cadeau pour ma mère");
     assert!(french.reply.len() < 400);
@@ -562,7 +575,11 @@ fn the_cheapest_is_the_cheapest_there_is() {
     let mut s = Session::new("cheapest-tv");
     let r = say(a, &mut s, "what is the cheapest tv you have?");
     assert_eq!(r.intent, Intent::Search, "{}", r.reply);
-    assert!(r.products.iter().all(|p| in_category(&product(&p.id), "Televisions")));
+    assert!(
+        r.products
+            .iter()
+            .all(|p| in_category(&product(&p.id), "Televisions"))
+    );
     let lowest = lowest_price(|p| in_category(p, "Televisions"));
     assert_eq!(prices(&r).first(), Some(&lowest), "{}", r.reply);
     assert!(r.reply.contains(&r.products[0].short_name), "{}", r.reply);
@@ -594,7 +611,10 @@ fn cheaper_is_strictly_cheaper_than_everything_shown() {
         for p in &r.products {
             let c = product(&p.id);
             assert!(p.price.unwrap().amount() < floor, "{next}: {}", c.title);
-            assert_eq!(c.category_path, product(&shown.products[0].id).category_path);
+            assert_eq!(
+                c.category_path,
+                product(&shown.products[0].id).category_path
+            );
         }
         // The reply restates the move in words, not the shopper's filler.
         assert!(r.reply.contains("cheaper than"), "{}", r.reply);
@@ -646,11 +666,19 @@ fn a_better_one_keeps_the_kind_and_beats_the_pick() {
     assert!(!r.products.is_empty(), "{}", r.reply);
     for p in &r.products {
         let c = product(&p.id);
-        assert!(c.rating > pick.rating, "{} is not rated above {}", c.title, pick.title);
+        assert!(
+            c.rating > pick.rating,
+            "{} is not rated above {}",
+            c.title,
+            pick.title
+        );
         assert!(in_category(&c, "USB Cables"), "{}", c.title);
         let t = c.title.to_lowercase();
         assert!(
-            t.contains("type c") || t.contains("type-c") || t.contains("usb-c") || t.contains("usb c"),
+            t.contains("type c")
+                || t.contains("type-c")
+                || t.contains("usb-c")
+                || t.contains("usb c"),
             "{}",
             c.title
         );
@@ -665,7 +693,11 @@ fn a_need_shows_the_complement_and_keeps_the_product_in_focus() {
     say(a, &mut s, "43 inch smart tv");
     let bought = say(a, &mut s, "i bought the first one");
     let tv = bought.products[0].id.clone();
-    let r = say(a, &mut s, "what cable do I need to connect my laptop to it?");
+    let r = say(
+        a,
+        &mut s,
+        "what cable do I need to connect my laptop to it?",
+    );
     assert!(!r.products.is_empty(), "{}", r.reply);
     for p in &r.products {
         assert!(in_category(&product(&p.id), "HDMI Cables"), "{}", p.title);
@@ -684,7 +716,12 @@ fn a_reply_into_an_older_list_says_which_list() {
     let r = say(a, &mut s, "compare the first two");
     assert_eq!(r.intent, Intent::Compare);
     let ids: Vec<&str> = r.products.iter().map(|p| p.id.as_str()).collect();
-    let listed: Vec<&str> = list.products.iter().take(2).map(|p| p.id.as_str()).collect();
+    let listed: Vec<&str> = list
+        .products
+        .iter()
+        .take(2)
+        .map(|p| p.id.as_str())
+        .collect();
     assert_eq!(ids, listed);
     assert!(r.reply.starts_with("From the"), "{}", r.reply);
 }

@@ -380,7 +380,11 @@ pub fn quantity(value: f64, unit: &str) -> Option<Highlight> {
         }
         "kw" => {
             let v = within(0.1, 10.0)?;
-            (SpecKind::Power, v * 1000.0, format!("{} W", num(v * 1000.0)))
+            (
+                SpecKind::Power,
+                v * 1000.0,
+                format!("{} W", num(v * 1000.0)),
+            )
         }
         "h" | "hr" | "hrs" | "hour" | "hours" => {
             let v = within(1.0, 500.0)?;
@@ -478,7 +482,10 @@ pub fn specs_in(text: &str, title: bool) -> Vec<Highlight> {
             let after = lower.get(end..).unwrap_or("").trim_start();
             let marked = if c.get(3).is_some() {
                 Some(true)
-            } else if after.starts_with("storage") || after.starts_with("rom") || after.starts_with("internal") {
+            } else if after.starts_with("storage")
+                || after.starts_with("rom")
+                || after.starts_with("internal")
+            {
                 Some(false)
             } else {
                 None
@@ -490,7 +497,11 @@ pub fn specs_in(text: &str, title: bool) -> Vec<Highlight> {
     for (gb, label, marked) in sizes {
         let ram = marked.unwrap_or(gb < largest && gb <= 16.0);
         if ram {
-            out.push(Highlight::new(SpecKind::Memory, Some(gb), format!("{label} RAM")));
+            out.push(Highlight::new(
+                SpecKind::Memory,
+                Some(gb),
+                format!("{label} RAM"),
+            ));
         } else {
             out.push(Highlight::new(SpecKind::Storage, Some(gb), label));
         }

@@ -357,6 +357,11 @@ pub fn eval_understand(config: &Config, args: &EvalUnderstandArgs, progress: boo
     } else {
         Some(load_model(config, &prompts, progress)?)
     };
+    let searcher = HybridSearcher::new(
+        index.clone(),
+        embedder.clone(),
+        config.fusion().map_err(anyhow::Error::msg)?,
+    )?;
     let mut understander =
         Understander::for_index(&index, embedder, model, prompts, config.understand.clone())?;
     let mut setups = vec![("rules + embeddings", LlmUnderstanding::Never)];
@@ -369,10 +374,27 @@ pub fn eval_understand(config: &Config, args: &EvalUnderstandArgs, progress: boo
         understander.set_llm(llm);
         let u = &understander;
         let started = Instant::now();
+        // As a conversation does: a message naming a product takes the category its best
+        // matches vote for (`search::categorise`).
         let predicted = gold
             .iter()
-            .map(|g| u.understand(&g.text))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|g| -> Result<_> {
+                let mut p = u.understand(&g.text)?;
+                if p.names_product {
+                    let content =
+                        shopclerk::dialogue::content_words(&p.query, p.slots.brand.as_deref());
+                    p.category_path = shopclerk::search::categorise(
+                        &searcher,
+                        &p.query,
+                        p.query_vector.as_deref(),
+                        p.category_path.take(),
+                        &content,
+                    )?;
+                    p.slots.category = p.category_path.as_ref().and_then(|c| c.last().cloned());
+                }
+                Ok(p)
+            })
+            .collect::<Result<Vec<_>>>()?;
         let per_message = started.elapsed().as_secs_f64() * 1000.0 / gold.len().max(1) as f64;
         let scores = understand::eval::score(&gold, &predicted);
         if args.errors && rows.is_empty() {

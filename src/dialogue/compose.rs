@@ -247,7 +247,9 @@ impl Asked {
         }
         let lower = out.to_lowercase();
         for s in &self.specs {
-            let number = s.split(|c: char| !(c.is_ascii_digit() || c == '.')).find(|x| !x.is_empty());
+            let number = s
+                .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .find(|x| !x.is_empty());
             if number.is_some_and(|n| lower.contains(n)) {
                 continue;
             }
@@ -645,7 +647,11 @@ fn need(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
         (Some(kind), Some(reason)) => parts.push(capitalise(&w.fill(
             "need.lead",
             seed,
-            &[("kind", &with_article(kind)), ("reason", reason), ("anchor", name)],
+            &[
+                ("kind", &with_article(kind)),
+                ("reason", reason),
+                ("anchor", name),
+            ],
         ))),
         _ => {
             let kind = n.asked.clone().unwrap_or_else(|| "accessories".into());
@@ -690,7 +696,10 @@ fn plural(label: &str) -> String {
         format!("{last}s")
     } else if lower.ends_with("ch") || lower.ends_with("sh") || lower.ends_with('x') {
         format!("{last}es")
-    } else if let Some(stem) = last.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'o', 'u'])) {
+    } else if let Some(stem) = last
+        .strip_suffix('y')
+        .filter(|s| !s.ends_with(['a', 'e', 'o', 'u']))
+    {
         format!("{stem}ies")
     } else {
         format!("{last}s")
@@ -706,7 +715,10 @@ fn plural(label: &str) -> String {
 /// letter's name).
 fn with_article(kind: &str) -> String {
     let first = kind.split_whitespace().next().unwrap_or("");
-    let acronym = first.len() > 1 && first.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let acronym = first.len() > 1
+        && first
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     let an = match first.chars().next() {
         Some(c) if acronym => "AEFHILMNORSX".contains(c),
         Some(c) => "aeiouAEIOU".contains(c),

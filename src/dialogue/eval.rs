@@ -183,7 +183,10 @@ impl Report {
     /// labelled.
     pub fn state_accuracy(&self) -> (f64, usize) {
         let labelled: Vec<&TurnResult> = self.turns.iter().filter(|t| t.state_labelled).collect();
-        let right = labelled.iter().filter(|t| t.state_failures.is_empty()).count();
+        let right = labelled
+            .iter()
+            .filter(|t| t.state_failures.is_empty())
+            .count();
         (right as f64 / labelled.len().max(1) as f64, labelled.len())
     }
 
@@ -499,10 +502,11 @@ fn check_turn(
         }
     }
     if let Some(brand) = &checks.shown_brand {
-        for p in shown
-            .iter()
-            .filter(|p| !p.brand.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(brand)))
-        {
+        for p in shown.iter().filter(|p| {
+            !p.brand
+                .as_deref()
+                .is_some_and(|b| b.eq_ignore_ascii_case(brand))
+        }) {
             failures.push(format!("shown {} is not {brand}", p.short_name));
         }
     }
@@ -511,7 +515,10 @@ fn check_turn(
             .iter()
             .filter_map(price)
             .fold(f64::NEG_INFINITY, f64::max);
-        for p in shown.iter().filter(|p| price(p).is_none_or(|v| v <= ceiling)) {
+        for p in shown
+            .iter()
+            .filter(|p| price(p).is_none_or(|v| v <= ceiling))
+        {
             failures.push(format!(
                 "shown {} at {} is not pricier than {ceiling}",
                 p.short_name, p.price_text
@@ -557,7 +564,10 @@ fn first_is_cheapest(
     record: &TurnRecord,
     failures: &mut Vec<String>,
 ) {
-    let category = checks.shown_category.as_deref().and_then(|r| regex_ci(r).ok());
+    let category = checks
+        .shown_category
+        .as_deref()
+        .and_then(|r| regex_ci(r).ok());
     let title = checks.shown_title.as_deref().and_then(|r| regex_ci(r).ok());
     let cheapest = assistant
         .searcher()
@@ -565,7 +575,11 @@ fn first_is_cheapest(
         .products()
         .iter()
         .filter(|p| p.in_stock)
-        .filter(|p| category.as_ref().is_none_or(|re| re.is_match(&p.category_path.join(" > "))))
+        .filter(|p| {
+            category
+                .as_ref()
+                .is_none_or(|re| re.is_match(&p.category_path.join(" > ")))
+        })
         .filter(|p| title.as_ref().is_none_or(|re| re.is_match(&p.title)))
         .filter_map(|p| p.price.map(|m| (m.amount(), p)))
         .min_by(|a, b| a.0.total_cmp(&b.0));
@@ -603,8 +617,12 @@ pub fn check_state(
     for (key, want) in expected {
         match key.as_str() {
             "category" => {
-                let path: Vec<String> =
-                    st.category.iter().flatten().map(|c| c.to_lowercase()).collect();
+                let path: Vec<String> = st
+                    .category
+                    .iter()
+                    .flatten()
+                    .map(|c| c.to_lowercase())
+                    .collect();
                 match want.as_str() {
                     Some(name) if !path.contains(&name.to_lowercase()) => {
                         out.push(format!("category {:?}, wanted {name}", st.category))
@@ -624,7 +642,8 @@ pub fn check_state(
             }
             "budget" => {
                 let b = st.budget.clone().unwrap_or_default();
-                let close = |a: Option<f64>, w: Option<&Value>| match (a, w.and_then(Value::as_f64)) {
+                let close = |a: Option<f64>, w: Option<&Value>| match (a, w.and_then(Value::as_f64))
+                {
                     (Some(a), Some(w)) => (a - w).abs() < 0.5,
                     (None, None) => true,
                     _ => false,
@@ -649,7 +668,10 @@ pub fn check_state(
                 }
                 for (kind, value) in m {
                     let got = st.specs.iter().find(|s| {
-                        serde_json::to_value(s.kind).ok().as_ref().and_then(Value::as_str)
+                        serde_json::to_value(s.kind)
+                            .ok()
+                            .as_ref()
+                            .and_then(Value::as_str)
                             == Some(kind.as_str())
                     });
                     match (got, value.as_f64()) {
@@ -671,20 +693,28 @@ pub fn check_state(
                 }
             }
             "relative" => {
-                let got = st.relative.as_ref().map(|r| match (r.direction.measure, r.direction.more) {
-                    (Measure::Price, false) => "cheaper",
-                    (Measure::Price, true) => "pricier",
-                    (Measure::Rating, true) => "better_rated",
-                    (Measure::Rating, false) => "worse_rated",
-                    (Measure::Size, true) => "bigger",
-                    (Measure::Size, false) => "smaller",
-                });
+                let got =
+                    st.relative
+                        .as_ref()
+                        .map(|r| match (r.direction.measure, r.direction.more) {
+                            (Measure::Price, false) => "cheaper",
+                            (Measure::Price, true) => "pricier",
+                            (Measure::Rating, true) => "better_rated",
+                            (Measure::Rating, false) => "worse_rated",
+                            (Measure::Size, true) => "bigger",
+                            (Measure::Size, false) => "smaller",
+                        });
                 if got != want.as_str() {
                     out.push(format!("relative {got:?}, wanted {want}"));
                 }
             }
             "attributes" => {
-                for a in want.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                for a in want
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
                     let a = a.to_lowercase();
                     let held = st.attributes.iter().any(|x| x.to_lowercase() == a)
                         || st.terms.to_lowercase().split_whitespace().any(|t| t == a);

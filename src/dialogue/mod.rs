@@ -25,17 +25,16 @@ use crate::catalog::present::variant_key;
 use crate::catalog::{Money, Product, ProductView};
 use crate::llm::{ChatModel, Event, GenerateRequest, Message, Role, Sampling, Usage};
 use crate::prompts::Prompts;
+use crate::recommend::complements::{self, ComplementMap};
 use crate::recommend::{Kind, Recommender, Request, Suggestion};
 use crate::search::{Filter, HybridSearcher, Retriever};
-use crate::recommend::complements::{self, ComplementMap};
 use crate::understand::{
     Budget, Direction, Intent, Measure, Reference, Slots, SpecKind, Understander, Understanding,
 };
 
 pub use grounding::{Facts, Grounder, Violation, Vocabulary};
 pub use session::{Exchange, PRODUCTS_KEPT, Relative, SearchState, Session, TURNS_KEPT};
-pub use state::StateChange;
-use state::content_words;
+pub use state::{StateChange, content_words};
 
 /// Errors from running a turn. What the customer wrote never causes one.
 #[derive(Debug, thiserror::Error)]
@@ -243,12 +242,6 @@ const AROUND_BAND: f64 = 0.2;
 /// "cheapest"): enough to hold a whole leaf category of the demo catalog, so "the cheapest
 /// TV" is the cheapest there is.
 const STATE_POOL: usize = 200;
-/// Hits whose categories vote for a message's category.
-const CATEGORY_VOTERS: usize = 10;
-/// Share of the voters a category needs.
-const CATEGORY_VOTE_SHARE: f64 = 0.8;
-/// Share of the voters a category needs to overrule a name similarity no voter supports.
-const CATEGORY_WEAK_SHARE: f64 = 0.5;
 /// Complementary product types shown for "what else do I need for it?".
 const NEED_TYPES: usize = 3;
 /// Ratings a product needs to lead a "best rated" list: a 5.0 from two shoppers is no proof.
@@ -817,7 +810,12 @@ impl Assistant {
             ..Filter::default()
         };
         let products = self.searcher.index().products();
-        let mut hits = self.retrieve(query, None, &filter, limit * crate::search::VARIANT_OVERFETCH * 2)?;
+        let mut hits = self.retrieve(
+            query,
+            None,
+            &filter,
+            limit * crate::search::VARIANT_OVERFETCH * 2,
+        )?;
         let entry = complements::Complement {
             anchor: Vec::new(),
             complement: names.to_vec(),
@@ -876,21 +874,14 @@ impl Assistant {
         // categories of the best text matches outvote a name similarity that points elsewhere
         // ("keypad phone" is no mouse pad).
         if u.names_product || session.search.is_empty() {
-            let (voted, hit_paths) = self.vote_category(&u)?;
-            let support = |path: &[String]| {
-                hit_paths.iter().filter(|p| p.starts_with(path)).count() as f64
-                    / hit_paths.len().max(1) as f64
-            };
-            u.category_path = match (voted, u.category_path.take()) {
-                (Some((_, _)), Some(e)) if names_leaf(&u.query, &e) => Some(e),
-                (Some((v, share)), _) if share >= CATEGORY_VOTE_SHARE => {
-                    Some(self.widen_to_kind(v, &u.query))
-                }
-                // A weak majority still beats a name similarity no match supports.
-                (Some((v, _)), Some(e)) if support(&e) == 0.0 => Some(v),
-                (Some((v, _)), None) => Some(v),
-                (_, e) => e,
-            };
+            let content = content_words(&u.query, u.slots.brand.as_deref());
+            u.category_path = crate::search::categorise(
+                &self.searcher,
+                &u.query,
+                u.query_vector.as_deref(),
+                u.category_path.take(),
+                &content,
+            )?;
         }
         let shown: Vec<&Product> = session
             .shown
@@ -905,79 +896,6 @@ impl Assistant {
         session.search.last_count = Some(plan.products.len());
         session.shown_label = plan.asked.describe();
         Ok(())
-    }
-
-    /// The category most of the best matches for the message's words share: the deepest
-    /// category path prefix held by at least [`CATEGORY_VOTE_SHARE`] (else
-    /// [`CATEGORY_WEAK_SHARE`]) of the top [`CATEGORY_VOTERS`] hits, with its share, and the
-    /// hits' paths (query categorisation by retrieval). A top-level department alone is too
-    /// broad to count, unless the catalog's tree has one level.
-    fn vote_category(&self, u: &Understanding) -> Result<(Option<(Vec<String>, f64)>, Vec<Vec<String>>)> {
-        // The whole query votes: "8gb ram phone" is a smartphone, "phone" alone may not be.
-        let words = &u.query;
-        if content_words(words, u.slots.brand.as_deref()).is_empty() {
-            return Ok((None, Vec::new()));
-        }
-        let hits = self.retrieve(words, u.query_vector.as_deref(), &Filter::default(), CATEGORY_VOTERS)?;
-        let products = self.searcher.index().products();
-        let paths: Vec<Vec<String>> = hits
-            .iter()
-            .map(|h| products[h.row].category_path.clone())
-            .collect();
-        if hits.len() < CATEGORY_VOTERS / 2 {
-            return Ok((None, paths));
-        }
-        let flat = products.iter().all(|p| p.category_path.len() <= 1);
-        let mut counts: std::collections::HashMap<&[String], usize> =
-            std::collections::HashMap::new();
-        for path in &paths {
-            for depth in 1..=path.len() {
-                *counts.entry(&path[..depth]).or_default() += 1;
-            }
-        }
-        let n = paths.len() as f64;
-        let deepest = |share: f64| {
-            counts
-                .iter()
-                .filter(|(path, c)| **c as f64 >= share * n && (path.len() >= 2 || flat))
-                .max_by_key(|(path, c)| (path.len(), **c))
-                .map(|(path, c)| (path.to_vec(), *c as f64 / n))
-        };
-        let best = deepest(CATEGORY_VOTE_SHARE).or_else(|| deepest(CATEGORY_WEAK_SHARE));
-        Ok((best, paths))
-    }
-
-    /// A voted leaf the message does not single out is widened to its parent: when a sibling
-    /// leaf's products carry every word of the message that names the product ("tv" names
-    /// smart and standard TVs alike; "smart tv" only the smart ones).
-    fn widen_to_kind(&self, path: Vec<String>, query: &str) -> Vec<String> {
-        if path.len() <= 2 {
-            return path;
-        }
-        let products = self.searcher.index().products();
-        let in_leaf: Vec<crate::search::Hit> = products
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.category_path == path)
-            .take(5)
-            .map(|(row, _)| crate::search::Hit { row, score: 0.0 })
-            .collect();
-        let kinds = kind_words(query, &in_leaf, products);
-        if kinds.is_empty() {
-            return path;
-        }
-        let parent = &path[..path.len() - 1];
-        let sibling_has_all = products.iter().any(|p| {
-            p.in_stock
-                && p.category_path.starts_with(parent)
-                && p.category_path != path
-                && kinds.iter().all(|k| names_any(p, std::slice::from_ref(k)))
-        });
-        if sibling_has_all {
-            parent.to_vec()
-        } else {
-            path
-        }
     }
 
     /// Runs the search a state describes and fills the plan: products, what was asked (for
@@ -1017,7 +935,9 @@ impl Assistant {
         if query.trim().is_empty() {
             return Ok(());
         }
-        let vector = (query == u.query).then_some(u.query_vector.as_deref()).flatten();
+        let vector = (query == u.query)
+            .then_some(u.query_vector.as_deref())
+            .flatten();
         let (mut min_price, mut max_price) =
             self.price_range(state.budget.as_ref(), state.category.as_deref());
         let mut min_rating = None;
@@ -1026,10 +946,12 @@ impl Assistant {
             // Strict: one paisa (or cent) past the bound.
             match (r.direction.measure, r.direction.more) {
                 (Measure::Price, false) => {
-                    max_price = Some(max_price.map_or(r.bound - 0.01, |m: f64| m.min(r.bound - 0.01)))
+                    max_price =
+                        Some(max_price.map_or(r.bound - 0.01, |m: f64| m.min(r.bound - 0.01)))
                 }
                 (Measure::Price, true) => {
-                    min_price = Some(min_price.map_or(r.bound + 0.01, |m: f64| m.max(r.bound + 0.01)))
+                    min_price =
+                        Some(min_price.map_or(r.bound + 0.01, |m: f64| m.max(r.bound + 0.01)))
                 }
                 (Measure::Rating, _) => min_rating = Some(r.bound),
                 (Measure::Size, more) => {
@@ -1057,9 +979,10 @@ impl Assistant {
         let mut hits = self.retrieve(&query, vector, &filter, pool)?;
         let products = self.searcher.index().products();
         let fits_specs = |p: &Product| {
-            state.specs.iter().all(|want| {
-                state::spec_value(p, want.kind).is_some_and(|v| want.contains(v))
-            })
+            state
+                .specs
+                .iter()
+                .all(|want| state::spec_value(p, want.kind).is_some_and(|v| want.contains(v)))
         };
         // Hard constraints first: sizes, and the bounds of a move.
         hits.retain(|h| {
@@ -1070,7 +993,11 @@ impl Assistant {
                 })
                 && size_bound.is_none_or(|(kind, bound, more)| {
                     state::spec_value(p, kind).is_some_and(|v| {
-                        if more { v > bound + 1e-6 } else { v < bound - 1e-6 }
+                        if more {
+                            v > bound + 1e-6
+                        } else {
+                            v < bound - 1e-6
+                        }
                     })
                 })
         });
@@ -1096,9 +1023,10 @@ impl Assistant {
         // A list in another order than relevance keeps to the kinds of product the best
         // matches are (no immersion rod in "the cheapest ceiling fan").
         if state.sort.is_some() || state.relative.is_some() {
-            let kinds = kind_words(&state.terms, &hits, products);
+            let top: Vec<&Product> = hits.iter().take(5).map(|h| &products[h.row]).collect();
+            let kinds = crate::search::kind_words(&content_words(&state.terms, None), &top);
             if !kinds.is_empty() {
-                hits.retain(|h| names_any(&products[h.row], &kinds));
+                hits.retain(|h| crate::search::names_any(&products[h.row], &kinds));
             }
         }
         if let Some(order) = state.sort {
@@ -1130,10 +1058,16 @@ impl Assistant {
         });
         // The label names the product in the shopper's words, with up to two one-word
         // features ("braided usb c cable"); brand, sizes and moves are said by `describe`.
-        let mut label = search_label(&state.terms, state.category.as_deref(), state.brand.as_deref());
+        let mut label = search_label(
+            &state.terms,
+            state.category.as_deref(),
+            state.brand.as_deref(),
+        );
         let lower = label.to_lowercase();
         for a in state.attributes.iter().filter(|a| !a.contains(' ')).take(2) {
-            let said = a.split('-').all(|part| lower.split_whitespace().any(|w| w == part));
+            let said = a
+                .split('-')
+                .all(|part| lower.split_whitespace().any(|w| w == part));
             if !said {
                 label = format!("{a} {label}");
             }
@@ -1183,9 +1117,9 @@ impl Assistant {
             .collect();
         let brand = state.brand.as_deref().map(str::to_lowercase);
         let of_brand = |p: &&&Product| {
-            brand.as_ref().is_none_or(|b| {
-                p.brand.as_deref().is_some_and(|pb| pb.to_lowercase() == *b)
-            })
+            brand
+                .as_ref()
+                .is_none_or(|b| p.brand.as_deref().is_some_and(|pb| pb.to_lowercase() == *b))
         };
         let nearest = |only_fitting: bool| {
             let fitting = candidates
@@ -1603,47 +1537,6 @@ fn turn_seed(session: &str, turn: u32) -> u64 {
         })
 }
 
-/// Words of the search that name the kind of product: those found in the titles or
-/// categories of at least two of the five best matches (a typo or "good" is not).
-fn kind_words(terms: &str, hits: &[crate::search::Hit], products: &[Product]) -> Vec<String> {
-    let top: Vec<&Product> = hits.iter().take(5).map(|h| &products[h.row]).collect();
-    content_words(terms, None)
-        .into_iter()
-        .map(|w| w.trim_end_matches('s').to_string())
-        .filter(|w| w.len() > 1)
-        .filter(|w| top.iter().filter(|p| names_any(p, std::slice::from_ref(w))).count() >= 2)
-        .collect()
-}
-
-/// Whether a product's title or category has one of `words` (singular stems) as a word.
-fn names_any(p: &Product, words: &[String]) -> bool {
-    let text = format!("{} {}", p.title, p.category_path.join(" ")).to_lowercase();
-    text.split(|c: char| !c.is_alphanumeric())
-        .any(|t| words.iter().any(|w| t.trim_end_matches('s') == w))
-}
-
-/// Whether the message names the category's leaf in its own words ("charger" for "Wall
-/// Chargers"): then the name similarity is trusted over the vote of the best matches.
-fn names_leaf(query: &str, path: &[String]) -> bool {
-    let stem = |w: &str| {
-        let w = w.to_lowercase();
-        w.strip_suffix('s').filter(|s| s.len() > 2).map(str::to_string).unwrap_or(w)
-    };
-    let leaf: Vec<String> = path
-        .last()
-        .map(|l| {
-            l.split(|c: char| !c.is_alphanumeric())
-                .filter(|w| w.len() > 2)
-                .map(stem)
-                .collect()
-        })
-        .unwrap_or_default();
-    query
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() > 2)
-        .any(|w| leaf.contains(&stem(w)))
-}
-
 /// Orders hits by a superlative: price up or down, best rated first (products with at least
 /// [`MIN_RATINGS_TO_LEAD`] ratings ahead of the rest), or by a size spec (products without it
 /// last). Ties keep their relevance order.
@@ -1658,7 +1551,11 @@ fn sort_hits(
         match order.measure {
             Measure::Price => p.price.map(|m| m.amount()),
             Measure::Rating => p.rating.map(|r| {
-                let proven = if p.rating_count >= MIN_RATINGS_TO_LEAD { 10.0 } else { 0.0 };
+                let proven = if p.rating_count >= MIN_RATINGS_TO_LEAD {
+                    10.0
+                } else {
+                    0.0
+                };
                 f64::from(r) + proven
             }),
             Measure::Size => kind.and_then(|k| state::spec_value(p, k)),
@@ -1707,8 +1604,8 @@ fn search_label(query: &str, category: Option<&[String]>, brand: Option<&str>) -
     let leaf = category.and_then(|c| c.last()).map(|l| {
         l.split_whitespace()
             .map(|w| match w.to_lowercase().as_str() {
-                a @ ("tv" | "tvs" | "usb" | "hdmi" | "led" | "lcd" | "ac" | "ssd" | "hdd" | "sd"
-                | "ups" | "otg") => a.to_uppercase().replace("TVS", "TVs"),
+                a @ ("tv" | "tvs" | "usb" | "hdmi" | "led" | "lcd" | "ac" | "ssd" | "hdd"
+                | "sd" | "ups" | "otg") => a.to_uppercase().replace("TVS", "TVs"),
                 other => other.to_string(),
             })
             .collect::<Vec<_>>()

@@ -19,30 +19,162 @@ pub enum StateChange {
 
 /// Words of a query that say nothing about the product ("ok whats the", "wala dikhao").
 pub(crate) const FILLER_WORDS: &[&str] = &[
-    "ok", "okay", "has", "had", "just", "bought", "got", "purchased", "it", "this", "that",
-    "like", "what", "whats", "what's", "which", "is", "are", "the", "a", "an", "any",
-    "anything", "something", "from", "show", "me", "some", "please", "pls", "one", "ones", "best",
-    "rated", "cheapest", "cheaper", "cheap", "then", "need", "want", "i", "looking", "for", "to",
-    "buy", "get", "bhai", "wala", "wali", "dikhao", "chahiye", "accha", "acha", "ke", "andar",
-    "ka", "ki", "ko", "hai", "do", "you", "have", "good", "nice", "better", "other", "else",
-    "more", "most", "expensive", "top", "under", "below", "around", "with", "in", "and", "or",
-    "of", "maybe", "also", "but", "so", "too", "very", "really", "actually", "thing", "things",
-    "kind", "sort", "type", "option", "options", "instead", "only", "just", "now", "there",
-    "here", "we", "my", "can", "could", "would", "will", "see", "let", "lets", "let's", "how",
-    "about", "bhi", "aur", "koi", "kuch", "ye", "wo", "isse", "usse", "yes", "no", "whichever",
-    "whatever", "which", "ever", "still", "again", "else", "btw", "hmm", "hey", "hi", "hello",
-    "thanks", "thank", "ji", "sir", "yaar", "bro", "dikhao", "dikha", "chalega", "chalegi", "than",
+    "ok",
+    "okay",
+    "has",
+    "had",
+    "just",
+    "bought",
+    "got",
+    "purchased",
+    "it",
+    "this",
+    "that",
+    "like",
+    "what",
+    "whats",
+    "what's",
+    "which",
+    "is",
+    "are",
+    "the",
+    "a",
+    "an",
+    "any",
+    "anything",
+    "something",
+    "from",
+    "show",
+    "me",
+    "some",
+    "please",
+    "pls",
+    "one",
+    "ones",
+    "best",
+    "rated",
+    "cheapest",
+    "cheaper",
+    "cheap",
+    "then",
+    "need",
+    "want",
+    "i",
+    "looking",
+    "for",
+    "to",
+    "buy",
+    "get",
+    "bhai",
+    "wala",
+    "wali",
+    "dikhao",
+    "chahiye",
+    "accha",
+    "acha",
+    "ke",
+    "andar",
+    "ka",
+    "ki",
+    "ko",
+    "hai",
+    "do",
+    "you",
+    "have",
+    "good",
+    "nice",
+    "better",
+    "other",
+    "else",
+    "more",
+    "most",
+    "expensive",
+    "top",
+    "under",
+    "below",
+    "around",
+    "with",
+    "in",
+    "and",
+    "or",
+    "of",
+    "maybe",
+    "also",
+    "but",
+    "so",
+    "too",
+    "very",
+    "really",
+    "actually",
+    "thing",
+    "things",
+    "kind",
+    "sort",
+    "type",
+    "option",
+    "options",
+    "instead",
+    "only",
+    "just",
+    "now",
+    "there",
+    "here",
+    "we",
+    "my",
+    "can",
+    "could",
+    "would",
+    "will",
+    "see",
+    "let",
+    "lets",
+    "let's",
+    "how",
+    "about",
+    "bhi",
+    "aur",
+    "koi",
+    "kuch",
+    "ye",
+    "wo",
+    "isse",
+    "usse",
+    "yes",
+    "no",
+    "whichever",
+    "whatever",
+    "which",
+    "ever",
+    "still",
+    "again",
+    "else",
+    "btw",
+    "hmm",
+    "hey",
+    "hi",
+    "hello",
+    "thanks",
+    "thank",
+    "ji",
+    "sir",
+    "yaar",
+    "bro",
+    "dikhao",
+    "dikha",
+    "chalega",
+    "chalegi",
+    "than",
 ];
 
 /// Colour words: a new colour replaces the old one rather than adding to it.
 const COLOURS: &[&str] = &[
-    "black", "white", "grey", "gray", "blue", "red", "green", "pink", "purple", "yellow",
-    "orange", "silver", "gold", "brown", "beige", "maroon", "navy",
+    "black", "white", "grey", "gray", "blue", "red", "green", "pink", "purple", "yellow", "orange",
+    "silver", "gold", "brown", "beige", "maroon", "navy",
 ];
 
 /// The words of `text` that name or describe the product: not filler, not numbers, not the
-/// brand (which the state keeps apart).
-pub(crate) fn content_words(text: &str, brand: Option<&str>) -> Vec<String> {
+/// brand (which the state keeps apart). Lowercase, in order.
+pub fn content_words(text: &str, brand: Option<&str>) -> Vec<String> {
     let brand = brand.map(str::to_lowercase);
     text.split_whitespace()
         .map(|w| {
@@ -52,7 +184,9 @@ pub(crate) fn content_words(text: &str, brand: Option<&str>) -> Vec<String> {
         .filter(|w| {
             !w.is_empty()
                 && !FILLER_WORDS.contains(&w.as_str())
-                && !w.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+                && !w
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
                 && brand.as_deref() != Some(w.as_str())
         })
         .collect()
@@ -72,7 +206,12 @@ impl SearchState {
         let content = content_words(&u.terms, slots.brand.as_deref());
         let content: Vec<String> = content
             .into_iter()
-            .filter(|w| !slots.attributes.iter().any(|a| a.split_whitespace().any(|x| x == w)))
+            .filter(|w| {
+                !slots
+                    .attributes
+                    .iter()
+                    .any(|a| a.split_whitespace().any(|x| x == w))
+            })
             .collect();
         // A product named with none of the words of the search so far ("actually I need a
         // power bank" after chargers), or in another branch of the category tree, is a new
@@ -89,7 +228,8 @@ impl SearchState {
         // A kind the word lists do not know ("dumbbells") still starts over when its
         // category is another branch.
         let new_kind = !content.is_empty()
-            && ((u.names_product && !same_words) || (other_branch && (u.names_product || !same_words)));
+            && ((u.names_product && !same_words)
+                || (other_branch && (u.names_product || !same_words)));
         let start_over = slots.relax.contains(&Relax::All);
         if self.is_empty() || new_kind || start_over {
             *self = SearchState {
@@ -264,9 +404,9 @@ pub(crate) fn has_feature(p: &Product, feature: &str) -> bool {
     let feature = feature.to_lowercase();
     if COLOURS.contains(&feature.as_str()) {
         let title = p.title.to_lowercase();
-        return title
-            .split(|c: char| !c.is_alphanumeric())
-            .any(|w| w == feature || (feature == "grey" && w == "gray") || (feature == "gray" && w == "grey"));
+        return title.split(|c: char| !c.is_alphanumeric()).any(|w| {
+            w == feature || (feature == "grey" && w == "gray") || (feature == "gray" && w == "grey")
+        });
     }
     let wanted: Vec<_> = crate::catalog::present::specs_in(&feature, true)
         .into_iter()
@@ -288,14 +428,12 @@ pub(crate) fn has_feature(p: &Product, feature: &str) -> bool {
     }
     let specs = all_specs(p);
     wanted.iter().all(|w| {
-        specs
-            .iter()
-            .any(|h| {
-                h.kind == w.kind
-                    && (h.text.eq_ignore_ascii_case(&w.text)
+        specs.iter().any(|h| {
+            h.kind == w.kind
+                && (h.text.eq_ignore_ascii_case(&w.text)
                         // Bluetooth is wireless.
                         || (w.text == "wireless" && h.text == "Bluetooth"))
-            })
+        })
     })
 }
 
@@ -361,9 +499,14 @@ fn relative_to(d: Direction, shown: &[&Product], focus: Option<&Product>) -> Opt
 mod tests {
     use super::*;
     use crate::catalog::{Currency, Money};
-    use crate::understand::{Budget, IntentSource, Intent, Slots};
+    use crate::understand::{Budget, Intent, IntentSource, Slots};
 
-    fn understood(terms: &str, category: Option<&[&str]>, names_product: bool, slots: Slots) -> Understanding {
+    fn understood(
+        terms: &str,
+        category: Option<&[&str]>,
+        names_product: bool,
+        slots: Slots,
+    ) -> Understanding {
         Understanding {
             intent: Intent::Search,
             intent_source: IntentSource::Rules,
@@ -397,7 +540,10 @@ mod tests {
             Some(TVS),
             true,
             Slots {
-                budget: Some(Budget { max: Some(30000.0), ..Budget::default() }),
+                budget: Some(Budget {
+                    max: Some(30000.0),
+                    ..Budget::default()
+                }),
                 ..Slots::default()
             },
         );
@@ -406,15 +552,31 @@ mod tests {
             "",
             None,
             false,
-            Slots { brand: Some("Samsung".into()), ..Slots::default() },
+            Slots {
+                brand: Some("Samsung".into()),
+                ..Slots::default()
+            },
         );
         assert_eq!(s.update(&samsung, &[], None), StateChange::Refined);
         assert_eq!(s.brand.as_deref(), Some("Samsung"));
         assert_eq!(s.budget.as_ref().and_then(|b| b.max), Some(30000.0));
-        let any_brand = understood("", None, false, Slots { relax: vec![Relax::Brand], ..Slots::default() });
+        let any_brand = understood(
+            "",
+            None,
+            false,
+            Slots {
+                relax: vec![Relax::Brand],
+                ..Slots::default()
+            },
+        );
         s.update(&any_brand, &[], None);
         assert_eq!(s.brand, None);
-        let kettle = understood("electric kettle", Some(&["Home", "Kettles"]), true, Slots::default());
+        let kettle = understood(
+            "electric kettle",
+            Some(&["Home", "Kettles"]),
+            true,
+            Slots::default(),
+        );
         assert_eq!(s.update(&kettle, &[], None), StateChange::Reset);
         assert_eq!(s.budget, None);
         assert_eq!(s.terms, "electric kettle");
@@ -422,27 +584,60 @@ mod tests {
 
     #[test]
     fn moves_are_strict_bounds_against_the_shown_list() {
-        let shown = [tv("a", 20000.0, 4.1, 43), tv("b", 15000.0, 4.3, 32), tv("c", 25000.0, 3.9, 55)];
+        let shown = [
+            tv("a", 20000.0, 4.1, 43),
+            tv("b", 15000.0, 4.3, 32),
+            tv("c", 25000.0, 3.9, 55),
+        ];
         let refs: Vec<&Product> = shown.iter().collect();
         let mut s = SearchState::default();
-        s.update(&understood("tv", Some(TVS), true, Slots::default()), &[], None);
+        s.update(
+            &understood("tv", Some(TVS), true, Slots::default()),
+            &[],
+            None,
+        );
         let mv = |measure, more| Slots {
-            direction: Some(Direction { measure, more, most: false, kind: None }),
+            direction: Some(Direction {
+                measure,
+                more,
+                most: false,
+                kind: None,
+            }),
             ..Slots::default()
         };
-        s.update(&understood("", None, false, mv(Measure::Price, false)), &refs, None);
+        s.update(
+            &understood("", None, false, mv(Measure::Price, false)),
+            &refs,
+            None,
+        );
         let r = s.relative.clone().unwrap();
         assert_eq!((r.bound, r.from.as_str()), (15000.0, "b"));
-        s.update(&understood("", None, false, mv(Measure::Size, true)), &refs, None);
+        s.update(
+            &understood("", None, false, mv(Measure::Size, true)),
+            &refs,
+            None,
+        );
         let r = s.relative.clone().unwrap();
         assert_eq!((r.bound, r.kind), (55.0, Some(SpecKind::ScreenSize)));
         // "A better one" beats the product in focus.
-        s.update(&understood("", None, false, mv(Measure::Rating, true)), &refs, Some(&shown[1]));
+        s.update(
+            &understood("", None, false, mv(Measure::Rating, true)),
+            &refs,
+            Some(&shown[1]),
+        );
         assert_eq!(s.relative.clone().unwrap().from, "b");
         // With nothing shown, "cheaper" orders the search instead.
         let mut fresh = SearchState::default();
-        fresh.update(&understood("tv", Some(TVS), true, mv(Measure::Price, false)), &[], None);
+        fresh.update(
+            &understood("tv", Some(TVS), true, mv(Measure::Price, false)),
+            &[],
+            None,
+        );
         assert_eq!(fresh.relative, None);
-        assert!(fresh.sort.is_some_and(|d| d.most && !d.more && d.measure == Measure::Price));
+        assert!(
+            fresh
+                .sort
+                .is_some_and(|d| d.most && !d.more && d.measure == Measure::Price)
+        );
     }
 }

@@ -96,7 +96,12 @@ impl ComplementMap {
                 .ok_or_else(|| invalid("expected `: reason` after the complement type"))?;
             let names = |s: &str| -> Vec<String> {
                 s.split('|')
-                    .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase())
+                    .map(|n| {
+                        n.split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                            .to_lowercase()
+                    })
                     .filter(|n| !n.is_empty())
                     .collect()
             };
@@ -130,7 +135,12 @@ impl ComplementMap {
     /// word of the text, singular or plural.
     pub fn for_product(&self, p: &Product) -> Vec<&Complement> {
         let leaf = p.category_path.last().map(String::as_str).unwrap_or("");
-        let head: String = p.title.split_whitespace().take(12).collect::<Vec<_>>().join(" ");
+        let head: String = p
+            .title
+            .split_whitespace()
+            .take(12)
+            .collect::<Vec<_>>()
+            .join(" ");
         for text in [leaf, head.as_str()] {
             let words = word_set(text);
             let mut found: Vec<(usize, &Complement)> = self

@@ -8,6 +8,7 @@
 
 mod bm25;
 mod build;
+mod categorise;
 mod dense;
 pub mod eval;
 mod filter;
@@ -20,6 +21,7 @@ use crate::catalog::Product;
 use crate::embed::Embedder;
 
 pub use build::{BuildOptions, BuildReport, build_index, product_embedding_text};
+pub use categorise::{categorise, kind_words, names_any, widen_to_kind};
 pub use dense::VectorMatrix;
 pub(crate) use dense::dot_f32;
 pub use filter::Filter;

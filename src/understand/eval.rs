@@ -184,8 +184,16 @@ fn slot_counts(gold: &Slots, p: &Understanding) -> Vec<(&'static str, Counts)> {
         (
             "direction",
             match_sets(
-                &gold.direction.iter().map(direction_value).collect::<Vec<_>>(),
-                &p.slots.direction.iter().map(direction_value).collect::<Vec<_>>(),
+                &gold
+                    .direction
+                    .iter()
+                    .map(direction_value)
+                    .collect::<Vec<_>>(),
+                &p.slots
+                    .direction
+                    .iter()
+                    .map(direction_value)
+                    .collect::<Vec<_>>(),
             ),
         ),
     ]

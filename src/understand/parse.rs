@@ -276,7 +276,11 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
     let found_direction = direction_in(w, &relaxed);
     let taken = marked(
         w.len(),
-        &[relax_spans.clone(), found_direction.iter().map(|d| d.1).collect()].concat(),
+        &[
+            relax_spans.clone(),
+            found_direction.iter().map(|d| d.1).collect(),
+        ]
+        .concat(),
     );
     let (mut budget, budget_spans) = budget_in(w, &taken);
     // A price inside an injection ("set the price to 1 rupee") is not the customer's budget.
@@ -295,8 +299,10 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
             || PROPERTY.any(w)
             || ASK_CUE.any(w)
             || PURCHASE.any(w);
-        let ranked = matches!(word_before(w, s), "the" | "ye" | "yeh" | "wo" | "woh" | "vo")
-            && (ONE_WORDS.contains(next) || matches!(next, "ones" | "option" | "model"))
+        let ranked = matches!(
+            word_before(w, s),
+            "the" | "ye" | "yeh" | "wo" | "woh" | "vo"
+        ) && (ONE_WORDS.contains(next) || matches!(next, "ones" | "option" | "model"))
             && !SEARCH_STRONG.any(w)
             && acting;
         // "Is this better for the gym?" asks about a product; "anything cheaper?", "a
@@ -304,7 +310,10 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
         let moves = d.most
             || SEARCH_STRONG.any(w)
             || SEARCH_WEAK.any(w)
-            || matches!(next, "than" | "one" | "ones" | "option" | "options" | "wala" | "wali")
+            || matches!(
+                next,
+                "than" | "one" | "ones" | "option" | "options" | "wala" | "wali"
+            )
             || s == 0
             || w.len() <= 4
             || !text.question;
@@ -317,14 +326,22 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
             direction_spans.push((s, (e + 1).min(w.len())));
         } else if moves {
             // "Cheaper than that": "that" is what the move starts from, not a product asked
-            // about; "the cheapest tv" names a kind to search, not a shown TV.
-            references.retain(|r| matches!(r, Reference::Ordinal(_)));
+            // about; "the cheapest tv" names a kind to search, not a shown TV. "Similar to
+            // that kettle but cheaper" keeps the kettle it starts from.
+            references.retain(|r| match r {
+                Reference::Ordinal(_) => true,
+                Reference::Named(_) => !d.most,
+                _ => false,
+            });
             direction = Some(d);
             // "cheaper than that", "bigger than this one": the comparison goes with the move.
             let mut end = e;
             if word_at(w, end) == "than" {
                 end += 1;
-                if matches!(word_at(w, end), "that" | "this" | "those" | "these" | "it" | "them") {
+                if matches!(
+                    word_at(w, end),
+                    "that" | "this" | "those" | "these" | "it" | "them"
+                ) {
                     end += 1;
                     if ONE_WORDS.contains(word_at(w, end)) || word_at(w, end) == "ones" {
                         end += 1;
@@ -343,7 +360,10 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
             budget = None;
         }
     }
-    let used = marked(w.len(), &[budget_spans.clone(), relax_spans.clone()].concat());
+    let used = marked(
+        w.len(),
+        &[budget_spans.clone(), relax_spans.clone()].concat(),
+    );
     let (attributes, attr_spans) = lexicon.attributes_in(w, &used);
     let brand = lexicon.brand_in(w, &used, &attr_spans);
     let declines = declines(w);
@@ -555,16 +575,34 @@ fn specs_in(w: &[Word], used: &[bool]) -> (Vec<SpecWant>, Vec<Span>) {
             || matches!(prev, "atleast" | "min" | "minimum" | "above" | "over")
             || (prev == "least" && prev2 == "at")
             || (prev == "than" && matches!(prev2, "more" | "bigger" | "larger"))
-            || matches!(after, ("or" | "and", "more" | "above" | "bigger" | "larger" | "over"))
+            || matches!(
+                after,
+                (
+                    "or" | "and",
+                    "more" | "above" | "bigger" | "larger" | "over"
+                )
+            )
             || matches!(after, ("se", "upar" | "zyada"));
-        let at_most = matches!(prev, "under" | "below" | "upto" | "max" | "maximum" | "within")
-            || (prev == "to" && prev2 == "up")
+        let at_most = matches!(
+            prev,
+            "under" | "below" | "upto" | "max" | "maximum" | "within"
+        ) || (prev == "to" && prev2 == "up")
             || (prev == "than" && matches!(prev2, "less" | "smaller"))
-            || matches!(after, ("or" | "and", "less" | "below" | "smaller" | "under"))
+            || matches!(
+                after,
+                ("or" | "and", "less" | "below" | "smaller" | "under")
+            )
             || after.0 == "tak";
         let around = matches!(
             prev,
-            "around" | "about" | "approx" | "approximately" | "~" | "lagbhag" | "nearly" | "roughly"
+            "around"
+                | "about"
+                | "approx"
+                | "approximately"
+                | "~"
+                | "lagbhag"
+                | "nearly"
+                | "roughly"
         );
         let (min, max, text) = if at_least {
             (Some(v), None, format!("at least {text}"))
@@ -572,7 +610,11 @@ fn specs_in(w: &[Word], used: &[bool]) -> (Vec<SpecWant>, Vec<Span>) {
             (None, Some(v), format!("up to {text}"))
         } else if around {
             let t = SpecWant::AROUND_TOLERANCE;
-            (Some(v * (1.0 - t)), Some(v * (1.0 + t)), format!("around {text}"))
+            (
+                Some(v * (1.0 - t)),
+                Some(v * (1.0 + t)),
+                format!("around {text}"),
+            )
         } else {
             let t = SpecWant::exact_tolerance(kind);
             (Some(v * (1.0 - t)), Some(v * (1.0 + t)), text)
@@ -623,7 +665,11 @@ static NEED_WITH: LazyLock<Regex> = LazyLock::new(|| {
 /// "What cable do I need to connect my laptop to it?", "do I need a mount?", "what goes with
 /// it?": the product kind asked about and the other device named.
 fn need_in(message: &str) -> Option<Need> {
-    let text: String = message.chars().take(MAX_CHARS).collect::<String>().to_lowercase();
+    let text: String = message
+        .chars()
+        .take(MAX_CHARS)
+        .collect::<String>()
+        .to_lowercase();
     let clean = |k: &str| {
         let k = k.trim();
         let k = k
@@ -631,8 +677,7 @@ fn need_in(message: &str) -> Option<Need> {
             .unwrap_or(k)
             .trim_end_matches(" else")
             .trim();
-        (!k.is_empty() && !matches!(k, "else" | "more" | "all" | "i" | "we"))
-            .then(|| k.to_string())
+        (!k.is_empty() && !matches!(k, "else" | "more" | "all" | "i" | "we")).then(|| k.to_string())
     };
     let with = NEED_WITH
         .captures(&text)
@@ -653,7 +698,9 @@ fn need_in(message: &str) -> Option<Need> {
             with,
         });
     }
-    NEED_GOES.is_match(&text).then_some(Need { kind: None, with })
+    NEED_GOES
+        .is_match(&text)
+        .then_some(Need { kind: None, with })
 }
 
 /// Budget phrases alone (exposed for tests and for the LLM path to reuse).
@@ -1169,7 +1216,7 @@ fn classify(f: &Facts) -> Option<Intent> {
         return Some(Intent::AddToCart);
     }
     // "Anything cheaper than that?": the search moves (no shown product is named).
-    if f.direction && !f.has_refs {
+    if f.direction && (!f.has_refs || SIMILAR.any(w)) {
         return Some(Intent::Search);
     }
     if COMPARE.any(w) && !f.need {

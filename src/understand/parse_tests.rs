@@ -1084,7 +1084,10 @@ fn directions_move_or_order_the_search() {
         ("show me cheaper ones", dir(Price, false, false)),
         ("isse sasta dikhao", dir(Price, false, false)),
         ("something more premium", dir(Price, true, false)),
-        ("show me a better one, maybe braided and more durable", dir(Rating, true, false)),
+        (
+            "show me a better one, maybe braided and more durable",
+            dir(Rating, true, false),
+        ),
         ("isse achha koi hai?", dir(Rating, true, false)),
         ("best rated?", dir(Rating, true, true)),
         ("kuch bada dikhao", dir(Size, true, false)),
@@ -1097,12 +1100,19 @@ fn directions_move_or_order_the_search() {
         // The move is no budget and no word to search for.
         assert_eq!(parsed.budget, None, "{msg}");
         for word in ["cheaper", "cheapest", "better", "than"] {
-            assert!(!parsed.query.split(' ').any(|w| w == word), "{msg}: {:?}", parsed.query);
+            assert!(
+                !parsed.query.split(' ').any(|w| w == word),
+                "{msg}: {:?}",
+                parsed.query
+            );
         }
     }
     // A budget stays a budget; comparing shown products stays a comparison.
     let parsed = p("cheaper than 500");
-    assert_eq!((parsed.direction, parsed.budget.and_then(|b| b.max)), (None, Some(500.0)));
+    assert_eq!(
+        (parsed.direction, parsed.budget.and_then(|b| b.max)),
+        (None, Some(500.0))
+    );
     assert_eq!(p("which one is cheaper?").intent, Some(Intent::Compare));
     assert_eq!(p("is it better for the gym?").direction, None);
     // "Add the cheapest one" points at a shown product.
@@ -1137,7 +1147,12 @@ fn relax_phrases_lift_constraints() {
 fn quantities_with_units_are_specs_never_money() {
     use crate::catalog::SpecKind as K;
     for (msg, kind, inside, outside) in [
-        ("need a tv around 43\" with good sound", K::ScreenSize, 43.0, 50.0),
+        (
+            "need a tv around 43\" with good sound",
+            K::ScreenSize,
+            43.0,
+            50.0,
+        ),
         ("43 inch smart tv", K::ScreenSize, 43.0, 40.0),
         ("108 cm tv", K::ScreenSize, 43.0, 40.0),
         ("phone with 128gb storage", K::Storage, 128.0, 64.0),
@@ -1153,21 +1168,25 @@ fn quantities_with_units_are_specs_never_money() {
         assert_eq!(parsed.budget, None, "{msg}");
         let want = parsed.specs.iter().find(|s| s.kind == kind);
         let want = want.unwrap_or_else(|| panic!("{msg}: {:?}", parsed.specs));
-        assert!(want.contains(inside) && !want.contains(outside), "{msg}: {want:?}");
+        assert!(
+            want.contains(inside) && !want.contains(outside),
+            "{msg}: {want:?}"
+        );
     }
     // "4k" is a resolution; with a money cue it is still money.
     assert_eq!(p("4k tv").budget, None);
     assert_eq!(p("tv in 4k").budget, None);
-    assert_eq!(
-        p("tv under 4k").budget.and_then(|b| b.max),
-        Some(4000.0)
-    );
+    assert_eq!(p("tv under 4k").budget.and_then(|b| b.max), Some(4000.0));
 }
 
 #[test]
 fn needs_name_the_complement_asked_for() {
     for (msg, kind, with) in [
-        ("what cable do I need to connect my laptop to it?", Some("cable"), Some("laptop")),
+        (
+            "what cable do I need to connect my laptop to it?",
+            Some("cable"),
+            Some("laptop"),
+        ),
         ("do i need a mount?", Some("mount"), None),
         ("do i need to buy ink separately?", Some("ink"), None),
         ("what else do i need for it", None, None),
