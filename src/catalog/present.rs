@@ -617,6 +617,20 @@ pub fn specs_in(text: &str, title: bool) -> Vec<Highlight> {
     out
 }
 
+/// The English plural of a noun: "glass" -> "glasses", "battery" -> "batteries", "tv" -> "tvs".
+pub fn plural(word: &str) -> String {
+    if word.ends_with(['s', 'x']) || word.ends_with("ch") || word.ends_with("sh") {
+        format!("{word}es")
+    } else if let Some(stem) = word
+        .strip_suffix('y')
+        .filter(|s| !s.ends_with(['a', 'e', 'o', 'u']))
+    {
+        format!("{stem}ies")
+    } else {
+        format!("{word}s")
+    }
+}
+
 /// Words that sell rather than name ("Newly Launched", "Premium").
 const FILLER: &[&str] = &[
     "new", "newly", "launched", "latest", "release", "original", "premium", "genuine", "all-new",

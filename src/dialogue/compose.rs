@@ -55,6 +55,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("need.none", &["kind", "anchor"]),
     ("need.which", &[]),
     ("list.older", &["list"]),
+    ("search.what", &[]),
 ];
 
 /// A wording file that cannot be used.
@@ -211,14 +212,7 @@ pub struct RelativeTo {
 impl RelativeTo {
     /// "cheaper", "pricier", "better rated", "bigger", "smaller".
     pub fn word(&self) -> &'static str {
-        match (self.direction.measure, self.direction.more) {
-            (Measure::Price, false) => "cheaper",
-            (Measure::Price, true) => "pricier",
-            (Measure::Rating, true) => "better rated",
-            (Measure::Rating, false) => "lower rated",
-            (Measure::Size, true) => "bigger",
-            (Measure::Size, false) => "smaller",
-        }
+        self.direction.comparative()
     }
 }
 
@@ -359,6 +353,8 @@ pub struct Compose<'a> {
     pub need: Option<&'a NeedAnswer>,
     /// The reply uses a list shown before other products: what that list was for.
     pub older_list: Option<&'a str>,
+    /// A search with nothing to search for yet ("cheaper?" as a first message).
+    pub unclear: bool,
     /// Picks the wordings: the same seed gives the same reply.
     pub seed: u64,
 }
@@ -389,6 +385,10 @@ pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
         }
         _ if c.declined && matches!(c.intent, Intent::Other | Intent::Smalltalk) => {
             parts.push(w.fill("declined", seed, &[]));
+        }
+        Intent::Search if c.unclear => {
+            parts.push(w.fill("search.what", seed, &[]));
+            suggest = false;
         }
         Intent::Search => {
             search(w, c, &mut parts);
@@ -589,20 +589,7 @@ fn search(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
             ("why", &why(top, c.asked)),
         ],
     ));
-    let others: Vec<String> = c
-        .products
-        .iter()
-        .skip(1)
-        .take(2)
-        .map(|p| format!("the {} ({})", p.short_name, p.price_text))
-        .collect();
-    if !others.is_empty() {
-        parts.push(w.fill(
-            "search.alternatives",
-            seed,
-            &[("list", &others.join(" and "))],
-        ));
-    }
+    alternatives(w, c, parts);
 }
 
 /// "An HDMI cable connects a laptop ... to the TV. For your X: I'd start with ..."
@@ -667,20 +654,7 @@ fn need(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
             ("why", &rating_clause(top)),
         ],
     ));
-    let others: Vec<String> = c
-        .products
-        .iter()
-        .skip(1)
-        .take(2)
-        .map(|p| format!("the {} ({})", p.short_name, p.price_text))
-        .collect();
-    if !others.is_empty() {
-        parts.push(w.fill(
-            "search.alternatives",
-            seed,
-            &[("list", &others.join(" and "))],
-        ));
-    }
+    alternatives(w, c, parts);
 }
 
 /// A product label in the plural ("43-inch smart TV" -> "43-inch smart TVs"): the last word
@@ -694,15 +668,8 @@ fn plural(label: &str) -> String {
         last.to_string()
     } else if last.chars().all(|c| c.is_ascii_uppercase()) {
         format!("{last}s")
-    } else if lower.ends_with("ch") || lower.ends_with("sh") || lower.ends_with('x') {
-        format!("{last}es")
-    } else if let Some(stem) = last
-        .strip_suffix('y')
-        .filter(|s| !s.ends_with(['a', 'e', 'o', 'u']))
-    {
-        format!("{stem}ies")
     } else {
-        format!("{last}s")
+        crate::catalog::present::plural(last)
     };
     if head.is_empty() {
         many
@@ -725,6 +692,24 @@ fn with_article(kind: &str) -> String {
         None => false,
     };
     format!("{} {kind}", if an { "an" } else { "a" })
+}
+
+/// "Also worth a look: the X (₹...) and the Y (₹...)": the second and third products shown.
+fn alternatives(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
+    let others: Vec<String> = c
+        .products
+        .iter()
+        .skip(1)
+        .take(2)
+        .map(|p| format!("the {} ({})", p.short_name, p.price_text))
+        .collect();
+    if !others.is_empty() {
+        parts.push(w.fill(
+            "search.alternatives",
+            c.seed,
+            &[("list", &others.join(" and "))],
+        ));
+    }
 }
 
 fn answer(w: &Wordings, c: &Compose<'_>, p: &ProductView) -> String {

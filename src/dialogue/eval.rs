@@ -693,18 +693,11 @@ pub fn check_state(
                 }
             }
             "relative" => {
-                let got =
-                    st.relative
-                        .as_ref()
-                        .map(|r| match (r.direction.measure, r.direction.more) {
-                            (Measure::Price, false) => "cheaper",
-                            (Measure::Price, true) => "pricier",
-                            (Measure::Rating, true) => "better_rated",
-                            (Measure::Rating, false) => "worse_rated",
-                            (Measure::Size, true) => "bigger",
-                            (Measure::Size, false) => "smaller",
-                        });
-                if got != want.as_str() {
+                let got = st
+                    .relative
+                    .as_ref()
+                    .map(|r| r.direction.comparative().replace(' ', "_"));
+                if got.as_deref() != want.as_str() {
                     out.push(format!("relative {got:?}, wanted {want}"));
                 }
             }

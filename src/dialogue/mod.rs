@@ -135,8 +135,8 @@ pub enum TurnEvent {
     Understood {
         /// Intent.
         intent: Intent,
-        /// Slots.
-        slots: Slots,
+        /// Slots (boxed: they are most of the event's size).
+        slots: Box<Slots>,
     },
     /// Products to show as cards.
     Products {
@@ -344,7 +344,7 @@ impl Assistant {
         let understood = Instant::now();
         on_event(TurnEvent::Understood {
             intent: u.intent,
-            slots: u.slots.clone(),
+            slots: Box::new(u.slots.clone()),
         });
 
         let refs = self.resolve_references(&u, session);
@@ -933,6 +933,8 @@ impl Assistant {
             .collect::<Vec<_>>()
             .join(" ");
         if query.trim().is_empty() {
+            // "Cheaper?" or "any brand" with no product asked for yet: ask which.
+            plan.unclear = true;
             return Ok(());
         }
         let vector = (query == u.query)
@@ -1303,6 +1305,7 @@ impl Assistant {
             thanks: is_thanks(message),
             need: plan.need.as_ref(),
             older_list: plan.older_list.as_deref(),
+            unclear: plan.unclear,
             seed,
         };
         let composed = compose::compose(self.prompts.wordings(), &input);
@@ -1514,6 +1517,8 @@ struct Plan {
     older_list: Option<String>,
     /// No suggestions this turn (the products shown are the complements already).
     no_suggestions: bool,
+    /// A search move with nothing to search for yet: the reply asks what is wanted.
+    unclear: bool,
 }
 
 impl Plan {

@@ -26,7 +26,7 @@ use crate::understand::{Intent, Slots};
 /// (after the turn is stored) or an error.
 #[derive(Debug, Clone)]
 pub(super) enum Frame {
-    Understood { intent: Intent, slots: Slots },
+    Understood { intent: Intent, slots: Box<Slots> },
     Products(Vec<crate::catalog::ProductView>),
     Suggestions(SuggestionCards),
     Token(String),

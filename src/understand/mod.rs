@@ -164,6 +164,21 @@ pub struct Direction {
     pub kind: Option<SpecKind>,
 }
 
+impl Direction {
+    /// The move in a word: "cheaper", "pricier", "better rated", "lower rated", "bigger",
+    /// "smaller".
+    pub fn comparative(&self) -> &'static str {
+        match (self.measure, self.more) {
+            (Measure::Price, false) => "cheaper",
+            (Measure::Price, true) => "pricier",
+            (Measure::Rating, true) => "better rated",
+            (Measure::Rating, false) => "lower rated",
+            (Measure::Size, true) => "bigger",
+            (Measure::Size, false) => "smaller",
+        }
+    }
+}
+
 /// A constraint the customer lifts: "any brand", "forget the budget", "start over".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

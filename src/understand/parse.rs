@@ -319,7 +319,7 @@ pub fn parse(message: &str, lexicon: &Lexicon) -> Parsed {
             || !text.question;
         // "Which one is cheaper?" weighs the shown products against each other.
         let which = matches!(word_at(w, 0), "which" | "kaunsa" | "konsa" | "kaun" | "kon");
-        let moves = moves && !(which && !d.most);
+        let moves = moves && (d.most || !which);
         if ranked {
             references.retain(|r| *r != Reference::Pronoun);
             references.insert(0, Reference::Ranked(d));

@@ -1066,16 +1066,7 @@ static NOUN_TABLE: LazyLock<Phrases<String>> = LazyLock::new(|| {
         let (surface, canon) = entry.split_once(':').unwrap_or((entry, entry));
         let mut words: Vec<String> = surface.split('-').map(str::to_string).collect();
         let Some(last) = words.pop() else { continue };
-        let plural = if last.ends_with(['s', 'x']) || last.ends_with("ch") || last.ends_with("sh") {
-            format!("{last}es")
-        } else if let Some(stem) = last
-            .strip_suffix('y')
-            .filter(|s| !s.ends_with(['a', 'e', 'o', 'u']))
-        {
-            format!("{stem}ies")
-        } else {
-            format!("{last}s")
-        };
+        let plural = crate::catalog::present::plural(&last);
         let irregular = (last == "mouse").then(|| "mice".to_string());
         for form in [Some(last.clone()), Some(plural), irregular]
             .into_iter()
