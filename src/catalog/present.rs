@@ -437,7 +437,15 @@ pub fn all_specs(p: &Product) -> Vec<Highlight> {
 pub fn specs_in(text: &str, title: bool) -> Vec<Highlight> {
     let mut out = Vec::new();
     let lower = text.to_lowercase();
-    if let Some(c) = SCREEN.captures(text)
+    // A size in inches is a screen or the size an accessory fits ("sleeve for 15.6 inch"),
+    // never a cable's length ("1 m / 39.6 inches") or the devices it is compatible with.
+    let cord = ["cable", "cord", "wire"].iter().any(|w| lower.contains(w));
+    let own_size = SCREEN.captures_iter(text).find(|c| {
+        let start = c.get(0).map_or(0, |m| m.start());
+        let before = lower.get(start.saturating_sub(40)..start).unwrap_or("");
+        !cord && !before.contains("compatible")
+    });
+    if let Some(c) = own_size
         && let Some(v) = parse_num(&c[1]).filter(|v| (5.0..=100.0).contains(v))
     {
         out.push(Highlight::new(

@@ -438,6 +438,7 @@ pats!(
     "weather|mausam|forecast|rain|raining|cricket*|ipl|football|solve|calculate|movie|movies|film|news|recipe*|bitcoin|crypto|girlfriend|boyfriend",
     "stock|share market",
     "what|what's|whats ?is the time|date",
+    "what time is it",
     "match score",
     "score of ?the match",
 );
