@@ -528,6 +528,14 @@ fn rating_clause(p: &ProductView) -> String {
 
 /// Why the pick fits: the highlights that match what was asked, else its rating.
 fn why(p: &ProductView, asked: Option<&Asked>) -> String {
+    // "Best rated first": the rating is why it leads.
+    if asked
+        .and_then(|a| a.sort)
+        .is_some_and(|d| d.measure == Measure::Rating)
+        && p.rating.is_some()
+    {
+        return rating_clause(p);
+    }
     let wanted = asked
         .map(|a| format!("{} {}", a.attributes.join(" "), a.message))
         .unwrap_or_default();
