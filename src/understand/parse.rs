@@ -1202,9 +1202,11 @@ fn classify(f: &Facts) -> Option<Intent> {
         .all(w)
         .iter()
         .any(|&(_, e)| !word_at(w, e).starts_with("gift"));
+    // "Is there an exchange offer?" asks about a trade-in deal, not a return.
     let replace = REPLACE.all(w).iter().any(|&(_, e)| {
-        REPLACE_OBJECT.contains(word_at(w, e))
-            || !(e..w.len().min(e + 3)).any(|k| noun_at(w, k).is_some())
+        !matches!(word_at(w, e), "offer" | "offers" | "bonus" | "value")
+            && (REPLACE_OBJECT.contains(word_at(w, e))
+                || !(e..w.len().min(e + 3)).any(|k| noun_at(w, k).is_some()))
     });
     if COMPLAINT.any(w) || returns || replace {
         return Some(Intent::ComplaintOrSupport);

@@ -1203,3 +1203,34 @@ fn needs_name_the_complement_asked_for() {
     }
     assert_eq!(p("do i need to charge it every day?").need, None);
 }
+
+#[test]
+fn everyday_phrasings_of_carts_purchases_and_faults() {
+    for (msg, want) in [
+        ("buy the first one", Intent::AddToCart),
+        ("lets go with number 3", Intent::AddToCart),
+        ("ye wala add kar do", Intent::AddToCart),
+        ("put 2 of the third one in my basket", Intent::AddToCart),
+        (
+            "got myself a boAt smartwatch last week",
+            Intent::PurchaseDone,
+        ),
+        (
+            "maine kal Prestige ka mixer grinder kharida",
+            Intent::PurchaseDone,
+        ),
+        (
+            "the iron leaks water everywhere",
+            Intent::ComplaintOrSupport,
+        ),
+        ("my geyser isn't heating water", Intent::ComplaintOrSupport),
+        ("mera order kab aayega", Intent::ComplaintOrSupport),
+        ("book me a flight to Delhi", Intent::Other),
+    ] {
+        assert_eq!(intent(msg), Some(want), "{msg}");
+    }
+    assert_ne!(
+        intent("is there an exchange offer on this phone?"),
+        Some(Intent::ComplaintOrSupport)
+    );
+}

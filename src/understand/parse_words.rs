@@ -402,6 +402,7 @@ pats!(
     "do anything now",
     "new ~instructions",
     "reveal|print|leak|repeat ?me ?your|the prompt*|instruction*|rules",
+    "reveal|print|show ?me ?your|the hidden|secret|internal|system prompt*|instruction*|rules",
     "set|change|update|make|reduce|lower|drop ?the|its|it's|this|that price*|cost ..4 to|=|as",
     "price should|must be",
     "give|make|apply ?me ?a|an ?% discount of",
@@ -431,6 +432,11 @@ pats!(
     "translate",
     "lyrics",
     "meaning of life",
+    "flight|flights",
+    "train|bus ticket*",
+    "personal|home|car loan",
+    "movie|movies|film|show to watch",
+    "do you|u buy|purchase used|old|second-hand|secondhand",
 );
 pats!(
     /// Off-topic subjects, unless the message is also about a product ("rainy weather speaker").
@@ -470,6 +476,16 @@ pats!(
     "paisa|paise|money wapas|back",
     "not happy|satisfied",
     "disappoint*",
+    "leak*|leaks|overheat*|rattl*|sparking|sparks",
+    "heating|heats up ?a lot|too|badly|very",
+    "not|isn't|isnt|doesn't|doesnt|stopped heating|cooling|heat|cool",
+    "only in one ear|side",
+    "~exchange it|my|the|this|them",
+    "order|parcel|delivery kab ..2 aayega|ayega|aaega|aayegi|milega",
+    "never showed|turned up",
+    "never came|arrived",
+    "abhi tak nahi|nahin|nhi aaya|aya|mila",
+    "already open|opened|used|tampered",
 );
 pats!(
     /// "return", which is support unless followed by "gift".
@@ -487,7 +503,11 @@ pats!(
     "i|we ?just|already|recently|finally got|picked a|an|the|my|new|myself",
     "order|purchase placed|done|completed|confirmed",
     "placed ?my|the|an|a order",
-    "maine|mene|mainne|hamne|humne ..4 liya|li|lia|kharida|kharidi|kharid|mangaya|mangwaya|order|~ordered",
+    "maine|mene|mainne|hamne|humne ..6 liya|li|lia|kharida|kharidi|kharid|mangaya|mangwaya|order|~ordered",
+    "got|picked myself",
+    "just|already|recently|finally picked up",
+    "order ki|kari hai",
+    "order kar di|li|diya|liya",
     "le|kharid liya|li|lia|liye",
     "order kar diya|diya|dia|kiya|kia",
     "order kiya|kia",
@@ -496,7 +516,9 @@ pats!(
 pats!(
     /// Putting a product in the cart, or checking out.
     ADD_CART,
-    "add|put|place|daal|dal|daalo|dalo ..4 to|in|into|inside|mein|me|main ?my|the cart|basket|bag|trolley|kart",
+    "add|put|place|daal|dal|daalo|dalo ..6 to|in|into|inside|mein|me|main ?my|the cart|basket|bag|trolley|kart",
+    "add ..2 pcs|pc|pieces|piece|units|unit|nos|qty",
+    "add kar|karo|kardo|kariye|kijiye",
     "cart|basket|kart mein|me|main|m|in ?daal|dal|add|daalo|dalo|rakh|rakho|kar|karo|kardo",
     "bag mein|me|main daal|dal|add|daalo|dalo|rakh|rakho|kar|karo|kardo",
     "add it|this|that|them|these|those|both|one|the|ye|yeh|wo|woh|isko|usko|dono",
@@ -510,7 +532,7 @@ pats!(
     "kharidunga",
     "order|place|book kar do|dijiye|de|dena",
     "order kardo|kardijiye",
-    "go|going|i'll|ill with|for it|this|that|the",
+    "go|going|i'll|ill with|for it|this|that|the|number|no|option",
     "~checkout|check out",
     "proceed to ~checkout|payment|pay",
     "buy now",
@@ -518,7 +540,8 @@ pats!(
 pats!(
     /// "buy it", "take this": an add-to-cart unless asked as a question ("worth to buy this?").
     ADD_WEAK,
-    "buy|order|take|purchase it|this|that|them|both|isko|usko"
+    "buy|order|take|purchase it|this|that|them|both|isko|usko",
+    "buy|order|take|purchase the first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th|cheapest|cheaper",
 );
 pats!(
     /// Weighing products against each other.
@@ -558,6 +581,11 @@ pats!(
     "good morning|afternoon|evening|night",
     "who are you|u",
     "how are|r you|u",
+    "kaise|kaisi ho|hain ?aap",
+    "aap kaise|kaisi ho|hain",
+    "let me think",
+    "i'll|ill think about it",
+    "i will think about it",
     "what's|whats up",
     "sup",
     "got it",
