@@ -399,6 +399,19 @@ pub fn eval_understand(config: &Config, args: &EvalUnderstandArgs, progress: boo
         let scores = understand::eval::score(&gold, &predicted);
         if args.errors && rows.is_empty() {
             for (g, p) in gold.iter().zip(&predicted) {
+                let attrs = |v: &[String]| {
+                    let mut v: Vec<String> = v.iter().map(|a| a.to_lowercase()).collect();
+                    v.sort();
+                    v
+                };
+                if attrs(&g.slots.attributes) != attrs(&p.slots.attributes) {
+                    println!(
+                        "{:<60} attributes gold {:?} got {:?}",
+                        g.text.chars().take(60).collect::<String>(),
+                        g.slots.attributes,
+                        p.slots.attributes
+                    );
+                }
                 if g.intent != p.intent || g.slots.category.is_some() != p.slots.category.is_some()
                 {
                     println!(

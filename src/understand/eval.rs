@@ -164,7 +164,10 @@ fn slot_counts(gold: &Slots, p: &Understanding) -> Vec<(&'static str, Counts)> {
         ),
         (
             "attributes",
-            match_sets(&lower(&gold.attributes), &lower(&p.slots.attributes)),
+            match_sets(
+                &canonical(&gold.attributes),
+                &canonical(&p.slots.attributes),
+            ),
         ),
         (
             "brand",
@@ -232,6 +235,13 @@ fn spec_values(slots: &Slots) -> Vec<String> {
                 (None, None) => name(s.kind),
             }
         })
+        .collect()
+}
+
+/// Attribute phrases in their canonical spelling ("usb c" and "type-c" agree).
+fn canonical(v: &[String]) -> Vec<String> {
+    v.iter()
+        .map(|a| super::parse::canonical_attribute(a))
         .collect()
 }
 

@@ -720,6 +720,18 @@ pub fn attribute_variants(canonical: &str) -> Vec<String> {
         .unwrap_or_else(|| vec![canonical])
 }
 
+/// The canonical spelling of an attribute phrase: "type c" and "usb-c" are "type-c",
+/// "noise cancellation" is "noise cancelling"; a phrase no built-in line lists is returned
+/// lowercased as it is.
+pub fn canonical_attribute(phrase: &str) -> String {
+    let phrase = words_of(phrase).join(" ");
+    ATTRIBUTES
+        .iter()
+        .find(|line| line.split('|').any(|v| words_of(v).join(" ") == phrase))
+        .and_then(|line| line.split('|').next())
+        .map_or(phrase, str::to_string)
+}
+
 /// Reference phrases alone.
 pub fn parse_references(message: &str) -> Vec<Reference> {
     references_in(&analyse(message)).0
