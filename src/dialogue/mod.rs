@@ -821,13 +821,31 @@ impl Assistant {
             complement: names.to_vec(),
             reason: String::new(),
         };
+        // A mount or sleeve sized for the product: a "14 to 32 inch" mount is no help for a
+        // 43-inch TV.
+        let anchor_size = state::spec_value(anchor, SpecKind::ScreenSize);
         hits.retain(|h| {
             let c = &products[h.row];
             let text = format!("{} {}", c.title, c.category_path.join(" "));
+            let fits = anchor_size.is_none_or(|a| {
+                state::spec_value(c, SpecKind::ScreenSize).is_none_or(|v| v + 0.5 >= a)
+            });
             c.category_path != anchor.category_path
                 && c.id != anchor.id
+                && fits
                 && complements::kind_matches_text(&entry, &text)
         });
+        // The kind's own shelf: when the best match's leaf holds others, only that leaf (a TV
+        // wall mount's shelf, not a shower mount for phones).
+        if let Some(first) = hits.first().map(|h| products[h.row].category_path.clone())
+            && hits
+                .iter()
+                .filter(|h| products[h.row].category_path == first)
+                .count()
+                >= 2
+        {
+            hits.retain(|h| products[h.row].category_path == first);
+        }
         Ok(crate::search::shown(self.searcher.index(), &hits, limit))
     }
 
@@ -873,6 +891,24 @@ impl Assistant {
         // What the message names decides the category when the catalog agrees: the
         // categories of the best text matches outvote a name similarity that points elsewhere
         // ("keypad phone" is no mouse pad).
+        // Words the search so far does not have, that no product of the catalog has either
+        // ("2 person tent" in a shop without tents), name a new kind the shop lacks: a new
+        // search, so that the reply says so instead of mixing them into the old one.
+        if !u.names_product && !session.search.is_empty() {
+            let old = content_words(&session.search.terms, session.search.brand.as_deref());
+            let fresh: Vec<String> = content_words(&u.terms, u.slots.brand.as_deref())
+                .into_iter()
+                .filter(|w| !u.slots.attributes.iter().any(|a| a.contains(w.as_str())))
+                .filter(|w| !old.contains(w))
+                .map(|w| w.trim_end_matches('s').to_string())
+                .filter(|w| w.len() > 3)
+                .collect();
+            let products = self.searcher.index().products();
+            if !fresh.is_empty() && !products.iter().any(|p| crate::search::names_any(p, &fresh)) {
+                u.names_product = true;
+                u.category_path = None;
+            }
+        }
         if u.names_product || session.search.is_empty() {
             let content = content_words(&u.query, u.slots.brand.as_deref());
             u.category_path = crate::search::categorise(
@@ -1116,6 +1152,16 @@ impl Assistant {
             .retrieve(query, vector, &relaxed, STATE_POOL)?
             .iter()
             .map(|h| &products[h.row])
+            .collect();
+        // The closest is still the kind of product asked for: one whose title or category
+        // has a word of the search, when any has (a shop without tents names no TV instead).
+        let words: Vec<String> = content_words(&state.terms, state.brand.as_deref())
+            .into_iter()
+            .map(|w| w.trim_end_matches('s').to_string())
+            .collect();
+        let candidates: Vec<&Product> = candidates
+            .into_iter()
+            .filter(|p| words.is_empty() || crate::search::names_any(p, &words))
             .collect();
         let brand = state.brand.as_deref().map(str::to_lowercase);
         let of_brand = |p: &&&Product| {

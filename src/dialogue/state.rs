@@ -164,6 +164,20 @@ pub(crate) const FILLER_WORDS: &[&str] = &[
     "chalega",
     "chalegi",
     "than",
+    "kya",
+    "much",
+    "many",
+    "lot",
+    "lots",
+    "bit",
+    "little",
+    "enough",
+    "way",
+    "kaunsa",
+    "konsa",
+    "wale",
+    "waala",
+    "plz",
 ];
 
 /// Colour words: a new colour replaces the old one rather than adding to it.
