@@ -725,3 +725,40 @@ fn a_reply_into_an_older_list_says_which_list() {
     assert_eq!(ids, listed);
     assert!(r.reply.starts_with("From the"), "{}", r.reply);
 }
+
+#[test]
+fn a_kind_the_shop_lacks_is_a_new_search_and_mounts_fit_the_tv() {
+    let a = templated();
+    let mut s = Session::new("no-tents");
+    say(a, &mut s, "43 inch smart tv");
+    let r = say(a, &mut s, "2 person tent");
+    assert!(r.products.is_empty(), "{:?}", r.products);
+    assert!(
+        r.reply.contains("tent") && !r.reply.contains("TV"),
+        "{}",
+        r.reply
+    );
+
+    let mut s = Session::new("mount");
+    say(a, &mut s, "43 inch smart tv");
+    say(a, &mut s, "i bought the first one");
+    let r = say(a, &mut s, "do i need a mount?");
+    assert!(!r.products.is_empty(), "{}", r.reply);
+    for p in &r.products {
+        let c = product(&p.id);
+        assert!(
+            in_category(&c, "TV Mounts, Stands & Turntables"),
+            "{}",
+            c.title
+        );
+        let size = shopclerk::catalog::present::all_specs(&c)
+            .into_iter()
+            .find(|h| h.kind == shopclerk::catalog::SpecKind::ScreenSize)
+            .and_then(|h| h.value);
+        assert!(
+            size.is_none_or(|v| v >= 42.5),
+            "{} holds up to {size:?} inches",
+            c.title
+        );
+    }
+}
