@@ -375,10 +375,12 @@ pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
     }
     match c.intent {
         _ if c.need.is_some() => {
+            // "I just bought a smart TV": the kind they named, not a model they may not have.
             if c.intent == Intent::PurchaseDone
                 && let Some(anchor) = c.need.and_then(|n| n.anchor.as_ref())
             {
-                parts.push(w.fill("purchase.done", seed, &[("name", &anchor.short_name)]));
+                let name = c.bought_kind.unwrap_or(&anchor.short_name);
+                parts.push(w.fill("purchase.done", seed, &[("name", name)]));
             }
             need(w, c, &mut parts);
             suggest = false;
@@ -608,7 +610,7 @@ fn need(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
         parts.push(w.fill("need.which", seed, &[]));
         return;
     };
-    let name = anchor.short_name.as_str();
+    let name = c.bought_kind.unwrap_or(anchor.short_name.as_str());
     let Some(top) = c.products.first() else {
         let kind = n.asked.clone().unwrap_or_else(|| "accessories".into());
         parts.push(w.fill("need.none", seed, &[("kind", &kind), ("anchor", name)]));
