@@ -1016,11 +1016,19 @@ impl Assistant {
         };
         let mut hits = self.retrieve(&query, vector, &filter, pool)?;
         let products = self.searcher.index().products();
+        // A product's specs are read once per check, however many sizes are wanted.
         let fits_specs = |p: &Product| {
-            state
-                .specs
-                .iter()
-                .all(|want| state::spec_value(p, want.kind).is_some_and(|v| want.contains(v)))
+            if state.specs.is_empty() {
+                return true;
+            }
+            let specs = crate::catalog::present::all_specs(p);
+            state.specs.iter().all(|want| {
+                specs
+                    .iter()
+                    .find(|h| h.kind == want.kind)
+                    .and_then(|h| h.value)
+                    .is_some_and(|v| want.contains(v))
+            })
         };
         // Hard constraints first: sizes, and the bounds of a move.
         hits.retain(|h| {
@@ -1053,9 +1061,9 @@ impl Assistant {
             }
         }
         for a in &state.attributes {
-            let has = |p: &Product| state::has_feature(p, a);
-            if hits.iter().any(|h| has(&products[h.row])) {
-                hits.retain(|h| has(&products[h.row]));
+            let feature = state::Feature::new(a);
+            if hits.iter().any(|h| feature.held_by(&products[h.row])) {
+                hits.retain(|h| feature.held_by(&products[h.row]));
             }
         }
         // A list in another order than relevance keeps to the kinds of product the best
@@ -1644,21 +1652,10 @@ fn search_label(query: &str, category: Option<&[String]>, brand: Option<&str>) -
         })
         .collect();
     // Shoppers type "tv" and "usb"; the reply writes them as they are printed.
-    let words: Vec<String> = words
-        .iter()
-        .map(|w| match w.to_lowercase().as_str() {
-            a @ ("tv" | "tvs" | "usb" | "hdmi" | "led" | "lcd" | "ac" | "ssd" | "hdd" | "ram"
-            | "sd" | "ups" | "otg") => a.to_uppercase().replace("TVS", "TVs"),
-            _ => (*w).to_string(),
-        })
-        .collect();
+    let words: Vec<String> = words.iter().map(|w| as_printed(w)).collect();
     let leaf = category.and_then(|c| c.last()).map(|l| {
         l.split_whitespace()
-            .map(|w| match w.to_lowercase().as_str() {
-                a @ ("tv" | "tvs" | "usb" | "hdmi" | "led" | "lcd" | "ac" | "ssd" | "hdd"
-                | "sd" | "ups" | "otg") => a.to_uppercase().replace("TVS", "TVs"),
-                other => other.to_string(),
-            })
+            .map(|w| as_printed(&w.to_lowercase()))
             .collect::<Vec<_>>()
             .join(" ")
     });
@@ -1667,6 +1664,15 @@ fn search_label(query: &str, category: Option<&[String]>, brand: Option<&str>) -
         None if words.is_empty() => "products".into(),
         _ if words.len() > 4 => words[..4].join(" "),
         _ => words.join(" "),
+    }
+}
+
+/// A word as it is printed: shoppers type "tv" and "usb", replies write "TV" and "USB".
+fn as_printed(word: &str) -> String {
+    match word.to_lowercase().as_str() {
+        a @ ("tv" | "tvs" | "usb" | "hdmi" | "led" | "lcd" | "ac" | "ssd" | "hdd" | "ram"
+        | "sd" | "ups" | "otg") => a.to_uppercase().replace("TVS", "TVs"),
+        _ => word.to_string(),
     }
 }
 

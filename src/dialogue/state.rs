@@ -411,44 +411,76 @@ pub(crate) fn size_kind(named: Option<SpecKind>, products: &[&Product]) -> Optio
     counts.into_iter().rev().max_by_key(|c| c.1).map(|c| c.0)
 }
 
-/// Whether a product has a wanted feature: a spec without a number ("4k" -> a 4K picture,
-/// "braided", "wireless", "ipx5") among its specs, or a colour in its title. Other features
-/// (no such reading) are left to the text match and always pass.
-pub(crate) fn has_feature(p: &Product, feature: &str) -> bool {
-    let feature = feature.to_lowercase();
-    if COLOURS.contains(&feature.as_str()) {
-        let title = p.title.to_lowercase();
-        return title.split(|c: char| !c.is_alphanumeric()).any(|w| {
-            w == feature || (feature == "grey" && w == "gray") || (feature == "gray" && w == "grey")
-        });
-    }
-    let wanted: Vec<_> = crate::catalog::present::specs_in(&feature, true)
-        .into_iter()
-        .filter(|h| h.value.is_none())
+/// A wanted feature, read once: a colour (matched in titles), specs without a number ("4k" ->
+/// a 4K picture, "braided", "wireless", "ipx5"), or else its spellings ("type-c": "USB-C",
+/// "Type C") as words of a title.
+pub(crate) enum Feature {
+    Colour(String),
+    Specs(Vec<crate::catalog::Highlight>),
+    Spellings(Vec<String>),
+}
+
+/// Lowercase words of a text, space-joined and padded: " usb c cable ".
+fn padded_words(text: &str) -> String {
+    let words: Vec<String> = text
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric() && c != '.')
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
         .collect();
-    if wanted.is_empty() {
-        // Any other feature: one of its spellings in the title ("type-c": "USB-C", "Type C").
-        let words = |t: &str| -> String {
-            t.to_lowercase()
-                .split(|c: char| !c.is_alphanumeric() && c != '.')
-                .filter(|w| !w.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        let title = format!(" {} ", words(&p.title));
-        return crate::understand::parse::attribute_variants(&feature)
-            .iter()
-            .any(|v| title.contains(&format!(" {} ", words(v))));
+    format!(" {} ", words.join(" "))
+}
+
+impl Feature {
+    pub(crate) fn new(feature: &str) -> Feature {
+        let feature = feature.to_lowercase();
+        if COLOURS.contains(&feature.as_str()) {
+            return Feature::Colour(feature);
+        }
+        let specs: Vec<_> = crate::catalog::present::specs_in(&feature, true)
+            .into_iter()
+            .filter(|h| h.value.is_none())
+            .collect();
+        if !specs.is_empty() {
+            return Feature::Specs(specs);
+        }
+        Feature::Spellings(
+            crate::understand::parse::attribute_variants(&feature)
+                .iter()
+                .map(|v| padded_words(v))
+                .collect(),
+        )
     }
-    let specs = all_specs(p);
-    wanted.iter().all(|w| {
-        specs.iter().any(|h| {
-            h.kind == w.kind
-                && (h.text.eq_ignore_ascii_case(&w.text)
-                        // Bluetooth is wireless.
-                        || (w.text == "wireless" && h.text == "Bluetooth"))
-        })
-    })
+
+    /// Whether a product has the feature.
+    pub(crate) fn held_by(&self, p: &Product) -> bool {
+        match self {
+            Feature::Colour(colour) => p
+                .title
+                .to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| {
+                    w == colour
+                        || (colour == "grey" && w == "gray")
+                        || (colour == "gray" && w == "grey")
+                }),
+            Feature::Specs(wanted) => {
+                let specs = all_specs(p);
+                wanted.iter().all(|w| {
+                    specs.iter().any(|h| {
+                        h.kind == w.kind
+                            && (h.text.eq_ignore_ascii_case(&w.text)
+                                // Bluetooth is wireless.
+                                || (w.text == "wireless" && h.text == "Bluetooth"))
+                    })
+                })
+            }
+            Feature::Spellings(spellings) => {
+                let title = padded_words(&p.title);
+                spellings.iter().any(|v| title.contains(v.as_str()))
+            }
+        }
+    }
 }
 
 /// A product's value of a spec kind, from all its specs.
