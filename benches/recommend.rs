@@ -92,7 +92,7 @@ fn bench(c: &mut Criterion) {
     build_index(&catalog, &Precomputed { by_text, dim }, &options).expect("index builds");
     let index = Arc::new(ProductIndex::open(dir.path()).unwrap());
     let started = Instant::now();
-    let recommender = Recommender::open(index.clone(), RecommendConfig::default()).unwrap();
+    let recommender = Recommender::open(index.clone(), RecommendConfig::default(), &model).unwrap();
     println!(
         "{} products, {} baskets: statistics loaded in {:.0} ms",
         index.products().len(),

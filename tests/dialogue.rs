@@ -46,7 +46,7 @@ fn assistant(model: Option<Arc<dyn ChatModel>>) -> Assistant {
     let searcher =
         Arc::new(HybridSearcher::new(index.clone(), embedder.clone(), Fusion::default()).unwrap());
     let recommender =
-        Arc::new(Recommender::open(index.clone(), RecommendConfig::default()).unwrap());
+        Arc::new(Recommender::open(index.clone(), RecommendConfig::default(), common::embedder().as_ref()).unwrap());
     let understand = UnderstandConfig {
         llm: if model.is_some() {
             LlmUnderstanding::Fallback

@@ -35,7 +35,7 @@ fn build(dir: &Path) -> Arc<ProductIndex> {
 fn shop() -> (tempfile::TempDir, Recommender) {
     let dir = tempfile::tempdir().unwrap();
     let index = build(dir.path());
-    let recommender = Recommender::open(index, RecommendConfig::default()).unwrap();
+    let recommender = Recommender::open(index, RecommendConfig::default(), common::embedder().as_ref()).unwrap();
     (dir, recommender)
 }
 
@@ -247,8 +247,8 @@ fn sessions_keep_their_arm_and_arms_use_their_weights() {
         },
         ..RecommendConfig::default()
     };
-    let r = Recommender::open(index.clone(), config.clone()).unwrap();
-    let again = Recommender::open(index.clone(), config.clone()).unwrap();
+    let r = Recommender::open(index.clone(), config.clone(), common::embedder().as_ref()).unwrap();
+    let again = Recommender::open(index.clone(), config.clone(), common::embedder().as_ref()).unwrap();
     let mut seen = std::collections::HashSet::new();
     for i in 0..20 {
         let session = format!("session-{i}");
@@ -282,7 +282,7 @@ fn sessions_keep_their_arm_and_arms_use_their_weights() {
         },
         ..RecommendConfig::default()
     };
-    assert!(Recommender::open(index, broken).is_err());
+    assert!(Recommender::open(index, broken, common::embedder().as_ref()).is_err());
 }
 
 #[test]
@@ -291,7 +291,7 @@ fn a_damaged_statistics_file_is_a_clear_error() {
     let index = build(dir.path());
     let path = index.generation_dir().join(STATS_FILE);
     std::fs::write(&path, b"SCRSTAT1\x05\x00").unwrap();
-    let err = Recommender::open(index, RecommendConfig::default())
+    let err = Recommender::open(index, RecommendConfig::default(), common::embedder().as_ref())
         .unwrap_err()
         .to_string();
     assert!(

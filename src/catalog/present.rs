@@ -627,6 +627,12 @@ pub fn specs_in(text: &str, title: bool) -> Vec<Highlight> {
 
 /// The English plural of a noun: "glass" -> "glasses", "battery" -> "batteries", "tv" -> "tvs".
 pub fn plural(word: &str) -> String {
+    match word {
+        "mouse" => return "mice".to_string(),
+        "knife" => return "knives".to_string(),
+        "person" => return "people".to_string(),
+        _ => {}
+    }
     if word.ends_with(['s', 'x']) || word.ends_with("ch") || word.ends_with("sh") {
         format!("{word}es")
     } else if let Some(stem) = word
@@ -637,6 +643,23 @@ pub fn plural(word: &str) -> String {
     } else {
         format!("{word}s")
     }
+}
+
+/// A word as it is printed: shoppers type "tv" and "usb", replies write "TV" and "USB".
+pub fn as_printed(word: &str) -> String {
+    match word.to_lowercase().as_str() {
+        a @ ("tv" | "tvs" | "usb" | "hdmi" | "led" | "lcd" | "ac" | "ssd" | "hdd" | "ram"
+        | "sd" | "ups" | "otg") => a.to_uppercase().replace("TVS", "TVs"),
+        _ => word.to_string(),
+    }
+}
+
+/// A product's value of a spec kind, from all its specs.
+pub fn spec_value(p: &Product, kind: SpecKind) -> Option<f64> {
+    all_specs(p)
+        .into_iter()
+        .find(|h| h.kind == kind)
+        .and_then(|h| h.value)
 }
 
 /// Words that sell rather than name ("Newly Launched", "Premium").

@@ -202,7 +202,11 @@ pub fn load_assistant(
         fusion,
     )?);
     // The recommender reads the stored review analysis; without one it is computed now.
-    let recommender = Arc::new(Recommender::open(index.clone(), config.recommend.clone())?);
+    let recommender = Arc::new(Recommender::open(
+        index.clone(),
+        config.recommend.clone(),
+        embedder.as_ref(),
+    )?);
     if recommender.reviews().is_empty() {
         tracing::info!(
             "no {REVIEWS_FILE} in the index: analysing reviews now (run `shopclerk reviews analyze` to store it)"

@@ -246,6 +246,8 @@ enum EvalCommand {
     CrossSell(recommend::EvalCrossSellArgs),
     /// Upsell promises (category, price band, rating) over a catalog, coverage and uplift.
     Upsell(recommend::EvalUpsellArgs),
+    /// Cross-sell judged by product type: precision@k, substitutes and anchors left empty.
+    Complements(recommend::EvalComplementsArgs),
     /// Intent accuracy and slot F1 on a labelled message set, rules alone and with the model.
     Understand(dialogue::EvalUnderstandArgs),
     /// The reply rubric on labelled scripts: the share of turns whose reply passes every check.
@@ -343,6 +345,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Eval {
             command: EvalCommand::Upsell(args),
         } => recommend::eval_upsell(&config, &args),
+        Command::Eval {
+            command: EvalCommand::Complements(args),
+        } => recommend::eval_complements(&config, &args),
         Command::Recommend(args) => recommend::recommend(&config, &args),
         Command::Ab {
             command: AbCommand::Report(args),

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use super::open_index;
+use super::{load_embedder, open_index};
 use clap::Args;
 use shopclerk::catalog::{self, LoadOptions, Money, Order};
 use shopclerk::config::Config;
@@ -77,6 +77,32 @@ pub struct EvalCrossSellArgs {
     json: bool,
 }
 
+/// `shopclerk eval complements`.
+#[derive(Debug, Args)]
+pub struct EvalComplementsArgs {
+    /// Index directory.
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// Judged anchor types (JSON lines, see tests/data/README_cross_sell.md).
+    #[arg(long, default_value = "tests/data/cross_sell_judged.jsonl")]
+    judged: PathBuf,
+    /// Which lines of the set: those whose "catalog" is this.
+    #[arg(long, default_value = "demo")]
+    set: String,
+    /// Suggestions asked per anchor.
+    #[arg(long, default_value_t = 3)]
+    k: usize,
+    /// Anchor products per type: its most-rated ones.
+    #[arg(long, default_value_t = 5)]
+    per_type: usize,
+    /// Print every anchor's suggestions and verdicts.
+    #[arg(long)]
+    verbose: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
 /// `shopclerk eval upsell`.
 #[derive(Debug, Args)]
 pub struct EvalUpsellArgs {
@@ -95,7 +121,7 @@ pub struct EvalUpsellArgs {
 pub fn recommend(config: &Config, args: &RecommendArgs) -> Result<()> {
     let index = open_index(config, &args.index)?;
     let currency = index.manifest().currency;
-    let recommender = Recommender::open(index, config.recommend.clone())?;
+    let recommender = Recommender::open(index, config.recommend.clone(), load_embedder(config, false)?.as_ref())?;
     let budget = args
         .budget
         .map(|b| Money::from_amount(b, currency))
@@ -175,7 +201,15 @@ pub fn eval_cross_sell(config: &Config, args: &EvalCrossSellArgs) -> Result<()> 
         seed: args.seed,
         als_weight: args.als_weight,
     };
-    let report = eval::evaluate_cross_sell(&index, &train, &test, &config.recommend, &options);
+    let embedder = load_embedder(config, false)?;
+    let report = eval::evaluate_cross_sell(
+        &index,
+        &train,
+        &test,
+        &config.recommend,
+        &options,
+        embedder.as_ref(),
+    );
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
@@ -262,10 +296,71 @@ pub fn ab_report(args: &AbReportArgs) -> Result<()> {
     Ok(())
 }
 
+/// Judges cross-sell by product type and prints precision@k, substitutes and empty anchors.
+pub fn eval_complements(config: &Config, args: &EvalComplementsArgs) -> Result<()> {
+    let text = std::fs::read_to_string(&args.judged)
+        .with_context(|| format!("reading {}", args.judged.display()))?;
+    let mut judged = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        judged.push(
+            serde_json::from_str::<eval::JudgedAnchor>(line)
+                .with_context(|| format!("{}:{}", args.judged.display(), i + 1))?,
+        );
+    }
+    let index = open_index(config, &args.index)?;
+    let embedder = load_embedder(config, false)?;
+    let recommender = Recommender::open(index, config.recommend.clone(), embedder.as_ref())?;
+    let report = eval::evaluate_judged(&recommender, &judged, &args.set, args.k, args.per_type);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    if args.verbose {
+        let types = recommender.product_types();
+        let products = recommender.catalog().products();
+        let mut seen = std::collections::HashSet::new();
+        for (row, p) in products.iter().enumerate() {
+            let label = eval::category_label(p);
+            if seen.insert(label.clone()) {
+                let kind = types.type_of(row as u32).map_or("-", |t| types.name(t));
+                println!("type  {label} -> {kind}");
+            }
+        }
+        for list in &report.lists {
+            println!("{} | {}", list.anchor, list.title.chars().take(70).collect::<String>());
+            if list.suggestions.is_empty() {
+                println!("    (none)");
+            }
+            for (label, verdict, reason) in &list.suggestions {
+                println!("    {verdict:<10} {label}  ({reason})");
+            }
+        }
+    }
+    println!(
+        "cross-sell judged by type ({}): {} anchor types, {} anchors, {} suggestions
+  precision@{}: {:.3} ({} accepted)
+  substitutes: {}
+  anchors with no suggestion: {:.1}%",
+        args.set,
+        report.anchor_types,
+        report.anchors,
+        report.suggestions,
+        args.k,
+        report.precision,
+        report.accepted,
+        report.substitutes,
+        report.empty_share * 100.0
+    );
+    Ok(())
+}
+
 /// Checks every upsell over the catalog and prints the figures.
 pub fn eval_upsell(config: &Config, args: &EvalUpsellArgs) -> Result<()> {
     let index = open_index(config, &args.index)?;
-    let recommender = Recommender::open(index, config.recommend.clone())?;
+    let recommender = Recommender::open(index, config.recommend.clone(), load_embedder(config, false)?.as_ref())?;
     let report = eval::evaluate_upsell(&recommender, args.limit);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

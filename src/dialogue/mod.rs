@@ -21,11 +21,11 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::present::variant_key;
+use crate::catalog::present::{as_printed, spec_value, variant_key};
 use crate::catalog::{Money, Product, ProductView};
 use crate::llm::{ChatModel, Event, GenerateRequest, Message, Role, Sampling, Usage};
 use crate::prompts::Prompts;
-use crate::recommend::complements::{self, ComplementMap};
+use crate::recommend::complements;
 use crate::recommend::{Kind, Recommender, Request, Suggestion};
 use crate::search::{Filter, HybridSearcher, Retriever};
 use crate::understand::{
@@ -54,9 +54,6 @@ pub enum Error {
     /// A prompt template failed to render.
     #[error(transparent)]
     Prompt(#[from] crate::prompts::Error),
-    /// The complement map could not be read.
-    #[error(transparent)]
-    Complements(#[from] complements::Error),
 }
 
 /// Result alias for the conversation.
@@ -84,9 +81,6 @@ pub struct DialogueConfig {
     pub writer: Writer,
     /// Per-intent exceptions to `writer`, e.g. `{ smalltalk = "model" }`.
     pub writer_by_intent: std::collections::BTreeMap<Intent, Writer>,
-    /// The product-type complement map ("what cable do I need for it?"); see
-    /// `data/complements.txt` for the format and its provenance.
-    pub complements: std::path::PathBuf,
 }
 
 /// Who writes a reply's text.
@@ -122,7 +116,6 @@ impl Default for DialogueConfig {
             max_model_waiting: 2,
             writer: Writer::Composer,
             writer_by_intent: std::collections::BTreeMap::new(),
-            complements: "data/complements.txt".into(),
         }
     }
 }
@@ -256,7 +249,6 @@ pub struct Assistant {
     prompts: Arc<Prompts>,
     vocabulary: Vocabulary,
     system_prompt: String,
-    complements: ComplementMap,
     config: DialogueConfig,
 }
 
@@ -289,7 +281,6 @@ impl Assistant {
             .collect();
         brands.sort();
         brands.dedup();
-        let complements = ComplementMap::load(&config.complements)?;
         Ok(Assistant {
             searcher,
             recommender,
@@ -298,7 +289,6 @@ impl Assistant {
             prompts,
             vocabulary: Vocabulary::new(&brands, &system_prompt),
             system_prompt,
-            complements,
             config,
         })
     }
@@ -524,7 +514,7 @@ impl Assistant {
         let value = |p: &Product| match d.measure {
             Measure::Price => p.price.map(|m| m.amount()),
             Measure::Rating => p.rating.map(f64::from),
-            Measure::Size => kind.and_then(|k| state::spec_value(p, k)),
+            Measure::Size => kind.and_then(|k| spec_value(p, k)),
         };
         let mut best: Option<(f64, &Product)> = None;
         for p in shown {
@@ -736,7 +726,12 @@ impl Assistant {
             return Ok(());
         };
         session.view(&p.id);
-        let entries = self.complements.for_product(p);
+        let entries = self
+            .searcher
+            .index()
+            .row_of(&p.id)
+            .map(|row| self.recommender.product_types().entries_for(row as u32))
+            .unwrap_or_default();
         let mut chosen: Vec<&complements::Complement> = match need.kind.as_deref() {
             Some(kind) => entries
                 .iter()
@@ -823,12 +818,12 @@ impl Assistant {
         };
         // A mount or sleeve sized for the product: a "14 to 32 inch" mount is no help for a
         // 43-inch TV.
-        let anchor_size = state::spec_value(anchor, SpecKind::ScreenSize);
+        let anchor_size = spec_value(anchor, SpecKind::ScreenSize);
         hits.retain(|h| {
             let c = &products[h.row];
             let text = format!("{} {}", c.title, c.category_path.join(" "));
             let fits = anchor_size.is_none_or(|a| {
-                state::spec_value(c, SpecKind::ScreenSize).is_none_or(|v| v + 0.5 >= a)
+                spec_value(c, SpecKind::ScreenSize).is_none_or(|v| v + 0.5 >= a)
             });
             c.category_path != anchor.category_path
                 && c.id != anchor.id
@@ -1038,7 +1033,7 @@ impl Assistant {
                     p.rating.is_some_and(|r| f64::from(r) > bound + 1e-6) && p.rating_count > 0
                 })
                 && size_bound.is_none_or(|(kind, bound, more)| {
-                    state::spec_value(p, kind).is_some_and(|v| {
+                    spec_value(p, kind).is_some_and(|v| {
                         if more {
                             v > bound + 1e-6
                         } else {
@@ -1617,7 +1612,7 @@ fn sort_hits(
                 };
                 f64::from(r) + proven
             }),
-            Measure::Size => kind.and_then(|k| state::spec_value(p, k)),
+            Measure::Size => kind.and_then(|k| spec_value(p, k)),
         }
     };
     let keys: std::collections::HashMap<usize, Option<f64>> =
@@ -1664,15 +1659,6 @@ fn search_label(query: &str, category: Option<&[String]>, brand: Option<&str>) -
         None if words.is_empty() => "products".into(),
         _ if words.len() > 4 => words[..4].join(" "),
         _ => words.join(" "),
-    }
-}
-
-/// A word as it is printed: shoppers type "tv" and "usb", replies write "TV" and "USB".
-fn as_printed(word: &str) -> String {
-    match word.to_lowercase().as_str() {
-        a @ ("tv" | "tvs" | "usb" | "hdmi" | "led" | "lcd" | "ac" | "ssd" | "hdd" | "ram"
-        | "sd" | "ups" | "otg") => a.to_uppercase().replace("TVS", "TVs"),
-        _ => word.to_string(),
     }
 }
 

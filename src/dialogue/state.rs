@@ -3,7 +3,7 @@
 //! shown ("cheaper": strictly below the cheapest shown) or order ("the cheapest").
 
 use crate::catalog::Product;
-use crate::catalog::present::all_specs;
+use crate::catalog::present::{all_specs, spec_value};
 use crate::understand::{Direction, Measure, Relax, SpecKind, Understanding};
 
 use super::session::{Relative, SearchState};
@@ -481,14 +481,6 @@ impl Feature {
             }
         }
     }
-}
-
-/// A product's value of a spec kind, from all its specs.
-pub(crate) fn spec_value(p: &Product, kind: SpecKind) -> Option<f64> {
-    all_specs(p)
-        .into_iter()
-        .find(|h| h.kind == kind)
-        .and_then(|h| h.value)
 }
 
 /// The strict bound a move sets against the shown list: cheaper than the cheapest shown,

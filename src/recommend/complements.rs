@@ -5,7 +5,9 @@
 //! complements a reason in a shopper's words when a catalog has no orders to learn from.
 //!
 //! Format, one entry per line: `anchor type -> complement type: reason`, where a type may
-//! list synonyms separated by `|` (the first is its name); `#` starts a comment line.
+//! list synonyms separated by `|` (the first is its name); `#` starts a comment line. A line
+//! `type = type = type: job` declares types that do the same job (substitutes: "dry iron =
+//! steam iron: presses clothes"), which cross-sell never pairs.
 
 use std::path::Path;
 
@@ -22,7 +24,7 @@ pub enum Error {
         /// Underlying error.
         source: std::io::Error,
     },
-    /// A line is not `anchor -> complement: reason`.
+    /// A line is neither `anchor -> complement: reason` nor `type = type: job`.
     #[error("{path}:{line}: {reason}")]
     Invalid {
         /// The file.
@@ -53,10 +55,21 @@ impl Complement {
     }
 }
 
+/// Product types that do the same job ("television = monitor = projector: shows a picture"):
+/// never cross-sold for each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubstituteGroup {
+    /// Names of the types, lowercase, as written (any name of a type).
+    pub types: Vec<String>,
+    /// The job they share, for people reading the file.
+    pub job: String,
+}
+
 /// Every entry of a complement map.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ComplementMap {
     entries: Vec<Complement>,
+    substitutes: Vec<SubstituteGroup>,
 }
 
 impl ComplementMap {
@@ -75,9 +88,10 @@ impl ComplementMap {
     /// Parses map text; `source` names it in errors.
     ///
     /// # Errors
-    /// A line is not `anchor -> complement: reason`, or a part of it is empty.
+    /// A line is neither `anchor -> complement: reason` nor `type = type: job`, or a part of
+    /// it is empty.
     pub fn parse(text: &str, source: &str) -> Result<ComplementMap, Error> {
-        let mut entries = Vec::new();
+        let mut map = ComplementMap::default();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -88,35 +102,47 @@ impl ComplementMap {
                 line: i + 1,
                 reason: reason.to_string(),
             };
-            let (anchor, rest) = line
-                .split_once("->")
-                .ok_or_else(|| invalid("expected `anchor -> complement: reason`"))?;
-            let (complement, reason) = rest
-                .split_once(':')
-                .ok_or_else(|| invalid("expected `: reason` after the complement type"))?;
-            let names = |s: &str| -> Vec<String> {
-                s.split('|')
-                    .map(|n| {
-                        n.split_whitespace()
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                            .to_lowercase()
-                    })
-                    .filter(|n| !n.is_empty())
-                    .collect()
+            let Some((head, reason)) = line.split_once(':') else {
+                return Err(invalid(if line.contains("->") {
+                    "expected `: reason` after the complement type"
+                } else {
+                    "expected `anchor -> complement: reason` or `type = type: job`"
+                }));
             };
-            let (anchor, complement, reason) =
-                (names(anchor), names(complement), reason.trim().to_string());
-            if anchor.is_empty() || complement.is_empty() || reason.is_empty() {
-                return Err(invalid("an empty anchor, complement or reason"));
+            let reason = reason.trim().to_string();
+            if let Some((anchor, complement)) = head.split_once("->") {
+                let (anchor, complement) = (names(anchor), names(complement));
+                if anchor.is_empty() || complement.is_empty() || reason.is_empty() {
+                    return Err(invalid("an empty anchor, complement or reason"));
+                }
+                map.entries.push(Complement {
+                    anchor,
+                    complement,
+                    reason,
+                });
+            } else if head.contains('=') {
+                let types: Vec<String> = head.split('=').map(name).collect();
+                if types.len() < 2 || types.iter().any(String::is_empty) || reason.is_empty() {
+                    return Err(invalid("a substitute line needs two or more types and a job"));
+                }
+                map.substitutes.push(SubstituteGroup { types, job: reason });
+            } else {
+                return Err(invalid(
+                    "expected `anchor -> complement: reason` or `type = type: job`",
+                ));
             }
-            entries.push(Complement {
-                anchor,
-                complement,
-                reason,
-            });
         }
-        Ok(ComplementMap { entries })
+        Ok(map)
+    }
+
+    /// The pairs, in file order.
+    pub fn entries(&self) -> &[Complement] {
+        &self.entries
+    }
+
+    /// The substitute groups, in file order.
+    pub fn substitute_groups(&self) -> &[SubstituteGroup] {
+        &self.substitutes
     }
 
     /// Entries in the map.
@@ -167,8 +193,21 @@ impl ComplementMap {
     }
 }
 
+/// A type name as the map compares it: lowercase, single spaces.
+fn name(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The `|`-separated names of a type.
+fn names(s: &str) -> Vec<String> {
+    s.split('|').map(name).filter(|n| !n.is_empty()).collect()
+}
+
 /// Lowercase words of a text, each also without a plural "s".
-fn word_set(text: &str) -> Vec<String> {
+pub(crate) fn word_set(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for w in text
         .to_lowercase()
@@ -180,8 +219,23 @@ fn word_set(text: &str) -> Vec<String> {
     out
 }
 
-fn singular(w: &str) -> String {
-    if w.len() > 3 && w.ends_with("es") && (w.ends_with("ches") || w.ends_with("shes")) {
+/// A word's singular, by English plural rules ("batteries", "boxes", "mice").
+pub(crate) fn singular(w: &str) -> String {
+    match w {
+        "mice" => return "mouse".to_string(),
+        "knives" => return "knife".to_string(),
+        "series" | "species" => return w.to_string(),
+        _ => {}
+    }
+    if w.len() > 4 && w.ends_with("ies") {
+        return format!("{}y", &w[..w.len() - 3]);
+    }
+    if w.len() > 3
+        && w.ends_with("es")
+        && ["ches", "shes", "xes", "sses", "zes"]
+            .iter()
+            .any(|e| w.ends_with(e))
+    {
         return w[..w.len() - 2].to_string();
     }
     match w.strip_suffix('s') {

@@ -1,9 +1,18 @@
 //! Cross-sell: complements from other categories, blended from the signals, with no
 //! substitutes of the anchors or of each other, diversified.
+//!
+//! A suggestion needs evidence that it goes with an anchor: baskets that held both (or both
+//! categories), a complement map pair, or its own words ("for Samsung TVs"). Looking alike
+//! is no such evidence: on a catalog without orders it finds substitutes.
 
-use super::reason::{CategoryPairEvidence, CoPurchaseEvidence, Reason};
-use super::signals::{CategoryPairs, CoPurchase, Content, Context, Factors, Popularity, Signal};
+use super::product_types::Fit;
+use super::reason::{CategoryPairEvidence, CoPurchaseEvidence, ComplementEvidence, Reason};
+use super::signals::{
+    CategoryPairs, CoPurchase, Complements, Content, Context, Factors, Popularity, Signal,
+};
 use super::{Recommender, Suggestion, Weights};
+use crate::catalog::SpecKind;
+use crate::catalog::present::spec_value;
 
 /// How a ranked list is post-processed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,24 +63,40 @@ impl Recommender {
             (&CategoryPairs, weights.category),
             (&Content, weights.content),
             (&Factors, weights.als),
+            (&Complements, weights.complements),
         ]
         .into_iter()
         .filter(|&(_, w)| w > 0.0)
         .collect();
 
         let products = self.catalog.products();
+        // A mount, sleeve or cover for a sized product fits it: no 32-inch mount for a 43-inch TV.
+        let sizes: Vec<Option<f64>> = anchors
+            .iter()
+            .map(|&a| spec_value(&products[a as usize], SpecKind::ScreenSize))
+            .collect();
         let eligible = |c: u32| -> bool {
             !anchors.contains(&c)
                 && !exclude.contains(&c)
                 && products.get(c as usize).is_some_and(|p| p.in_stock)
                 && anchors.iter().all(|&a| {
                     !self.catalog.same_group(a, c)
+                        && !self.types.substitutes(a, c)
+                        && !self.types.incompatible(a, c, products)
                         && !self.catalog.substitutes(
                             a,
                             c,
                             self.config.substitute_similarity,
                             self.config.sibling_substitute_similarity,
                         )
+                })
+                && anchors.iter().any(|&a| self.goes_with(&ctx, a, c))
+                && anchors.iter().zip(&sizes).all(|(&a, size)| {
+                    size.is_none_or(|s| {
+                        self.types.fit(a, c, products).is_none()
+                            || spec_value(&products[c as usize], SpecKind::ScreenSize)
+                                .is_none_or(|v| v + 0.5 >= s)
+                    })
                 })
         };
         let mut candidates: Vec<u32> = Vec::new();
@@ -139,8 +164,24 @@ impl Recommender {
         self.diversify(ranked, limit)
     }
 
+    /// Whether there is evidence that `c` goes with `a`: baskets holding both, or both their
+    /// categories, or the complement map, or `c`'s own words.
+    fn goes_with(&self, ctx: &Context<'_>, a: u32, c: u32) -> bool {
+        if ctx.stats.items.count(a as usize, c) > 0 {
+            return true;
+        }
+        if let (Some(x), Some(y)) = (
+            self.catalog.leaves.get(a as usize),
+            self.catalog.leaves.get(c as usize),
+        ) && CategoryPairs::pair(ctx, x, y).0 > 0
+        {
+            return true;
+        }
+        self.types.fit(a, c, self.catalog.products()).is_some()
+    }
+
     /// Greedy maximal marginal relevance with the hard rules: at most `max_per_leaf` per leaf
-    /// category, never two substitutes.
+    /// category (or product type), never two substitutes.
     fn diversify(&self, mut pool: Vec<(u32, f32)>, limit: usize) -> Vec<(u32, f32)> {
         let top = pool.first().map_or(1.0, |p| p.1).max(f32::MIN_POSITIVE);
         let lambda = self.config.mmr_lambda.clamp(0.0, 1.0);
@@ -148,15 +189,18 @@ impl Recommender {
         while chosen.len() < limit && !pool.is_empty() {
             pool.retain(|&(c, _)| {
                 let leaf = self.catalog.leaves.get(c as usize);
+                let kind = self.types.type_of(c);
                 let same_leaf = chosen
                     .iter()
                     .filter(|&&(s, _)| {
-                        leaf.is_some() && self.catalog.leaves.get(s as usize) == leaf
+                        (leaf.is_some() && self.catalog.leaves.get(s as usize) == leaf)
+                            || (kind.is_some() && self.types.type_of(s) == kind)
                     })
                     .count();
                 same_leaf < self.config.max_per_leaf.max(1)
                     && chosen.iter().all(|&(s, _)| {
-                        !self.catalog.substitutes(
+                        !self.types.substitutes(s, c)
+                            && !self.catalog.substitutes(
                             s,
                             c,
                             self.config.substitute_similarity,
@@ -245,15 +289,53 @@ impl Recommender {
                 about = a;
             }
         }
+        // The map's word, or the suggestion's own, for the anchor it fits best.
+        let fit = anchors
+            .iter()
+            .rev()
+            .filter_map(|&a| Some((a, self.types.fit(a, c, self.catalog.products())?)))
+            .max_by_key(|(_, f)| match f {
+                Fit::MadeFor { brand: true, .. } => 2,
+                Fit::Paired(_) => 1,
+                Fit::MadeFor { .. } => 0,
+            });
+        if let Some((a, fit)) = fit {
+            let products = self.catalog.products();
+            let anchor_type = self.types.type_of(a).map(|t| self.types.name(t).to_string());
+            reason.complement = anchor_type.map(|anchor_type| ComplementEvidence {
+                anchor_type,
+                complement_type: self.types.type_of(c).map(|t| self.types.name(t).to_string()),
+                does: match fit {
+                    Fit::Paired(entry) => Some(entry.reason.clone()),
+                    Fit::MadeFor { .. } => None,
+                },
+                made_for: matches!(fit, Fit::MadeFor { .. }),
+                brand: match fit {
+                    Fit::MadeFor { brand: true, .. } => products[a as usize].brand.clone(),
+                    _ => None,
+                },
+            });
+            if reason.copurchase.is_none() && reason.category_pair.is_none() {
+                about = a;
+            }
+        }
         reason.similarity = anchors
             .iter()
             .map(|&a| self.catalog.similarity(a, c))
             .max_by(f32::total_cmp);
-        let label = match self.catalog.leaf_name(about) {
-            "" => "your choice".to_string(),
-            leaf => leaf.to_string(),
-        };
-        reason.text = reason.cross_sell_text(&label);
+        reason.text = reason.cross_sell_text(&self.kind_noun(about));
         reason
+    }
+
+    /// What a shopper calls a product's kind, in the plural: its type ("televisions"), else
+    /// its leaf category ("fresh fruits"), else "products like this".
+    fn kind_noun(&self, row: u32) -> String {
+        if let Some(t) = self.types.type_of(row) {
+            return super::reason::plural_name(self.types.name(t));
+        }
+        match self.catalog.leaf_name(row) {
+            "" => "products like this".to_string(),
+            leaf => leaf.to_lowercase(),
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::cross_sell::Ranking;
 use super::stats::{BasketStats, LearnOptions, baskets_of};
@@ -289,6 +289,7 @@ fn run_strategies(
     queries_of: &dyn Fn(&Catalog) -> Vec<Query>,
     config: &RecommendConfig,
     options: &CrossSellOptions,
+    embedder: &dyn crate::embed::Embedder,
 ) -> (Vec<StrategyResult>, usize) {
     let mut config = config.clone();
     config.cross_sell_depth = options.depth;
@@ -297,8 +298,12 @@ fn run_strategies(
     let leaves = super::Leaves::of(index.products());
     let rows = index.products().len();
     let stats = BasketStats::learn(rows, &leaves, &training.baskets, &LearnOptions::default());
-    let Ok(recommender) = Recommender::new(index.clone(), stats, config.clone()) else {
-        return (Vec::new(), 0);
+    let recommender = match Recommender::new(index.clone(), stats, config.clone(), embedder) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!("cross-sell evaluation: {e}");
+            return (Vec::new(), 0);
+        }
     };
     let catalog = recommender.catalog();
     let queries = queries_of(catalog);
@@ -391,12 +396,14 @@ fn run_strategies(
 
 /// Learns from `train`, predicts cross-sell for every item of every `test` basket, and scores
 /// each strategy; then repeats with the co-purchase data of a share of products withheld.
+/// `embedder` (the index's) lays the complement map over the catalog.
 pub fn evaluate_cross_sell(
     index: &Arc<ProductIndex>,
     train: &[Order],
     test: &[Order],
     config: &RecommendConfig,
     options: &CrossSellOptions,
+    embedder: &dyn crate::embed::Embedder,
 ) -> CrossSellReport {
     let row_of = |id: &str| index.row_of(id);
     let mut test_baskets = baskets_of(test, &row_of);
@@ -408,6 +415,7 @@ pub fn evaluate_cross_sell(
         &|c| self::queries(c, &test_baskets, &|_| true),
         config,
         options,
+        embedder,
     );
 
     // Cold start: products drawn among those bought in training lose all their baskets.
@@ -426,6 +434,7 @@ pub fn evaluate_cross_sell(
         &|c| self::queries(c, &test_baskets, &|a| cold.contains(&a)),
         config,
         options,
+        embedder,
     );
     CrossSellReport {
         train_orders: training.baskets.len(),
@@ -520,5 +529,121 @@ pub fn evaluate_upsell(recommender: &Recommender, limit: usize) -> UpsellReport 
     report.valid = valid as f64 / n;
     uplifts.sort_by(f64::total_cmp);
     report.median_uplift_percent = uplifts.get(uplifts.len() / 2).copied().unwrap_or(0.0);
+    report
+}
+
+/// One anchor product type of a judged cross-sell set (`tests/data/cross_sell_judged.jsonl`):
+/// the leaf categories a shopper accepts as its complements and those that are substitutes.
+/// A category's label is its last two path elements joined by " > " ("Televisions > Smart
+/// Televisions"), or its only element.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct JudgedAnchor {
+    /// The catalog the line is for ("demo", "decathlon").
+    pub catalog: String,
+    /// The anchor's category label.
+    pub anchor: String,
+    /// Labels accepted as complements.
+    pub complements: Vec<String>,
+    /// Labels that do the anchor's job (never a cross-sell).
+    pub substitutes: Vec<String>,
+}
+
+/// How a judged set's anchors fared.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct JudgedReport {
+    /// Anchor types judged (those with products in the catalog).
+    pub anchor_types: usize,
+    /// Anchor products asked for cross-sell.
+    pub anchors: usize,
+    /// Suggestions made.
+    pub suggestions: usize,
+    /// Suggestions in an accepted category.
+    pub accepted: usize,
+    /// Accepted over suggestions made: precision@k.
+    pub precision: f64,
+    /// Suggestions in a substitute category.
+    pub substitutes: usize,
+    /// Share of anchor products left with no suggestion.
+    pub empty_share: f64,
+    /// Each anchor product's suggestions: anchor label, anchor title, then each suggestion's
+    /// label and whether it was accepted, a substitute or neither.
+    pub lists: Vec<JudgedList>,
+}
+
+/// One anchor product's judged suggestions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JudgedList {
+    /// The anchor's category label.
+    pub anchor: String,
+    /// The anchor's title.
+    pub title: String,
+    /// `(label, verdict, reason)`: verdict is "accepted", "substitute" or "neither".
+    pub suggestions: Vec<(String, &'static str, String)>,
+}
+
+/// A product's category label: its last two path elements joined by " > ".
+pub fn category_label(p: &crate::catalog::Product) -> String {
+    let path = &p.category_path;
+    path[path.len().saturating_sub(2)..].join(" > ")
+}
+
+/// Asks `k` cross-sells for the `per_type` most-rated in-stock products of each judged anchor
+/// type of `catalog_name` and judges each suggestion by its category.
+pub fn evaluate_judged(
+    recommender: &Recommender,
+    judged: &[JudgedAnchor],
+    catalog_name: &str,
+    k: usize,
+    per_type: usize,
+) -> JudgedReport {
+    let products = recommender.catalog().products();
+    let labels: Vec<String> = products.iter().map(category_label).collect();
+    let mut report = JudgedReport::default();
+    let mut empty = 0usize;
+    for j in judged.iter().filter(|j| j.catalog == catalog_name) {
+        let mut rows: Vec<u32> = (0..products.len() as u32)
+            .filter(|&r| labels[r as usize] == j.anchor && products[r as usize].in_stock)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        rows.sort_by_key(|&r| (std::cmp::Reverse(products[r as usize].rating_count), r));
+        rows.truncate(per_type);
+        report.anchor_types += 1;
+        for a in rows {
+            report.anchors += 1;
+            let list = recommender.cross_sell(&[a], &[], &recommender.config.weights, k);
+            empty += usize::from(list.is_empty());
+            let mut judged_list = JudgedList {
+                anchor: j.anchor.clone(),
+                title: products[a as usize].title.clone(),
+                suggestions: Vec::new(),
+            };
+            for s in &list {
+                let label = recommender
+                    .catalog
+                    .index
+                    .product(&s.product.id)
+                    .map(category_label)
+                    .unwrap_or_default();
+                let verdict = if j.complements.contains(&label) {
+                    report.accepted += 1;
+                    "accepted"
+                } else if j.substitutes.contains(&label) || label == j.anchor {
+                    report.substitutes += 1;
+                    "substitute"
+                } else {
+                    "neither"
+                };
+                report.suggestions += 1;
+                judged_list
+                    .suggestions
+                    .push((label, verdict, s.reason.text.clone()));
+            }
+            report.lists.push(judged_list);
+        }
+    }
+    report.precision = report.accepted as f64 / report.suggestions.max(1) as f64;
+    report.empty_share = empty as f64 / report.anchors.max(1) as f64;
     report
 }

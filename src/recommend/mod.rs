@@ -13,6 +13,7 @@ mod cross_sell;
 pub mod eval;
 pub mod feedback;
 mod online;
+pub mod product_types;
 pub mod reason;
 pub mod signals;
 pub mod stats;
@@ -24,6 +25,7 @@ use std::sync::{Arc, RwLock};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Money, Product, ProductView};
+use crate::embed::Embedder;
 use crate::search::{ProductIndex, dot_f32};
 
 pub use online::{AbConfig, ArmConfig};
@@ -53,6 +55,12 @@ pub enum Error {
     /// The stored review analysis is damaged.
     #[error(transparent)]
     Reviews(#[from] crate::reviews::Error),
+    /// The complement map cannot be read.
+    #[error(transparent)]
+    Complements(#[from] complements::Error),
+    /// Embedding category and type names failed.
+    #[error("embedding category and type names: {0}")]
+    Embed(#[from] crate::embed::Error),
     /// The statistics file is damaged or made for another catalog.
     #[error("statistics {path}: {reason}")]
     BadStats {
@@ -81,6 +89,9 @@ pub struct Weights {
     pub content: f32,
     /// Implicit-feedback factor similarity (cosine), when factors were trained.
     pub als: f32,
+    /// The complement map and "made for" words: a prior log lift that fades as the anchor's
+    /// category gathers baskets (see [`signals::Complements`]).
+    pub complements: f32,
 }
 
 impl Default for Weights {
@@ -91,6 +102,7 @@ impl Default for Weights {
             category: 1.0,
             content: 1.0,
             als: 0.0,
+            complements: 1.0,
         }
     }
 }
@@ -131,6 +143,10 @@ pub struct RecommendConfig {
     pub upsell_min_ratings: u64,
     /// Products a leaf category needs before upsell also looks in the nearest category.
     pub upsell_min_peers: usize,
+    /// The product-type complement map (`data/complements.txt`: its format and provenance
+    /// are in its header); an empty path means none, and cross-sell then rests on orders
+    /// alone.
+    pub complements: std::path::PathBuf,
     /// A/B test of blend weights.
     pub ab: AbConfig,
 }
@@ -152,6 +168,7 @@ impl Default for RecommendConfig {
             upsell_rating_tolerance: 0.2,
             upsell_min_ratings: 10,
             upsell_min_peers: 4,
+            complements: "data/complements.txt".into(),
             ab: AbConfig::default(),
         }
     }
@@ -527,6 +544,8 @@ pub struct Recommender {
     arms: Option<feedback::ArmAssigner>,
     /// Review analysis by product id (upsell evidence); empty without one.
     reviews: RwLock<Arc<Reviews>>,
+    /// The complement map laid over the catalog.
+    types: product_types::ProductTypes,
 }
 
 impl std::fmt::Debug for Recommender {
@@ -539,19 +558,33 @@ impl std::fmt::Debug for Recommender {
 }
 
 impl Recommender {
-    /// A recommender over `index` with basket statistics `stats`; fails on a bad A/B setup.
+    /// A recommender over `index` with basket statistics `stats`, its complement map laid
+    /// over the catalog with `embedder` (the index's).
+    ///
+    /// # Errors
+    /// A bad A/B setup, an unreadable complement map, or the embedder failing.
     pub fn new(
         index: Arc<ProductIndex>,
         stats: BasketStats,
         config: RecommendConfig,
+        embedder: &dyn Embedder,
     ) -> Result<Recommender> {
         let catalog = Catalog::new(index, config.cross_sell_depth);
-        Recommender::with_catalog(catalog, Some(stats), config)
+        Recommender::with_catalog(catalog, Some(stats), config, embedder)
     }
 
     /// A recommender over `index` with the statistics stored in its generation (none when the
-    /// index was built without orders).
-    pub fn open(index: Arc<ProductIndex>, config: RecommendConfig) -> Result<Recommender> {
+    /// index was built without orders) and its complement map laid over the catalog with
+    /// `embedder` (the index's).
+    ///
+    /// # Errors
+    /// Damaged statistics or review analysis, a bad A/B setup, an unreadable complement map,
+    /// or the embedder failing.
+    pub fn open(
+        index: Arc<ProductIndex>,
+        config: RecommendConfig,
+        embedder: &dyn Embedder,
+    ) -> Result<Recommender> {
         let catalog = Catalog::new(index, config.cross_sell_depth);
         let path = catalog.index.generation_dir().join(STATS_FILE);
         let stats = if path.exists() {
@@ -569,7 +602,7 @@ impl Recommender {
         } else {
             Vec::new()
         };
-        let recommender = Recommender::with_catalog(catalog, stats, config)?;
+        let recommender = Recommender::with_catalog(catalog, stats, config, embedder)?;
         recommender.set_reviews(reviews);
         Ok(recommender)
     }
@@ -578,8 +611,20 @@ impl Recommender {
         catalog: Catalog,
         stats: Option<BasketStats>,
         config: RecommendConfig,
+        embedder: &dyn Embedder,
     ) -> Result<Recommender> {
         let arms = Recommender::assigner(&config.ab)?;
+        let map = if config.complements.as_os_str().is_empty() {
+            complements::ComplementMap::default()
+        } else {
+            complements::ComplementMap::load(&config.complements)?
+        };
+        let types = product_types::ProductTypes::build(
+            &map,
+            catalog.products(),
+            &catalog.leaves,
+            embedder,
+        )?;
         let rows = catalog.products().len();
         // Statistics for another catalog are worse than none.
         let stats = stats
@@ -599,6 +644,7 @@ impl Recommender {
             online: Default::default(),
             arms,
             reviews: Default::default(),
+            types,
         })
     }
 
@@ -622,6 +668,12 @@ impl Recommender {
     /// Adds implicit-feedback item factors (rows aligned with the catalog) to the blend.
     pub fn set_factors(&self, model: als::AlsModel) {
         self.learned.write().unwrap_or_else(|e| e.into_inner()).als = Some(model);
+    }
+
+    /// The complement map laid over the catalog: product types, their complements and
+    /// substitutes, what products are made for.
+    pub fn product_types(&self) -> &product_types::ProductTypes {
+        &self.types
     }
 
     /// The settings in use.
@@ -699,6 +751,7 @@ impl Recommender {
             popular: &learned.popular,
             shrinkage: self.config.shrinkage,
             als: learned.als.as_ref(),
+            types: &self.types,
         }
     }
 

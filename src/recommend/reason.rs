@@ -31,6 +31,24 @@ pub struct CategoryPairEvidence {
     pub baskets: u32,
 }
 
+/// What the product-type complement map or the suggestion's own words say (cross-sell).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComplementEvidence {
+    /// The anchor's product type ("television").
+    pub anchor_type: String,
+    /// The suggestion's product type, when it has one ("tv wall mount").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complement_type: Option<String>,
+    /// What it does for the anchor, from the complement map ("mounts the TV on the wall").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub does: Option<String>,
+    /// Its title says it is made for the anchor's type ("Wall Mount for LED TVs").
+    pub made_for: bool,
+    /// The anchor's brand, when the suggestion's title names it as what it is made for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+}
+
 /// The suggestion's rating next to the anchor's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RatingEvidence {
@@ -68,6 +86,9 @@ pub struct Reason {
     /// Category pair evidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_pair: Option<CategoryPairEvidence>,
+    /// Complement map or "made for" evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complement: Option<ComplementEvidence>,
     /// Embedding similarity to the closest anchor (cosine).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f32>,
@@ -124,21 +145,45 @@ fn count_text(n: u64) -> String {
 }
 
 impl Reason {
-    /// The cross-sell sentence: co-purchase when there is enough of it, else the category pair,
-    /// else plain relatedness. `anchor_category` names the anchor's leaf category.
-    pub fn cross_sell_text(&self, anchor_category: &str) -> String {
-        match (&self.copurchase, &self.category_pair) {
-            (Some(c), _) if c.count >= QUOTABLE_BASKETS => {
-                format!("Often bought with {anchor_category}")
-            }
-            (_, Some(p)) if p.baskets >= QUOTABLE_BASKETS && p.share >= 0.01 => format!(
-                "{}% of {} baskets also have {}",
-                (p.share * 100.0).round().max(1.0),
-                p.from,
-                p.to
-            ),
-            _ => format!("Goes with {anchor_category}"),
+    /// The cross-sell sentence, from the strongest evidence: orders when there are enough to
+    /// quote ("Shoppers who buy televisions often add one (12% of their orders)"), then a
+    /// product made for the anchor's brand ("Made for Samsung televisions"), then what the
+    /// complement map says it does ("Mounts the TV on the wall"), then made for the type.
+    /// `anchor_noun` names the anchor's kind in the plural ("televisions", "fresh fruits").
+    pub fn cross_sell_text(&self, anchor_noun: &str) -> String {
+        let percent = |share: f32| (share * 100.0).round().max(1.0);
+        if let Some(c) = self.copurchase.as_ref().filter(|c| c.count >= QUOTABLE_BASKETS) {
+            let share = c.count as f32 / c.anchor_count.max(1) as f32;
+            return format!(
+                "Shoppers who buy {anchor_noun} often add one ({}% of their orders)",
+                percent(share)
+            );
         }
+        if let Some(p) = self
+            .category_pair
+            .as_ref()
+            .filter(|p| p.baskets >= QUOTABLE_BASKETS && p.share >= 0.01)
+        {
+            return format!(
+                "{}% of shoppers who buy {} add {} too",
+                percent(p.share),
+                p.from.to_lowercase(),
+                p.to.to_lowercase()
+            );
+        }
+        if let Some(c) = &self.complement {
+            let kind = plural_name(&c.anchor_type);
+            if let (true, Some(brand)) = (c.made_for, &c.brand) {
+                return format!("Made for {brand} {kind}");
+            }
+            if let Some(does) = &c.does {
+                return sentence_case(does);
+            }
+            if c.made_for {
+                return format!("Made for {kind}");
+            }
+        }
+        format!("Goes with {anchor_noun}")
     }
 
     /// The upsell sentence: the rating comparison and the price difference.
@@ -163,6 +208,30 @@ impl Reason {
         } else {
             parts.join(", ")
         }
+    }
+}
+
+/// A type name in the plural as a shopper reads it ("tv" -> "TVs", "fishing rod" -> "fishing
+/// rods").
+pub(crate) fn plural_name(name: &str) -> String {
+    let mut words: Vec<String> = name.split_whitespace().map(str::to_string).collect();
+    // Pair items and mass nouns are named in the plural already ("headphones", "socks").
+    if let Some(last) = words.last_mut().filter(|w| !w.ends_with('s') || w.ends_with("ss")) {
+        *last = crate::catalog::present::plural(last);
+    }
+    words
+        .iter()
+        .map(|w| crate::catalog::present::as_printed(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A fragment as a sentence: first letter upper case.
+fn sentence_case(text: &str) -> String {
+    let mut chars = text.trim().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 

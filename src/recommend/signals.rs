@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::als::AlsModel;
+use super::product_types::{Fit, ProductTypes};
 use super::stats::BasketStats;
 use super::{Catalog, Popular};
 
@@ -19,6 +20,8 @@ pub struct Context<'a> {
     pub shrinkage: f32,
     /// Implicit-feedback factors, when trained.
     pub als: Option<&'a AlsModel>,
+    /// The complement map over the catalog.
+    pub types: &'a ProductTypes,
 }
 
 impl Context<'_> {
@@ -33,6 +36,16 @@ impl Context<'_> {
     /// P(row in a basket), add-one smoothed so a product nobody bought yet is merely unlikely.
     fn probability(&self, row: u32) -> f32 {
         (self.item_count(row) + 1.0) / (self.stats.baskets as f32 + 1.0)
+    }
+
+    /// Baskets holding the anchor's leaf category.
+    fn leaf_baskets(&self, anchor: u32) -> f32 {
+        self.catalog
+            .leaves
+            .get(anchor as usize)
+            .and_then(|l| self.stats.category_counts.get(l as usize))
+            .copied()
+            .unwrap_or(0) as f32
     }
 
     /// `observed` baskets against `expected` ones, shrunk towards 1 (no evidence either way).
@@ -212,6 +225,61 @@ impl Signal for Content {
     fn score(&self, ctx: &Context<'_>, anchor: u32, candidates: &[u32], out: &mut [f32]) {
         for (&c, o) in candidates.iter().zip(out.iter_mut()) {
             *o = ctx.catalog.similarity(anchor, c);
+        }
+    }
+}
+
+/// The complement map and "made for" words ([`ProductTypes`]): a prior that a product of a
+/// complementary type goes with the anchor, for catalogs without orders (day one) and anchors
+/// whose category has few. As a log lift: [`PAIR_LOG_LIFT`] for a pair the map lists,
+/// [`MADE_FOR_LOG_LIFT`] for a product made for the anchor's type (twice that when it names
+/// the anchor's brand), times `PRIOR_BASKETS / (PRIOR_BASKETS + baskets of the anchor's
+/// category)`, so orders outweigh it as they arrive.
+pub struct Complements;
+
+/// Log lift of a pair the map lists (ln 8: a shopper who buys a TV is far likelier than
+/// average to buy an HDMI cable).
+pub const PAIR_LOG_LIFT: f32 = 2.08;
+/// Log lift of a product made for the anchor's type (ln 4); doubled when it names the brand.
+pub const MADE_FOR_LOG_LIFT: f32 = 1.39;
+/// Baskets of the anchor's category at which the prior counts half.
+pub const PRIOR_BASKETS: f32 = 50.0;
+/// Products proposed per complementary type, most rated first.
+const ITEMS_PER_TYPE: usize = 12;
+/// Products proposed that are made for the anchor's type.
+const MADE_FOR_CANDIDATES: usize = 24;
+
+impl Complements {
+    /// The prior's log lift for `candidate` given `anchor`, before fading.
+    pub fn log_lift(ctx: &Context<'_>, anchor: u32, candidate: u32) -> f32 {
+        match ctx.types.fit(anchor, candidate, ctx.catalog.products()) {
+            Some(Fit::Paired(_)) => PAIR_LOG_LIFT,
+            Some(Fit::MadeFor { brand, .. }) => {
+                MADE_FOR_LOG_LIFT * if brand { 2.0 } else { 1.0 }
+            }
+            None => 0.0,
+        }
+    }
+}
+
+impl Signal for Complements {
+    fn name(&self) -> &'static str {
+        "complements"
+    }
+
+    fn candidates(&self, ctx: &Context<'_>, anchor: u32, out: &mut Vec<u32>) {
+        for &(t, _) in ctx.types.complement_types(anchor) {
+            out.extend(ctx.types.rows_of(t).iter().take(ITEMS_PER_TYPE));
+        }
+        if let Some(t) = ctx.types.type_of(anchor) {
+            out.extend(ctx.types.rows_made_for(t).iter().take(MADE_FOR_CANDIDATES));
+        }
+    }
+
+    fn score(&self, ctx: &Context<'_>, anchor: u32, candidates: &[u32], out: &mut [f32]) {
+        let fade = PRIOR_BASKETS / (PRIOR_BASKETS + ctx.leaf_baskets(anchor));
+        for (&c, o) in candidates.iter().zip(out.iter_mut()) {
+            *o = Complements::log_lift(ctx, anchor, c) * fade;
         }
     }
 }

@@ -58,7 +58,7 @@ pub fn assistant(index: Arc<ProductIndex>) -> Assistant {
     let searcher =
         Arc::new(HybridSearcher::new(index.clone(), embedder.clone(), Fusion::default()).unwrap());
     let recommender =
-        Arc::new(Recommender::open(index.clone(), RecommendConfig::default()).unwrap());
+        Arc::new(Recommender::open(index.clone(), RecommendConfig::default(), embedder.as_ref()).unwrap());
     let understander = Arc::new(
         Understander::for_index(
             &index,
