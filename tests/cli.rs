@@ -232,7 +232,7 @@ fn recommend_prints_suggestions_with_reasons_and_ab_report_reads_a_log() {
         cross[0]["reason"]["text"]
             .as_str()
             .unwrap()
-            .starts_with("Often bought")
+            .starts_with("Shoppers who buy cameras often add one")
     );
     let up = json["upsell"].as_array().unwrap();
     assert_eq!(up[0]["id"], "cam-b");

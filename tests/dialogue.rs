@@ -45,8 +45,14 @@ fn assistant(model: Option<Arc<dyn ChatModel>>) -> Assistant {
     let prompts = Arc::new(Prompts::load(&root("prompts")).unwrap());
     let searcher =
         Arc::new(HybridSearcher::new(index.clone(), embedder.clone(), Fusion::default()).unwrap());
-    let recommender =
-        Arc::new(Recommender::open(index.clone(), RecommendConfig::default(), common::embedder().as_ref()).unwrap());
+    let recommender = Arc::new(
+        Recommender::open(
+            index.clone(),
+            RecommendConfig::default(),
+            common::embedder().as_ref(),
+        )
+        .unwrap(),
+    );
     let understand = UnderstandConfig {
         llm: if model.is_some() {
             LlmUnderstanding::Fallback

@@ -943,19 +943,44 @@ fn type_noun(p: &Product, title: &str) -> Option<(String, bool)> {
     None
 }
 
-fn singular(word: &str) -> String {
-    if let Some(stem) = word.strip_suffix("ies") {
-        format!("{stem}y")
-    } else if word.ends_with("ss") || word.len() <= 3 {
-        word.to_string()
-    } else if let Some(stem) = word
-        .strip_suffix("es")
-        .filter(|s| s.ends_with("sh") || s.ends_with("ch") || s.ends_with('x') || s.ends_with('s'))
-    {
-        stem.to_string()
-    } else {
-        word.strip_suffix('s').unwrap_or(word).to_string()
+/// A lowercase word's singular by English plural rules: "batteries" -> "battery", "boxes" ->
+/// "box", "glasses" -> "glass", "cases" -> "case", "lenses" -> "lens", "mice" -> "mouse";
+/// words of three letters or fewer, and those ending in "ss", stay.
+pub fn singular(word: &str) -> String {
+    match word {
+        "mice" => return "mouse".to_string(),
+        "knives" => return "knife".to_string(),
+        "people" => return "person".to_string(),
+        "series" | "species" | "news" => return word.to_string(),
+        _ => {}
     }
+    if word.len() > 4
+        && let Some(stem) = word.strip_suffix("ies")
+    {
+        return format!("{stem}y");
+    }
+    if word.ends_with("ss") || word.len() <= 3 {
+        return word.to_string();
+    }
+    if let Some(stem) = word.strip_suffix("es") {
+        if stem.ends_with("sh")
+            || stem.ends_with("ch")
+            || stem.ends_with('x')
+            || stem.ends_with('z')
+            || stem.ends_with("ss")
+        {
+            return stem.to_string();
+        }
+        // "lenses" -> "lens", but "cases" -> "case": a vowel before the "s" keeps the "e".
+        if let Some(before) = stem.strip_suffix('s') {
+            return if before.ends_with(['a', 'e', 'i', 'o', 'u']) {
+                format!("{stem}e")
+            } else {
+                stem.to_string()
+            };
+        }
+    }
+    word.strip_suffix('s').unwrap_or(word).to_string()
 }
 
 /// What tells variants of one model apart: the first bracketed segment of the title (usually

@@ -138,7 +138,7 @@ enum BenchCommand {
 
 #[derive(Debug, Args)]
 struct IndexArgs {
-    /// Catalog files (JSONL, Amazon.in CSV, Amazon 2018 .json.gz, Instacart CSV, Decathlon JSON).
+    /// Catalog files (JSONL, Amazon.in CSV, Amazon 2018 .json.gz, Instacart CSV, a JSON array such as Decathlon's or Best Buy's).
     #[arg(long = "catalog", required = true, num_args = 1..)]
     catalogs: Vec<PathBuf>,
     /// Order files (canonical orders JSONL or Instacart order lines) for co-purchase data.

@@ -121,7 +121,11 @@ pub struct EvalUpsellArgs {
 pub fn recommend(config: &Config, args: &RecommendArgs) -> Result<()> {
     let index = open_index(config, &args.index)?;
     let currency = index.manifest().currency;
-    let recommender = Recommender::open(index, config.recommend.clone(), load_embedder(config, false)?.as_ref())?;
+    let recommender = Recommender::open(
+        index,
+        config.recommend.clone(),
+        load_embedder(config, false)?.as_ref(),
+    )?;
     let budget = args
         .budget
         .map(|b| Money::from_amount(b, currency))
@@ -330,7 +334,11 @@ pub fn eval_complements(config: &Config, args: &EvalComplementsArgs) -> Result<(
             }
         }
         for list in &report.lists {
-            println!("{} | {}", list.anchor, list.title.chars().take(70).collect::<String>());
+            println!(
+                "{} | {}",
+                list.anchor,
+                list.title.chars().take(70).collect::<String>()
+            );
             if list.suggestions.is_empty() {
                 println!("    (none)");
             }
@@ -360,7 +368,11 @@ pub fn eval_complements(config: &Config, args: &EvalComplementsArgs) -> Result<(
 /// Checks every upsell over the catalog and prints the figures.
 pub fn eval_upsell(config: &Config, args: &EvalUpsellArgs) -> Result<()> {
     let index = open_index(config, &args.index)?;
-    let recommender = Recommender::open(index, config.recommend.clone(), load_embedder(config, false)?.as_ref())?;
+    let recommender = Recommender::open(
+        index,
+        config.recommend.clone(),
+        load_embedder(config, false)?.as_ref(),
+    )?;
     let report = eval::evaluate_upsell(&recommender, args.limit);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -54,6 +54,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("need.several", &["anchor", "list"]),
     ("need.none", &["kind", "anchor"]),
     ("need.which", &[]),
+    ("need.elsewhere", &["kinds"]),
     ("list.older", &["list"]),
     ("search.what", &[]),
 ];
@@ -376,11 +377,21 @@ pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
     match c.intent {
         _ if c.need.is_some() => {
             // "I just bought a smart TV": the kind they named, not a model they may not have.
-            if c.intent == Intent::PurchaseDone
-                && let Some(anchor) = c.need.and_then(|n| n.anchor.as_ref())
-            {
-                let name = c.bought_kind.unwrap_or(&anchor.short_name);
-                parts.push(w.fill("purchase.done", seed, &[("name", name)]));
+            if c.intent == Intent::PurchaseDone {
+                match (c.need.and_then(|n| n.anchor.as_ref()), c.bought_kind) {
+                    (Some(anchor), kind) => {
+                        let name = kind.unwrap_or(&anchor.short_name);
+                        parts.push(w.fill("purchase.done", seed, &[("name", name)]));
+                    }
+                    // A kind the shop does not sell: nothing here goes with it for sure.
+                    (None, Some(kind)) => {
+                        parts.push(w.fill("purchase.done", seed, &[("name", kind)]));
+                        let kinds = crate::recommend::reason::plural_name(kind);
+                        parts.push(w.fill("need.elsewhere", seed, &[("kinds", &kinds)]));
+                        return parts.join(" ");
+                    }
+                    (None, None) => {}
+                }
             }
             need(w, c, &mut parts);
             suggest = false;
@@ -452,8 +463,8 @@ pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
                 ],
             ));
         }
-        if let Some((s, anchor)) = c.upsell
-            && let Some(reason) = upsell_reason(s, anchor)
+        if let Some((s, _)) = c.upsell
+            && let Some(reason) = upsell_reason(s)
         {
             parts.push(w.fill(
                 "upsell",
@@ -612,7 +623,10 @@ fn need(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
     };
     let name = c.bought_kind.unwrap_or(anchor.short_name.as_str());
     let Some(top) = c.products.first() else {
-        let kind = n.asked.clone().unwrap_or_else(|| "accessories".into());
+        let kind = n.asked.as_deref().map_or_else(
+            || "accessories".into(),
+            crate::recommend::reason::plural_name,
+        );
         parts.push(w.fill("need.none", seed, &[("kind", &kind), ("anchor", name)]));
         return;
     };
@@ -843,8 +857,7 @@ fn compare(w: &Wordings, c: &Compose<'_>, a: &ProductView, b: &ProductView) -> S
     )
 }
 
-/// The cross-sell's evidence in plain words ("often bought together"), when it has any worth
-/// quoting.
+/// The orders behind a cross-sell, in a shopper's words, when there are enough to quote.
 fn cross_sell_evidence(s: &Suggestion) -> Option<&'static str> {
     let r = &s.reason;
     match (&r.copurchase, &r.category_pair) {
@@ -856,35 +869,65 @@ fn cross_sell_evidence(s: &Suggestion) -> Option<&'static str> {
     }
 }
 
-/// The cross-sell reason as a clause of the reply (", often bought together with it").
+/// The cross-sell reason as a clause of the reply: the orders (", often bought together with
+/// it"), else what the product is made for (", made for Samsung televisions"), else what the
+/// complement map says it does (", which mounts the TV on the wall").
 fn cross_sell_reason(s: &Suggestion) -> String {
     match cross_sell_evidence(s) {
-        Some("often bought together") => ", often bought together with it".into(),
-        Some(e) => format!(", {e}"),
-        None => String::new(),
+        Some("often bought together") => return ", often bought together with it".into(),
+        Some(e) => return format!(", {e}"),
+        None => {}
+    }
+    let Some(c) = &s.reason.complement else {
+        return String::new();
+    };
+    let kind = crate::recommend::reason::plural_name(&c.anchor_type);
+    match (&c.brand, &c.does) {
+        (Some(brand), _) if c.made_for => format!(", made for {brand} {kind}"),
+        (_, Some(does)) => format!(", which {does}"),
+        _ if c.made_for => format!(", made for {kind}"),
+        _ => String::new(),
     }
 }
 
-/// What makes the upsell better than its anchor, as (verb, phrase) pairs a reply joins
-/// ("is" "rated 4.4 vs 4.1", "has" "30 h playtime vs 20 h"); empty when nothing visible is
-/// better.
-fn upsell_advantages(s: &Suggestion, anchor: Option<&ProductView>) -> Vec<(&'static str, String)> {
+/// What makes the upsell better than its anchor, from the recommender's evidence, as (verb,
+/// phrase) pairs a reply joins ("is" "rated 4.4 vs 4.1", "has" "30 h playtime vs 20 h");
+/// empty when nothing visible is better.
+fn upsell_advantages(s: &Suggestion) -> Vec<(&'static str, String)> {
     let mut better = Vec::new();
-    if let Some(r) = &s.reason.rating
-        && let Some(a) = r.anchor_rating
-        && r.rating >= a + 0.1
-    {
-        better.push(("is", format!("rated {:.1} vs {a:.1}", r.rating)));
+    if let Some(r) = &s.reason.rating {
+        better.push((
+            "is",
+            match r.anchor_rating {
+                Some(a) => format!("rated {:.1} vs {a:.1}", r.rating),
+                None => format!(
+                    "rated {:.1} by {} shoppers",
+                    r.rating,
+                    crate::catalog::model::group_digits(&r.count.to_string(), false)
+                ),
+            },
+        ));
     }
-    if let Some(anchor) = anchor {
-        let spec = s.product.highlights.iter().find_map(|h| {
-            let ah = anchor.highlight(h.kind)?;
-            let (v, av) = (h.value?, ah.value?);
-            (h.kind.more_is_better() && v > av * 1.05).then(|| versus(&h.text, &ah.text))
-        });
-        if let Some(spec) = spec {
-            better.push(("has", spec));
-        }
+    for spec in s.reason.specs.iter().take(2) {
+        // "has a 55-inch screen vs 43-inch": the article the spec's phrase takes.
+        let probe = crate::catalog::Highlight {
+            kind: spec.kind,
+            value: None,
+            text: String::new(),
+        };
+        let article = if probe.phrase().starts_with("a ") {
+            indefinite_article(&spec.text)
+        } else {
+            ""
+        };
+        let text = format!("{article}{}", spec.text);
+        better.push((
+            "has",
+            match &spec.anchor_text {
+                Some(a) => versus(&text, a),
+                None => text,
+            },
+        ));
     }
     if let Some(r) = &s.reason.review {
         let label = crate::reviews::aspect_label(&r.aspect).unwrap_or(&r.aspect);
@@ -895,8 +938,8 @@ fn upsell_advantages(s: &Suggestion, anchor: Option<&ProductView>) -> Vec<(&'sta
 
 /// Why the upsell is a step up, as a clause of the reply; `None` when nothing visible is
 /// better (then the reply does not call it a step up).
-fn upsell_reason(s: &Suggestion, anchor: Option<&ProductView>) -> Option<String> {
-    let better: Vec<String> = upsell_advantages(s, anchor)
+fn upsell_reason(s: &Suggestion) -> Option<String> {
+    let better: Vec<String> = upsell_advantages(s)
         .into_iter()
         .map(|(verb, phrase)| format!("{verb} {phrase}"))
         .collect();
@@ -904,11 +947,12 @@ fn upsell_reason(s: &Suggestion, anchor: Option<&ProductView>) -> Option<String>
 }
 
 /// A suggestion's reason as its card shows it, in the same plain words as the reply
-/// ("Often bought together", "Rated 4.4 vs 4.1, 30 h playtime vs 20 h", "Goes with the
-/// Toshiba 43V35KP"); `anchor` is the product it was suggested for.
+/// ("Often bought together", "Mounts the TV on the wall", "Rated 4.4 vs 4.1, 30 h playtime vs
+/// 20 h", "Goes with the Toshiba 43V35KP"); `anchor` is the product a cross-sell was
+/// suggested for.
 pub fn card_reason(s: &Suggestion, upsell: bool, anchor: Option<&ProductView>) -> String {
     let text = if upsell {
-        let phrases: Vec<String> = upsell_advantages(s, anchor)
+        let phrases: Vec<String> = upsell_advantages(s)
             .into_iter()
             .map(|(_, phrase)| phrase)
             .collect();
@@ -918,13 +962,27 @@ pub fn card_reason(s: &Suggestion, upsell: bool, anchor: Option<&ProductView>) -
             phrases.join(", ")
         }
     } else {
-        match (cross_sell_evidence(s), anchor) {
-            (Some(e), _) => e.to_string(),
-            (None, Some(a)) => format!("goes with the {}", a.short_name),
-            (None, None) => s.reason.text.clone(),
+        match (cross_sell_evidence(s), &s.reason.complement, anchor) {
+            (Some(e), _, _) => e.to_string(),
+            (None, Some(_), _) => s.reason.text.clone(),
+            (None, None, Some(a)) => format!("goes with the {}", a.short_name),
+            (None, None, None) => s.reason.text.clone(),
         }
     };
     capitalise(&text)
+}
+
+/// "a " or "an " before a word, by its sound ("an aluminium build", "an 8-inch screen", "an
+/// 11-inch screen", "a USB-C cable").
+fn indefinite_article(word: &str) -> &'static str {
+    let w = word.to_lowercase();
+    let vowel = w.starts_with(['a', 'e', 'i', 'o'])
+        || (w.starts_with('u') && !w.starts_with("usb") && !w.starts_with("uni"))
+        || w.starts_with('8')
+        || ["11", "18"]
+            .iter()
+            .any(|n| w.starts_with(n) && !w[n.len()..].starts_with(|c: char| c.is_ascii_digit()));
+    if vowel { "an " } else { "a " }
 }
 
 /// "42 h playtime vs 32 h": a word both end with is said once.

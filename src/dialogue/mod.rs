@@ -587,8 +587,13 @@ impl Assistant {
             )
         {
             // "Bought it. What else do I need?": the purchase first, then what goes with it.
+            // A purchase of a kind the shop lacks ("I bought a tent" in an electronics shop)
+            // has nothing to go with here; the earlier product is not what it is about.
             if u.intent == Intent::PurchaseDone {
                 self.purchase(u, refs.first().cloned(), session, plan)?;
+                if plan.bought_kind.is_some() && plan.products.is_empty() {
+                    return self.need(need, None, session, plan);
+                }
             }
             let anchor = refs
                 .first()
@@ -766,8 +771,10 @@ impl Assistant {
             }
             items.extend(found.into_iter().map(|v| (v, c.reason.clone())));
         }
-        // A kind the map does not pair with this product: the kind itself, made for it.
+        // A kind the map does not pair with this product: the kind itself, made for it. (A
+        // kind it pairs that the shop lacks for this product is an honest "none".)
         if items.is_empty()
+            && chosen.is_empty()
             && let Some(kind) = need.kind.as_deref()
         {
             let names = vec![kind.to_lowercase()];
@@ -819,12 +826,18 @@ impl Assistant {
         // A mount or sleeve sized for the product: a "14 to 32 inch" mount is no help for a
         // 43-inch TV.
         let anchor_size = spec_value(anchor, SpecKind::ScreenSize);
+        let types = self.recommender.product_types();
+        let anchor_row = self.searcher.index().row_of(&anchor.id).map(|r| r as u32);
         hits.retain(|h| {
             let c = &products[h.row];
+            // Made for another brand or model line: a case for an iPhone is no case for a
+            // Galaxy.
+            if anchor_row.is_some_and(|a| types.incompatible(a, h.row as u32, products)) {
+                return false;
+            }
             let text = format!("{} {}", c.title, c.category_path.join(" "));
-            let fits = anchor_size.is_none_or(|a| {
-                spec_value(c, SpecKind::ScreenSize).is_none_or(|v| v + 0.5 >= a)
-            });
+            let fits = anchor_size
+                .is_none_or(|a| spec_value(c, SpecKind::ScreenSize).is_none_or(|v| v + 0.5 >= a));
             c.category_path != anchor.category_path
                 && c.id != anchor.id
                 && fits
@@ -856,6 +869,16 @@ impl Assistant {
         let hits = self.retrieve(&u.query, u.query_vector.as_deref(), &filter, 10)?;
         let products = self.searcher.index().products();
         let brand = u.slots.brand.as_deref().map(str::to_lowercase);
+        // The stand-in is of the kind named: a shop without tents has no stand-in for one.
+        let words: Vec<String> = content_words(&u.query, u.slots.brand.as_deref())
+            .iter()
+            .map(|w| w.to_lowercase().trim_end_matches('s').to_string())
+            .filter(|w| w.len() > 1)
+            .collect();
+        let hits: Vec<_> = hits
+            .into_iter()
+            .filter(|h| words.is_empty() || crate::search::names_any(&products[h.row], &words))
+            .collect();
         let best = hits
             .iter()
             .find(|h| {

@@ -123,7 +123,9 @@ impl ComplementMap {
             } else if head.contains('=') {
                 let types: Vec<String> = head.split('=').map(name).collect();
                 if types.len() < 2 || types.iter().any(String::is_empty) || reason.is_empty() {
-                    return Err(invalid("a substitute line needs two or more types and a job"));
+                    return Err(invalid(
+                        "a substitute line needs two or more types and a job",
+                    ));
                 }
                 map.substitutes.push(SubstituteGroup { types, job: reason });
             } else {
@@ -214,39 +216,17 @@ pub(crate) fn word_set(text: &str) -> Vec<String> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
-        out.push(singular(w));
+        out.push(crate::catalog::present::singular(w));
     }
     out
 }
 
-/// A word's singular, by English plural rules ("batteries", "boxes", "mice").
-pub(crate) fn singular(w: &str) -> String {
-    match w {
-        "mice" => return "mouse".to_string(),
-        "knives" => return "knife".to_string(),
-        "series" | "species" => return w.to_string(),
-        _ => {}
-    }
-    if w.len() > 4 && w.ends_with("ies") {
-        return format!("{}y", &w[..w.len() - 3]);
-    }
-    if w.len() > 3
-        && w.ends_with("es")
-        && ["ches", "shes", "xes", "sses", "zes"]
-            .iter()
-            .any(|e| w.ends_with(e))
-    {
-        return w[..w.len() - 2].to_string();
-    }
-    match w.strip_suffix('s') {
-        Some(s) if w.len() > 3 && !w.ends_with("ss") => s.to_string(),
-        _ => w.to_string(),
-    }
-}
-
 /// Whether every word of `name` is among `words` (singular forms).
 fn names_in(name: &str, words: &[String]) -> bool {
-    let parts: Vec<String> = name.split_whitespace().map(singular).collect();
+    let parts: Vec<String> = name
+        .split_whitespace()
+        .map(crate::catalog::present::singular)
+        .collect();
     !parts.is_empty() && parts.iter().all(|p| words.contains(p))
 }
 

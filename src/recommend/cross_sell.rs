@@ -11,8 +11,18 @@ use super::signals::{
     CategoryPairs, CoPurchase, Complements, Content, Context, Factors, Popularity, Signal,
 };
 use super::{Recommender, Suggestion, Weights};
-use crate::catalog::SpecKind;
-use crate::catalog::present::spec_value;
+use crate::catalog::present::specs_in;
+use crate::catalog::{Product, SpecKind};
+
+/// The screen or fit size a title states, inches ("43 inches", "for 32 to 55 inch TVs"
+/// reads 55: the largest).
+fn title_size(p: &Product) -> Option<f64> {
+    specs_in(&p.title, true)
+        .into_iter()
+        .filter(|h| h.kind == SpecKind::ScreenSize)
+        .filter_map(|h| h.value)
+        .reduce(f64::max)
+}
 
 /// How a ranked list is post-processed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +45,10 @@ impl Ranking {
         diversify: false,
     };
 }
+
+/// Baskets, and lift of two products, at which orders outweigh the map's substitute rule.
+const BOUGHT_TOGETHER: u32 = 3;
+const BOUGHT_TOGETHER_LIFT: f32 = 2.0;
 
 /// Candidates kept for diversification, per suggestion asked for.
 const POOL_PER_SUGGESTION: usize = 8;
@@ -73,7 +87,7 @@ impl Recommender {
         // A mount, sleeve or cover for a sized product fits it: no 32-inch mount for a 43-inch TV.
         let sizes: Vec<Option<f64>> = anchors
             .iter()
-            .map(|&a| spec_value(&products[a as usize], SpecKind::ScreenSize))
+            .map(|&a| title_size(&products[a as usize]))
             .collect();
         let eligible = |c: u32| -> bool {
             !anchors.contains(&c)
@@ -81,7 +95,7 @@ impl Recommender {
                 && products.get(c as usize).is_some_and(|p| p.in_stock)
                 && anchors.iter().all(|&a| {
                     !self.catalog.same_group(a, c)
-                        && !self.types.substitutes(a, c)
+                        && (!self.types.substitutes(a, c) || self.bought_together(&ctx, a, c))
                         && !self.types.incompatible(a, c, products)
                         && !self.catalog.substitutes(
                             a,
@@ -94,8 +108,7 @@ impl Recommender {
                 && anchors.iter().zip(&sizes).all(|(&a, size)| {
                     size.is_none_or(|s| {
                         self.types.fit(a, c, products).is_none()
-                            || spec_value(&products[c as usize], SpecKind::ScreenSize)
-                                .is_none_or(|v| v + 0.5 >= s)
+                            || title_size(&products[c as usize]).is_none_or(|v| v + 0.5 >= s)
                     })
                 })
         };
@@ -180,6 +193,32 @@ impl Recommender {
         self.types.fit(a, c, self.catalog.products()).is_some()
     }
 
+    /// Whether baskets show `a` and `c` bought together: the two products (3 baskets or
+    /// more, twice as often as their base rates predict), or their two categories (3 baskets
+    /// or more, at least as often as chance). Orders outweigh the complement map's word that
+    /// two types do the same job: shoppers who put frozen and fresh berries in one basket
+    /// treat them as going together.
+    fn bought_together(&self, ctx: &Context<'_>, a: u32, c: u32) -> bool {
+        let stats = ctx.stats;
+        let baskets = stats.baskets.max(1) as f32;
+        let both = stats.items.count(a as usize, c);
+        let count = |r: u32| stats.item_counts.get(r as usize).copied().unwrap_or(0) as f32;
+        if both >= BOUGHT_TOGETHER
+            && both as f32 * baskets >= BOUGHT_TOGETHER_LIFT * count(a).max(1.0) * count(c).max(1.0)
+        {
+            return true;
+        }
+        let (Some(x), Some(y)) = (
+            self.catalog.leaves.get(a as usize),
+            self.catalog.leaves.get(c as usize),
+        ) else {
+            return false;
+        };
+        let both = stats.categories.count(x as usize, y);
+        let n = |l: u32| stats.category_counts.get(l as usize).copied().unwrap_or(0) as f32;
+        both >= BOUGHT_TOGETHER && both as f32 * baskets >= n(x).max(1.0) * n(y).max(1.0)
+    }
+
     /// Greedy maximal marginal relevance with the hard rules: at most `max_per_leaf` per leaf
     /// category (or product type), never two substitutes.
     fn diversify(&self, mut pool: Vec<(u32, f32)>, limit: usize) -> Vec<(u32, f32)> {
@@ -201,11 +240,11 @@ impl Recommender {
                     && chosen.iter().all(|&(s, _)| {
                         !self.types.substitutes(s, c)
                             && !self.catalog.substitutes(
-                            s,
-                            c,
-                            self.config.substitute_similarity,
-                            self.config.sibling_substitute_similarity,
-                        )
+                                s,
+                                c,
+                                self.config.substitute_similarity,
+                                self.config.sibling_substitute_similarity,
+                            )
                     })
             });
             let best = pool
@@ -301,10 +340,16 @@ impl Recommender {
             });
         if let Some((a, fit)) = fit {
             let products = self.catalog.products();
-            let anchor_type = self.types.type_of(a).map(|t| self.types.name(t).to_string());
+            let anchor_type = self
+                .types
+                .type_of(a)
+                .map(|t| self.types.name(t).to_string());
             reason.complement = anchor_type.map(|anchor_type| ComplementEvidence {
                 anchor_type,
-                complement_type: self.types.type_of(c).map(|t| self.types.name(t).to_string()),
+                complement_type: self
+                    .types
+                    .type_of(c)
+                    .map(|t| self.types.name(t).to_string()),
                 does: match fit {
                     Fit::Paired(entry) => Some(entry.reason.clone()),
                     Fit::MadeFor { .. } => None,

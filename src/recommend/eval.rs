@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::cross_sell::Ranking;
 use super::stats::{BasketStats, LearnOptions, baskets_of};
 use super::{Catalog, RecommendConfig, Recommender, Weights};
-use crate::catalog::Order;
+use crate::catalog::present::all_specs;
+use crate::catalog::{Order, SpecKind};
 use crate::search::ProductIndex;
 
 /// How held-out orders are chosen.
@@ -460,8 +461,10 @@ pub struct UpsellReport {
     /// Share in the anchor's leaf category (the rest come from the nearest leaf of a small one).
     pub same_leaf: f64,
     /// Share that keep every promise: same (or nearest, for a small leaf) category, pricier
-    /// within the band, rated at least the anchor's rating minus the tolerance with enough
-    /// ratings. Must be 1.
+    /// within the band, never rated lower than an anchor with enough ratings, at least as big
+    /// (screen, capacity, people), and better at something its reason names truly (a rating
+    /// higher by the margin, a spec it has more of or the anchor lacks, a review aspect).
+    /// Must be 1.
     pub valid: f64,
     /// Median price uplift over the anchor, in percent.
     pub median_uplift_percent: f64,
@@ -507,18 +510,57 @@ pub fn evaluate_upsell(recommender: &Recommender, limit: usize) -> UpsellReport 
             let priced = p.price.is_some_and(|m| m.currency == price.currency)
                 && their > price.minor
                 && their <= cap;
-            let rated = p.rating_count >= config.upsell_min_ratings
-                && p.rating.is_some_and(|r| {
-                    r + 1e-4 >= anchor.rating.unwrap_or(0.0) - config.upsell_rating_tolerance
+            let enough = |x: &crate::catalog::Product| {
+                x.rating.is_some() && x.rating_count >= config.upsell_min_ratings
+            };
+            // Never rated lower than an anchor whose rating counts.
+            let rated = !enough(anchor)
+                || (enough(p) && p.rating.unwrap_or(0.0) + 1e-4 >= anchor.rating.unwrap_or(0.0));
+            // At least as big: a 43-inch TV is followed by 43 inches or more.
+            let (ours, theirs) = (all_specs(anchor), all_specs(p));
+            let value = |specs: &[crate::catalog::Highlight], kind| {
+                specs.iter().find(|h| h.kind == kind).and_then(|h| h.value)
+            };
+            let sized = [SpecKind::ScreenSize, SpecKind::Capacity, SpecKind::People]
+                .iter()
+                .all(|&k| {
+                    value(&ours, k).is_none_or(|a| value(&theirs, k).is_some_and(|c| c >= a * 0.99))
                 });
+            // Every advantage the reason names is true, and it names one.
+            let rating_true = s.reason.rating.as_ref().is_none_or(|r| {
+                Some(r.rating) == p.rating
+                    && r.count == p.rating_count
+                    && match anchor.rating.filter(|_| enough(anchor)) {
+                        Some(a) => r.rating >= a + config.upsell_rating_margin - 1e-4,
+                        None => r.rating >= 4.0,
+                    }
+            });
+            let specs_true = s.reason.specs.iter().all(|a| {
+                theirs
+                    .iter()
+                    .any(|h| h.kind == a.kind && a.text.contains(&h.text))
+                    && match (value(&theirs, a.kind), value(&ours, a.kind)) {
+                        (Some(c), Some(x)) => c > x,
+                        (None, _) => {
+                            !ours.iter().any(|h| h.kind == a.kind) || a.kind == SpecKind::Resolution
+                        }
+                        _ => true,
+                    }
+            });
+            let named = s.reason.rating.is_some()
+                || !s.reason.specs.is_empty()
+                || s.reason.review.is_some();
+            let better = named && rating_true && specs_true;
             same += usize::from(same_leaf);
-            if (same_leaf || nearest) && priced && rated && p.in_stock {
+            if (same_leaf || nearest) && priced && rated && sized && better && p.in_stock {
                 valid += 1;
                 uplifts.push((their - price.minor) as f64 / price.minor.max(1) as f64 * 100.0);
             } else if report.violations.len() < 20 {
                 report.violations.push(format!(
-                    "{} -> {}: same category {same_leaf}, price in band {priced}, rating ok {rated}",
-                    anchor.id, p.id
+                    "{} -> {}: same category {}, price in band {priced}, not rated lower {rated}, as big {sized}, a true advantage {better}",
+                    anchor.id,
+                    p.id,
+                    same_leaf || nearest
                 ));
             }
         }

@@ -137,8 +137,9 @@ pub struct RecommendConfig {
     pub upsell_max_ratio: f64,
     /// Upsell price cap as a multiple of the customer's budget, when they stated one.
     pub upsell_budget_ratio: f64,
-    /// How much lower than the anchor's an upsell's rating may be.
-    pub upsell_rating_tolerance: f32,
+    /// How much higher than the anchor's an upsell's rating must be to count as better rated
+    /// (it is never lower).
+    pub upsell_rating_margin: f32,
     /// Ratings an upsell needs for its rating to count.
     pub upsell_min_ratings: u64,
     /// Products a leaf category needs before upsell also looks in the nearest category.
@@ -165,7 +166,7 @@ impl Default for RecommendConfig {
             recency_decay: 0.7,
             upsell_max_ratio: 2.0,
             upsell_budget_ratio: 1.25,
-            upsell_rating_tolerance: 0.2,
+            upsell_rating_margin: 0.2,
             upsell_min_ratings: 10,
             upsell_min_peers: 4,
             complements: "data/complements.txt".into(),

@@ -61,7 +61,7 @@ const ACCESSORY_WORDS: &[&str] = &[
 
 static MADE_FOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:compatible\s+(?:with|for)|suitable\s+for|designed\s+for|made\s+for|works\s+with|fits|for)\s+([^()\[\]|]{1,80})",
+        r"(?i)\b(?:compatible(?:\s+(?:with|for))?|suitable\s+for|designed\s+for|made\s+for|works\s+with|fits|for)\s+([^()\[\]|]{1,80})",
     )
     .expect("a valid built-in pattern")
 });
@@ -75,6 +75,8 @@ pub struct MadeFor {
     pub brands: Vec<String>,
     /// Model lines named with a model number ("iphone" in "for iPhone 13, 12"), lowercase.
     pub models: Vec<String>,
+    /// The models named, line and number ("iphone 7", "galaxy s8"), lowercase.
+    pub targets: Vec<String>,
 }
 
 /// How a suggestion relates to an anchor by type.
@@ -184,7 +186,10 @@ impl ProductTypes {
                 if x.is_empty() || y.is_empty() || paired(a as u32, b as u32) {
                     continue;
                 }
-                let shared = x.iter().filter(|(c, _)| y.iter().any(|(d, _)| d == c)).count();
+                let shared = x
+                    .iter()
+                    .filter(|(c, _)| y.iter().any(|(d, _)| d == c))
+                    .count();
                 let union = x.len() + y.len() - shared;
                 if shared >= SHARED_COMPLEMENTS && shared as f32 >= SHARED_SHARE * union as f32 {
                     substitutes[a].push(b as u32);
@@ -198,7 +203,8 @@ impl ProductTypes {
         }
 
         // Name vectors, and which type each belongs to.
-        let mut name_list: Vec<(&str, u32)> = by_name.iter().map(|(k, &v)| (k.as_str(), v)).collect();
+        let mut name_list: Vec<(&str, u32)> =
+            by_name.iter().map(|(k, &v)| (k.as_str(), v)).collect();
         name_list.sort();
         let name_vectors = embed_all(embedder, name_list.iter().map(|x| x.0))?;
         let leaf_texts: Vec<String> = leaves
@@ -362,9 +368,14 @@ impl ProductTypes {
             for c in MADE_FOR.captures_iter(&p.title) {
                 let phrase = c.get(1).map_or("", |x| x.as_str());
                 m.types.extend(type_names.all(phrase));
-                m.brands
-                    .extend(brands.all(phrase).into_iter().map(|i| brand_list[i].clone()));
+                m.brands.extend(
+                    brands
+                        .all(phrase)
+                        .into_iter()
+                        .map(|i| brand_list[i].clone()),
+                );
                 m.models.extend(model_lines(phrase));
+                m.targets.extend(model_targets(phrase));
             }
             // A product is not made for its own type ("Smart TV for home").
             m.types.retain(|&t| t != of_row[row]);
@@ -374,6 +385,8 @@ impl ProductTypes {
             m.brands.dedup();
             m.models.sort();
             m.models.dedup();
+            m.targets.sort();
+            m.targets.dedup();
             if !m.types.is_empty() || !m.brands.is_empty() || !m.models.is_empty() {
                 made_for.insert(row as u32, m);
             }
@@ -424,7 +437,10 @@ impl ProductTypes {
 
     /// A row's type.
     pub fn type_of(&self, row: u32) -> Option<u32> {
-        self.of_row.get(row as usize).copied().filter(|&t| t != u32::MAX)
+        self.of_row
+            .get(row as usize)
+            .copied()
+            .filter(|&t| t != u32::MAX)
     }
 
     /// Rows of a type, most rated first.
@@ -434,7 +450,9 @@ impl ProductTypes {
 
     /// Rows made for a type, most rated first.
     pub fn rows_made_for(&self, t: u32) -> &[u32] {
-        self.made_for_rows.get(t as usize).map_or(&[], Vec::as_slice)
+        self.made_for_rows
+            .get(t as usize)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The map's entries for a row's type, in map order.
@@ -457,39 +475,63 @@ impl ProductTypes {
     }
 
     /// How `candidate` goes with `anchor` (both rows of `products`), if the map or the
-    /// candidate's own words say so.
+    /// candidate's own words say so: made for the anchor's type and brand first ("Remote for
+    /// Samsung TVs"), then a pair the map lists, then made for the anchor's type. A main
+    /// product (a type the map gives complements of its own) is no accessory because its title
+    /// says "for" ("Smart TV for home", "AV receiver for headphones").
     pub fn fit(&self, anchor: u32, candidate: u32, products: &[Product]) -> Option<Fit<'_>> {
         let a = self.type_of(anchor)?;
-        if let Some(c) = self.type_of(candidate)
+        let c = self.type_of(candidate);
+        let made_for = self
+            .made_for
+            .get(&candidate)
+            .filter(|m| m.types.contains(&a))
+            .map(|m| {
+                products
+                    .get(anchor as usize)
+                    .and_then(|p| p.brand.as_deref())
+                    .is_some_and(|b| m.brands.iter().any(|x| x.eq_ignore_ascii_case(b)))
+            });
+        if made_for == Some(true) {
+            return Some(Fit::MadeFor {
+                for_type: a,
+                brand: true,
+            });
+        }
+        if let Some(c) = c
             && let Some(&(_, i)) = self.pairs[a as usize].iter().find(|&&(x, _)| x == c)
         {
             return Some(Fit::Paired(&self.entries[i]));
         }
-        let m = self.made_for.get(&candidate)?;
-        if !m.types.contains(&a) {
-            return None;
-        }
-        let brand = products
-            .get(anchor as usize)
-            .and_then(|p| p.brand.as_deref())
-            .is_some_and(|b| m.brands.iter().any(|x| x.eq_ignore_ascii_case(b)));
-        Some(Fit::MadeFor { for_type: a, brand })
+        let accessory = c.is_none_or(|c| self.pairs[c as usize].is_empty());
+        (made_for.is_some() && accessory).then_some(Fit::MadeFor {
+            for_type: a,
+            brand: false,
+        })
     }
 
     /// Whether `candidate` says it is made for something `anchor` is not: other brands only
     /// ("Remote for LG TVs" and a Samsung TV), or model lines the anchor's title does not
     /// name ("Case for iPhone 13" and a Nokia 105).
+    /// Only a product that goes with the anchor's type (a pair the map lists, or made for it)
+    /// is checked: "Cat Food for Adult Cats 7 lbs" says nothing about bananas.
     pub fn incompatible(&self, anchor: u32, candidate: u32, products: &[Product]) -> bool {
         let Some(m) = self.made_for.get(&candidate) else {
             return false;
         };
+        if self.fit(anchor, candidate, products).is_none() {
+            return false;
+        }
         let Some(a) = products.get(anchor as usize) else {
             return false;
         };
         // Model lines are another brand's business: "Bags for Excel, Ace models" fits the
         // bag maker's own vacuums, whatever their titles say.
         let same_brand = a.brand.is_some()
-            && products.get(candidate as usize).and_then(|p| p.brand.as_deref()) == a.brand.as_deref();
+            && products
+                .get(candidate as usize)
+                .and_then(|p| p.brand.as_deref())
+                == a.brand.as_deref();
         let title = word_set(&a.title);
         if !same_brand && !m.models.is_empty() && !m.models.iter().any(|w| title.contains(w)) {
             return true;
@@ -502,8 +544,23 @@ impl ProductTypes {
             .get(candidate as usize)
             .and_then(|p| p.brand.as_deref())
             .map(str::to_lowercase);
-        let others: Vec<&String> = m.brands.iter().filter(|b| Some(*b) != own.as_ref()).collect();
+        let others: Vec<&String> = m
+            .brands
+            .iter()
+            .filter(|b| Some(*b) != own.as_ref())
+            .collect();
         !others.is_empty() && !others.iter().any(|b| b.eq_ignore_ascii_case(brand))
+    }
+
+    /// Whether `candidate` is made for a model `anchor` is made for, when `anchor` names one:
+    /// the upsell of a case for an iPhone 7 is a case for an iPhone 7.
+    pub fn same_target(&self, anchor: u32, candidate: u32) -> bool {
+        let Some(ours) = self.made_for.get(&anchor).filter(|m| !m.targets.is_empty()) else {
+            return true;
+        };
+        self.made_for
+            .get(&candidate)
+            .is_some_and(|m| m.targets.iter().any(|t| ours.targets.contains(t)))
     }
 
     /// Whether two rows do the same job: one type, or types that substitute for each other.
@@ -539,7 +596,10 @@ fn segments(name: &str) -> Vec<Vec<String>> {
 
 /// The head noun (last word) of each part of a category name, singular.
 fn segment_heads(name: &str) -> Vec<String> {
-    segments(name).into_iter().filter_map(|mut s| s.pop()).collect()
+    segments(name)
+        .into_iter()
+        .filter_map(|mut s| s.pop())
+        .collect()
 }
 
 /// Whether a category name is a shelf of things for another type ("Camera Accessories").
@@ -568,7 +628,11 @@ impl<T: Copy + PartialEq> NameIndex<T> {
             let Some(first) = words.first().cloned() else {
                 continue;
             };
-            index.by_first.entry(first).or_default().push(index.names.len());
+            index
+                .by_first
+                .entry(first)
+                .or_default()
+                .push(index.names.len());
             index.names.push((words, value));
         }
         index
@@ -600,7 +664,11 @@ impl<T: Copy + PartialEq> NameIndex<T> {
     /// What the longest names found in `text` name (several on a tie).
     fn longest(&self, text: &str, phrase: bool) -> Vec<T> {
         let found = self.found(text, phrase);
-        let best = found.iter().map(|&i| self.names[i].0.len()).max().unwrap_or(0);
+        let best = found
+            .iter()
+            .map(|&i| self.names[i].0.len())
+            .max()
+            .unwrap_or(0);
         let mut out: Vec<T> = Vec::new();
         for i in found {
             let (words, value) = &self.names[i];
@@ -632,11 +700,59 @@ impl<T: Copy + PartialEq> NameIndex<T> {
 
 /// Words a "for ..." phrase writes before a number without naming a model line.
 const NOT_MODEL_LINES: &[&str] = &[
-    "for", "to", "upto", "up", "and", "with", "of", "the", "all", "pack", "set", "size", "inch",
-    "inches", "from", "between", "fits", "over", "under", "most", "any", "models", "model",
-    "series", "gen", "generation", "version", "type", "usb", "pin", "port", "ports", "watt",
-    "watts", "volt", "litre", "liter", "person", "people", "kids", "age", "ages", "year",
-    "years", "men", "women", "size", "sizes", "plus", "pro", "max", "mini", "lite",
+    "for",
+    "to",
+    "upto",
+    "up",
+    "and",
+    "with",
+    "of",
+    "the",
+    "all",
+    "pack",
+    "set",
+    "size",
+    "inch",
+    "inches",
+    "from",
+    "between",
+    "fits",
+    "over",
+    "under",
+    "most",
+    "any",
+    "models",
+    "model",
+    "series",
+    "gen",
+    "generation",
+    "version",
+    "type",
+    "usb",
+    "pin",
+    "port",
+    "ports",
+    "watt",
+    "watts",
+    "volt",
+    "litre",
+    "liter",
+    "person",
+    "people",
+    "kids",
+    "age",
+    "ages",
+    "year",
+    "years",
+    "men",
+    "women",
+    "size",
+    "sizes",
+    "plus",
+    "pro",
+    "max",
+    "mini",
+    "lite",
 ];
 
 /// Model lines a "for ..." phrase names with a model number: a word of three letters or more
@@ -656,9 +772,43 @@ fn model_lines(phrase: &str) -> Vec<String> {
                 && !NOT_MODEL_LINES.contains(&w[0].as_str())
                 && w[1].starts_with(|c: char| c.is_ascii_digit())
         })
-        .map(|w| super::complements::singular(&w[0]))
+        .map(|w| crate::catalog::present::singular(&w[0]))
         .collect()
 }
+
+/// Models a "for ..." phrase names: a model line, the token with a digit after it and a series
+/// mark after that ("iPhone 7 Plus" gives "iphone 7 plus"; "Galaxy S8" gives "galaxy s8").
+fn model_targets(phrase: &str) -> Vec<String> {
+    let words: Vec<String> = phrase
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let Some(number) = words.get(i + 1) else {
+            break;
+        };
+        if w.len() >= 3
+            && w.chars().all(char::is_alphabetic)
+            && !NOT_MODEL_LINES.contains(&w.as_str())
+            && number.chars().any(|c| c.is_ascii_digit())
+        {
+            // "iPhone 7 Plus" is not an "iPhone 7".
+            let mark = words
+                .get(i + 2)
+                .filter(|m| SERIES_MARKS.contains(&m.as_str()))
+                .map_or(String::new(), |m| format!(" {m}"));
+            out.push(format!("{w} {number}{mark}"));
+        }
+    }
+    out
+}
+
+/// Words after a model number that make it another model ("7 Plus", "13 Pro Max").
+const SERIES_MARKS: &[&str] = &[
+    "plus", "pro", "max", "mini", "ultra", "lite", "xl", "se", "edge",
+];
 
 /// The catalog's brands, lowercase, those of three letters or more.
 fn catalog_brands(products: &[Product]) -> Vec<String> {

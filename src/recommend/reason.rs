@@ -62,6 +62,19 @@ pub struct RatingEvidence {
     pub anchor_count: u64,
 }
 
+/// A spec the suggestion is better at than the anchor (upsell): more of a measured one, or
+/// one the anchor lacks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpecAdvantage {
+    /// What it measures.
+    pub kind: crate::catalog::SpecKind,
+    /// The suggestion's spec as a shopper reads it ("55-inch screen", "braided build").
+    pub text: String,
+    /// The anchor's value of the same spec, when it states one ("43-inch").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor_text: Option<String>,
+}
+
 /// An aspect reviews rate better for the suggestion than for the anchor (upsell).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewEvidence {
@@ -107,6 +120,9 @@ pub struct Reason {
     /// What reviews rate better for the suggestion (upsell).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<ReviewEvidence>,
+    /// Specs the suggestion is better at (upsell).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub specs: Vec<SpecAdvantage>,
 }
 
 /// How much better (aspect score, -1 to 1) the suggestion's reviews must rate an aspect.
@@ -152,7 +168,11 @@ impl Reason {
     /// `anchor_noun` names the anchor's kind in the plural ("televisions", "fresh fruits").
     pub fn cross_sell_text(&self, anchor_noun: &str) -> String {
         let percent = |share: f32| (share * 100.0).round().max(1.0);
-        if let Some(c) = self.copurchase.as_ref().filter(|c| c.count >= QUOTABLE_BASKETS) {
+        if let Some(c) = self
+            .copurchase
+            .as_ref()
+            .filter(|c| c.count >= QUOTABLE_BASKETS)
+        {
             let share = c.count as f32 / c.anchor_count.max(1) as f32;
             return format!(
                 "Shoppers who buy {anchor_noun} often add one ({}% of their orders)",
@@ -186,22 +206,29 @@ impl Reason {
         format!("Goes with {anchor_noun}")
     }
 
-    /// The upsell sentence: the rating comparison and the price difference.
+    /// The upsell sentence: the advantages, then the price difference ("4.4★ from 12,000
+    /// ratings vs 4.1, 55-inch screen vs 43-inch, ₹3,000 more").
     pub fn upsell_text(&self) -> String {
         let mut parts = Vec::new();
         if let Some(r) = &self.rating {
-            let mut s = format!("{:.1} from {} ratings", r.rating, count_text(r.count));
+            let mut s = format!("{:.1}★ from {} ratings", r.rating, count_text(r.count));
             if let Some(a) = r.anchor_rating {
                 s.push_str(&format!(" vs {a:.1}"));
             }
             parts.push(s);
         }
-        if let Some(d) = &self.price_difference {
-            parts.push(format!("{d} more"));
+        for s in &self.specs {
+            parts.push(match &s.anchor_text {
+                Some(a) => format!("{} vs {a}", s.text),
+                None => s.text.clone(),
+            });
         }
         if let Some(r) = &self.review {
             let label = crate::reviews::aspect_label(&r.aspect).unwrap_or(&r.aspect);
             parts.push(format!("reviews praise its {label}"));
+        }
+        if let Some(d) = &self.price_difference {
+            parts.push(format!("{d} more"));
         }
         if parts.is_empty() {
             "A step up in the same category".to_string()
@@ -216,7 +243,10 @@ impl Reason {
 pub(crate) fn plural_name(name: &str) -> String {
     let mut words: Vec<String> = name.split_whitespace().map(str::to_string).collect();
     // Pair items and mass nouns are named in the plural already ("headphones", "socks").
-    if let Some(last) = words.last_mut().filter(|w| !w.ends_with('s') || w.ends_with("ss")) {
+    if let Some(last) = words
+        .last_mut()
+        .filter(|w| !w.ends_with('s') || w.ends_with("ss"))
+    {
         *last = crate::catalog::present::plural(last);
     }
     words
@@ -252,11 +282,30 @@ mod tests {
             ..Reason::default()
         };
         assert_eq!(
-            r.cross_sell_text("Smartphones"),
-            "Often bought with Smartphones"
+            r.cross_sell_text("smartphones"),
+            "Shoppers who buy smartphones often add one (42% of their orders)"
         );
         r.copurchase.as_mut().unwrap().count = 1;
-        assert_eq!(r.cross_sell_text("Smartphones"), "Goes with Smartphones");
+        assert_eq!(r.cross_sell_text("smartphones"), "Goes with smartphones");
+        r.complement = Some(ComplementEvidence {
+            anchor_type: "television".into(),
+            complement_type: Some("tv wall mount".into()),
+            does: Some("mounts the TV on the wall".into()),
+            made_for: false,
+            brand: None,
+        });
+        assert_eq!(
+            r.cross_sell_text("televisions"),
+            "Mounts the TV on the wall"
+        );
+        r.complement = Some(ComplementEvidence {
+            anchor_type: "tv".into(),
+            complement_type: None,
+            does: None,
+            made_for: true,
+            brand: Some("Samsung".into()),
+        });
+        assert_eq!(r.cross_sell_text("TVs"), "Made for Samsung TVs");
         r.category_pair = Some(CategoryPairEvidence {
             from: "fresh fruits".into(),
             to: "yogurt".into(),
@@ -265,7 +314,7 @@ mod tests {
         });
         assert_eq!(
             r.cross_sell_text("fresh fruits"),
-            "23% of fresh fruits baskets also have yogurt"
+            "23% of shoppers who buy fresh fruits add yogurt too"
         );
         let up = Reason {
             rating: Some(RatingEvidence {
@@ -274,12 +323,17 @@ mod tests {
                 anchor_rating: Some(3.9),
                 anchor_count: 50,
             }),
+            specs: vec![SpecAdvantage {
+                kind: crate::catalog::SpecKind::Playtime,
+                text: "40 h playtime".into(),
+                anchor_text: Some("30 h".into()),
+            }],
             price_difference: Some(Money::from_minor(30_000, Currency::INR)),
             ..Reason::default()
         };
         assert_eq!(
             up.upsell_text(),
-            "4.4 from 12,000 ratings vs 3.9, ₹300 more"
+            "4.4★ from 12,000 ratings vs 3.9, 40 h playtime vs 30 h, ₹300 more"
         );
         let reviewed = Reason {
             review: Some(ReviewEvidence {
@@ -293,7 +347,9 @@ mod tests {
         assert!(
             reviewed
                 .upsell_text()
-                .ends_with(", reviews praise its battery life")
+                .ends_with(", reviews praise its battery life, ₹300 more"),
+            "{}",
+            reviewed.upsell_text()
         );
     }
 }

@@ -254,9 +254,7 @@ impl Complements {
     pub fn log_lift(ctx: &Context<'_>, anchor: u32, candidate: u32) -> f32 {
         match ctx.types.fit(anchor, candidate, ctx.catalog.products()) {
             Some(Fit::Paired(_)) => PAIR_LOG_LIFT,
-            Some(Fit::MadeFor { brand, .. }) => {
-                MADE_FOR_LOG_LIFT * if brand { 2.0 } else { 1.0 }
-            }
+            Some(Fit::MadeFor { brand, .. }) => MADE_FOR_LOG_LIFT * if brand { 2.0 } else { 1.0 },
             None => 0.0,
         }
     }

@@ -657,6 +657,15 @@ static NEED_GOES: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("a valid built-in pattern")
 });
+/// "I need a case for it", "any charger for this one?": a kind wanted for the product in
+/// focus.
+static NEED_FOR_IT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:a|an|some|any|the)\s+([a-z][a-z0-9 -]{1,30}?)\s+(?:for|to go with|that fits|which fits|that works with)\s+(?:it|this|that|this one|that one|them)\b",
+    )
+    .expect("a valid built-in pattern")
+});
+
 static NEED_WITH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:connect|attach|plug|use)\s+(?:my|a|an|the|our)?\s*([a-z][a-z0-9-]*)\s+(?:to|with|into)\b")
         .expect("a valid built-in pattern")
@@ -690,7 +699,11 @@ fn need_in(message: &str) -> Option<Need> {
             with,
         });
     }
-    if let Some(c) = NEED_BUY.captures(&text).or_else(|| NEED_DO.captures(&text)) {
+    if let Some(c) = NEED_BUY
+        .captures(&text)
+        .or_else(|| NEED_DO.captures(&text))
+        .or_else(|| NEED_FOR_IT.captures(&text))
+    {
         let kind = c.get(1).and_then(|m| clean(m.as_str()))?;
         // "do I need to charge it" asks how to use it, not for a product.
         return Some(Need {

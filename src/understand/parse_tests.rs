@@ -1191,6 +1191,8 @@ fn needs_name_the_complement_asked_for() {
         ("do i need to buy ink separately?", Some("ink"), None),
         ("what else do i need for it", None, None),
         ("what goes with it?", None, None),
+        ("i need a case for it", Some("case"), None),
+        ("any good charger for this one?", Some("good charger"), None),
     ] {
         let parsed = p(msg);
         let need = parsed.need.unwrap_or_else(|| panic!("{msg}"));

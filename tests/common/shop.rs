@@ -57,8 +57,9 @@ pub fn assistant(index: Arc<ProductIndex>) -> Assistant {
     let prompts = Arc::new(Prompts::load(&root("prompts")).unwrap());
     let searcher =
         Arc::new(HybridSearcher::new(index.clone(), embedder.clone(), Fusion::default()).unwrap());
-    let recommender =
-        Arc::new(Recommender::open(index.clone(), RecommendConfig::default(), embedder.as_ref()).unwrap());
+    let recommender = Arc::new(
+        Recommender::open(index.clone(), RecommendConfig::default(), embedder.as_ref()).unwrap(),
+    );
     let understander = Arc::new(
         Understander::for_index(
             &index,

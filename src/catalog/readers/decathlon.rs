@@ -1,6 +1,11 @@
-//! Decathlon products scraped from its US Shopify shop: one JSON array of
-//! `{id, name, url, vendor, category, tags, images, creation_date, price}` objects, prices as
-//! USD text ("2.49").
+//! A JSON array of product objects: Decathlon products scraped from its US Shopify shop
+//! (`{id, name, url, vendor, category, tags, images, creation_date, price}`, prices as USD text
+//! "2.49"), and search-demo exports of the same shape such as the Best Buy cell phones
+//! (`{name, description, brand, categories: [...], price: 49.99, image, popularity}`). Fields
+//! read: `id` (or `objectID`, `sku`; without one, a stable hash of the name and the page or
+//! image, so re-indexing the same file gives the same ids), `name` (or `title`), `description`, `vendor` (or `brand`),
+//! `category` (one string) or `categories` (a path, root first), `price` (number or text, USD),
+//! `url`, `images` (or `image`), and Decathlon's `tags`.
 //!
 //! The file is one JSON value, not lines, so a "line" here is the 1-based position of the
 //! product in the array: rejection `decathlon.json:12` is the twelfth product.
@@ -50,11 +55,18 @@ pub(crate) fn read(mut input: Box<dyn BufRead>, path: &Path, on_row: &mut OnRow<
 }
 
 fn product(object: &Map<String, Value>) -> std::result::Result<Product, String> {
-    let id = text(object, "id");
-    if id.is_empty() {
-        return Err("product id is empty".into());
-    }
-    let title = text(object, "name");
+    let title = first_text(object, &["name", "title"]);
+    let id = match first_text(object, &["id", "objectID", "sku"]) {
+        id if !id.is_empty() => id,
+        _ if object.contains_key("id") || title.is_empty() => {
+            return Err("product id is empty".into());
+        }
+        // Listings that share a name differ by their image or page.
+        _ => {
+            let seen_as = first_text(object, &["url", "image", "images"]);
+            format!("n{:016x}", fnv1a(&format!("{title}\n{seen_as}")))
+        }
+    };
     if title.is_empty() {
         return Err(format!("product '{id}' has an empty title"));
     }
@@ -67,11 +79,20 @@ fn product(object: &Map<String, Value>) -> std::result::Result<Product, String> 
     let category = text(object, "category");
     if !category.is_empty() {
         product.category_path = vec![category];
+    } else if let Some(Value::Array(path)) = object.get("categories") {
+        product.category_path = path
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect();
     }
-    let vendor = text(object, "vendor");
+    let vendor = first_text(object, &["vendor", "brand"]);
     product.brand = (!vendor.is_empty()).then_some(vendor);
+    product.description = text(object, "description");
     product.url = Some(text(object, "url")).filter(|u| !u.is_empty());
-    product.image_url = match object.get("images") {
+    product.image_url = match object.get("images").or_else(|| object.get("image")) {
         Some(Value::Array(images)) => images.iter().filter_map(Value::as_str).next(),
         Some(Value::String(image)) => Some(image.as_str()),
         _ => None,
@@ -81,6 +102,21 @@ fn product(object: &Map<String, Value>) -> std::result::Result<Product, String> 
     .map(str::to_string);
     add_tag_attributes(&mut product, object);
     Ok(product)
+}
+
+/// The first of `keys` with a non-empty value, as text.
+fn first_text(object: &Map<String, Value>, keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| text(object, k))
+        .find(|t| !t.is_empty())
+        .unwrap_or_default()
+}
+
+/// 64-bit FNV-1a of a text (Fowler, Noll, Vo): a stable id for a product that has none.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// Keeps the few tags a shopper would search by: the sport ("GROUP_VALUE: FISHING"), who the
@@ -177,6 +213,39 @@ mod tests {
                 (6, Ok(Record::Product(Box::new(minimal)))),
             ]
         );
+    }
+
+    #[test]
+    fn reads_search_demo_exports_without_ids_with_stable_ids() {
+        let json = r#"[
+          {"name":"AT&T GoPhone - Samsung Galaxy Express 3 Prepaid Cell Phone","description":"Grab your data.","brand":"AT&T GoPhone","categories":["Cell Phones","Prepaid Phones","All Prepaid Phones"],"price":49.99,"image":"https://cdn.example/4984700_sb.jpg","popularity":21449},
+          {"name":"","price":1}
+        ]"#;
+        let (result, rows) = run(json.as_bytes());
+        assert!(result.is_ok());
+        let Some((1, Ok(Record::Product(p)))) = rows.first() else {
+            panic!("{rows:?}");
+        };
+        assert_eq!(
+            p.title,
+            "AT&T GoPhone - Samsung Galaxy Express 3 Prepaid Cell Phone"
+        );
+        assert_eq!(p.brand.as_deref(), Some("AT&T GoPhone"));
+        assert_eq!(
+            p.category_path,
+            ["Cell Phones", "Prepaid Phones", "All Prepaid Phones"]
+        );
+        assert_eq!(p.price, Some(Money::from_minor(4999, Currency::USD)));
+        assert_eq!(p.description, "Grab your data.");
+        assert_eq!(
+            p.image_url.as_deref(),
+            Some("https://cdn.example/4984700_sb.jpg")
+        );
+        // The same name gives the same id on every load.
+        let (_, again) = run(json.as_bytes());
+        assert_eq!(rows[0], again[0]);
+        assert!(p.id.starts_with('n') && p.id.len() == 17, "{}", p.id);
+        assert_eq!(rows[1], (2, Err("product id is empty".into())));
     }
 
     #[test]

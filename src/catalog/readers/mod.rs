@@ -35,7 +35,8 @@ pub enum Format {
     InstacartProducts,
     /// Instacart order lines CSV (`order_id,user_id,order_number,...,product_id,add_to_cart_order,...`).
     InstacartOrders,
-    /// Decathlon products: one JSON array of `{id, name, vendor, category, tags, images, price}`.
+    /// One JSON array of product objects: Decathlon (`{id, name, vendor, category, tags, images,
+    /// price}`) and search-demo exports such as Best Buy (`{name, brand, categories, price, image}`).
     Decathlon,
 }
 
