@@ -768,3 +768,39 @@ fn a_kind_the_shop_lacks_is_a_new_search_and_mounts_fit_the_tv() {
         );
     }
 }
+
+#[test]
+fn a_purchase_of_a_kind_the_shop_lacks_is_not_answered_for_another_product() {
+    let a = templated();
+    let mut s = Session::new("tent");
+    say(a, &mut s, "show me usb c cables");
+    let r = say(a, &mut s, "i bought a tent, what else do i need?");
+    assert_eq!(r.intent, Intent::PurchaseDone);
+    assert!(
+        r.products.is_empty() && r.cross_sell.is_empty(),
+        "a cable's complements are no answer for a tent: {r:?}"
+    );
+    assert!(r.reply.contains("tent"), "{}", r.reply);
+    assert!(s.bought.is_empty(), "no stand-in was recorded as bought");
+}
+
+#[test]
+fn a_case_for_it_is_made_for_the_phone_or_honestly_missing() {
+    let a = templated();
+    let mut s = Session::new("case");
+    say(a, &mut s, "I just bought a Samsung Galaxy M13");
+    let r = say(a, &mut s, "i need a case for it");
+    // The demo's phone cases are made for iPhones and a boAt watch: none fits a Galaxy.
+    for p in &r.products {
+        let title = product(&p.id).title.to_lowercase();
+        assert!(
+            !title.contains("iphone") && !title.contains("xtend"),
+            "{title} is no case for a Galaxy M13"
+        );
+    }
+    assert!(
+        !r.products.is_empty() || r.reply.contains("couldn't find"),
+        "{}",
+        r.reply
+    );
+}

@@ -323,7 +323,17 @@ fn a_damaged_statistics_file_is_a_clear_error() {
 
 /// A shop without orders: televisions and what goes with them, a monitor and a projector that
 /// do a TV's job, a remote made for another brand, a mount too small.
-const NO_ORDERS: &[(&str, &str, &[&str], i64, f32, u64)] = &[
+/// `(id, title, category path, price in rupees, rating, ratings)`.
+type Listing = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    i64,
+    f32,
+    u64,
+);
+
+const NO_ORDERS: &[Listing] = &[
     (
         "tv-43",
         "Samsung 108 cm (43 inches) Crystal 4K Smart LED TV",

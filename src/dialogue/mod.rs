@@ -869,16 +869,28 @@ impl Assistant {
         let hits = self.retrieve(&u.query, u.query_vector.as_deref(), &filter, 10)?;
         let products = self.searcher.index().products();
         let brand = u.slots.brand.as_deref().map(str::to_lowercase);
-        // The stand-in is of the kind named: a shop without tents has no stand-in for one.
+        // A shop without tents has no stand-in for one: when none of the best matches names
+        // a word of the message ("tent"), nothing stands in.
         let words: Vec<String> = content_words(&u.query, u.slots.brand.as_deref())
             .iter()
             .map(|w| w.to_lowercase().trim_end_matches('s').to_string())
             .filter(|w| w.len() > 1)
             .collect();
-        let hits: Vec<_> = hits
-            .into_iter()
-            .filter(|h| words.is_empty() || crate::search::names_any(&products[h.row], &words))
-            .collect();
+        // A word names a product when a word of its title or category is it or ends with it
+        // ("phone" in "Smartphones").
+        let names = |p: &Product| {
+            format!("{} {}", p.title, p.category_path.join(" "))
+                .to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|t| {
+                    words
+                        .iter()
+                        .any(|w| t.trim_end_matches('s').ends_with(w.as_str()))
+                })
+        };
+        if !words.is_empty() && !hits.iter().any(|h| names(&products[h.row])) {
+            return Ok(None);
+        }
         let best = hits
             .iter()
             .find(|h| {

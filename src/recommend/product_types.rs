@@ -513,15 +513,12 @@ impl ProductTypes {
     /// Whether `candidate` says it is made for something `anchor` is not: other brands only
     /// ("Remote for LG TVs" and a Samsung TV), or model lines the anchor's title does not
     /// name ("Case for iPhone 13" and a Nokia 105).
-    /// Only a product that goes with the anchor's type (a pair the map lists, or made for it)
-    /// is checked: "Cat Food for Adult Cats 7 lbs" says nothing about bananas.
+    /// Ask it of a product offered as an accessory or complement of the anchor: "Cat Food for
+    /// Adult Cats 7 lbs" bought with bananas says nothing about bananas.
     pub fn incompatible(&self, anchor: u32, candidate: u32, products: &[Product]) -> bool {
         let Some(m) = self.made_for.get(&candidate) else {
             return false;
         };
-        if self.fit(anchor, candidate, products).is_none() {
-            return false;
-        }
         let Some(a) = products.get(anchor as usize) else {
             return false;
         };
@@ -756,8 +753,8 @@ const NOT_MODEL_LINES: &[&str] = &[
 ];
 
 /// Model lines a "for ..." phrase names with a model number: a word of three letters or more
-/// right before a token starting with a digit ("iPhone 13" gives "iphone"; "Excel, Ace, 300
-/// Models" gives "ace").
+/// right before a token with a digit ("iPhone 13" gives "iphone", "Galaxy Tab A8" gives
+/// "tab"; "Excel, Ace, 300 Models" gives "ace").
 fn model_lines(phrase: &str) -> Vec<String> {
     let words: Vec<String> = phrase
         .split(|c: char| !c.is_alphanumeric())
@@ -770,7 +767,7 @@ fn model_lines(phrase: &str) -> Vec<String> {
             w[0].len() >= 3
                 && w[0].chars().all(char::is_alphabetic)
                 && !NOT_MODEL_LINES.contains(&w[0].as_str())
-                && w[1].starts_with(|c: char| c.is_ascii_digit())
+                && w[1].chars().any(|c| c.is_ascii_digit())
         })
         .map(|w| crate::catalog::present::singular(&w[0]))
         .collect()
