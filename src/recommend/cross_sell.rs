@@ -96,8 +96,10 @@ impl Recommender {
                 && anchors.iter().all(|&a| {
                     !self.catalog.same_group(a, c)
                         && (!self.types.substitutes(a, c) || self.bought_together(&ctx, a, c))
-                        && !(self.types.fit(a, c, products).is_some()
-                            && self.types.incompatible(a, c, products))
+                        && self
+                            .types
+                            .fit(a, c, products)
+                            .is_none_or(|_| !self.types.incompatible(a, c, products))
                         && !self.catalog.substitutes(
                             a,
                             c,
