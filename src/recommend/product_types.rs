@@ -38,7 +38,7 @@ pub const LEAF_SIMILARITY: f32 = 0.7;
 pub const NAMED_SIMILARITY: f32 = 0.6;
 /// The similarity a type name with the leaf's head noun and no conflicting modifier needs
 /// ("Rod" and "fishing rod").
-pub const SAME_HEAD_SIMILARITY: f32 = 0.5;
+pub const SAME_HEAD_SIMILARITY: f32 = 0.6;
 /// Complement types two anchor types must share, and the share of their union, before they
 /// count as doing the same job.
 const SHARED_COMPLEMENTS: usize = 2;
@@ -234,11 +234,11 @@ impl ProductTypes {
             let leaf = path.last().map_or("", String::as_str);
             let parent = (path.len() >= 2).then(|| path[path.len() - 2].as_str());
             // "Laptop Accessories > Lapdesks": the parent shelf says what it is for.
-            if let Some(parent) = parent.filter(|p| is_accessory_shelf(p)) {
-                leaf_made_for[l] = type_names.longest(parent, false);
+            if let Some(part) = parent.and_then(accessory_part) {
+                leaf_made_for[l] = type_names.longest(part, false);
             }
-            if is_accessory_shelf(leaf) {
-                leaf_made_for[l].extend(type_names.longest(leaf, false));
+            if let Some(part) = accessory_part(leaf) {
+                leaf_made_for[l].extend(type_names.longest(part, false));
                 continue;
             }
             let v = &leaf_vectors[l];
@@ -309,10 +309,25 @@ impl ProductTypes {
                     .max_by(|a, b| a.1.total_cmp(&b.1))
                     .map(|(t, _)| t)
             };
+            // A head noun that other types end with ("Water Cartridges": ink and filter
+            // cartridges) says the leaf is one of those, not whatever embeds closest.
+            let head_of = |t: u32| {
+                type_names
+                    .names
+                    .iter()
+                    .any(|(words, x)| *x == t && words.last().is_some_and(|h| heads.contains(h)))
+            };
+            let heads_name_types = type_names
+                .names
+                .iter()
+                .any(|(words, _)| words.last().is_some_and(|h| heads.contains(h)));
             let embedded = || {
                 closest(v, None)
                     .filter(|&(t, s)| {
-                        parent.is_some() && s >= LEAF_SIMILARITY && !not_for.contains(&t)
+                        parent.is_some()
+                            && s >= LEAF_SIMILARITY
+                            && !not_for.contains(&t)
+                            && (!heads_name_types || head_of(t))
                     })
                     .map(|(t, _)| t)
             };
@@ -335,6 +350,11 @@ impl ProductTypes {
         }
 
         // Rows: their type and what they are made for.
+        let type_heads: std::collections::HashSet<String> = type_names
+            .names
+            .iter()
+            .filter_map(|(words, _)| words.last().cloned())
+            .collect();
         let brand_list = catalog_brands(products);
         let brands = NameIndex::new(brand_list.iter().enumerate().map(|(i, b)| (b.as_str(), i)));
         let mut of_row = vec![u32::MAX; products.len()];
@@ -356,9 +376,7 @@ impl ProductTypes {
                     .map_or(head.as_str(), |m| &head[..m.start()])
                     .to_string();
                 type_names
-                    .longest(&head, true)
-                    .first()
-                    .copied()
+                    .title_type(&head, &type_heads)
                     .unwrap_or(u32::MAX)
             };
             let mut m = MadeFor::default();
@@ -599,11 +617,19 @@ fn segment_heads(name: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether a category name is a shelf of things for another type ("Camera Accessories").
-fn is_accessory_shelf(name: &str) -> bool {
-    name.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|w| ACCESSORY_WORDS.contains(&w))
+/// The part of a category name that makes it a shelf of things for another type: "Water
+/// Purifier Accessories", "Laptop Accessories", "Small Appliance Parts". A shelf of the type
+/// and its accessories ("Water Purifiers & Accessories") is none.
+fn accessory_part(name: &str) -> Option<&str> {
+    name.split(['&', ',', '/']).find(|part| {
+        let words: Vec<String> = part
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
+        words.len() >= 2 && words.iter().any(|w| ACCESSORY_WORDS.contains(&w.as_str()))
+    })
 }
 
 /// Names (of types or brands) found in texts by their words, singular or plural.
@@ -674,6 +700,30 @@ impl<T: Copy + PartialEq> NameIndex<T> {
             }
         }
         out
+    }
+
+    /// The type a product title's head names: the longest name written out side by side that
+    /// is not a modifier of the next word when that word ends a type name of its own ("Spiral
+    /// Binding Notebook" is no binding; "Punching Bag Gloves" no punching bag).
+    fn title_type(&self, head: &str, type_heads: &std::collections::HashSet<String>) -> Option<T> {
+        let words = word_set(head);
+        let mut best: Option<(usize, T)> = None;
+        for (at, w) in words.iter().enumerate() {
+            for &i in self.by_first.get(w).map_or(&[][..], Vec::as_slice) {
+                let (name, value) = &self.names[i];
+                if !words[at..].starts_with(name) {
+                    continue;
+                }
+                let next = words.get(at + name.len());
+                if next.is_some_and(|n| type_heads.contains(n)) {
+                    continue;
+                }
+                if best.is_none_or(|(len, _)| name.len() > len) {
+                    best = Some((name.len(), *value));
+                }
+            }
+        }
+        best.map(|(_, t)| t)
     }
 
     /// What every name found in `text` names, leaving out names inside a longer one found
@@ -756,20 +806,10 @@ const NOT_MODEL_LINES: &[&str] = &[
 /// right before a token with a digit ("iPhone 13" gives "iphone", "Galaxy Tab A8" gives
 /// "tab"; "Excel, Ace, 300 Models" gives "ace").
 fn model_lines(phrase: &str) -> Vec<String> {
-    let words: Vec<String> = phrase
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    words
-        .windows(2)
-        .filter(|w| {
-            w[0].len() >= 3
-                && w[0].chars().all(char::is_alphabetic)
-                && !NOT_MODEL_LINES.contains(&w[0].as_str())
-                && w[1].chars().any(|c| c.is_ascii_digit())
-        })
-        .map(|w| crate::catalog::present::singular(&w[0]))
+    model_targets(phrase)
+        .iter()
+        .filter_map(|t| t.split_whitespace().next())
+        .map(crate::catalog::present::singular)
         .collect()
 }
 
