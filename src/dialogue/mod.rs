@@ -684,8 +684,25 @@ impl Assistant {
             None => {
                 // "I just bought a smart TV": the catalog's best match stands in for it, but
                 // the reply names the kind, not a model they may not have.
-                plan.bought_kind = Some(search_label(&u.query, u.category_path.as_deref(), None));
-                self.find_one(u)?
+                let label = search_label(&u.query, u.category_path.as_deref(), None);
+                let found = self.find_one(u)?;
+                // Words the stand-in's title writes are printed as it writes them ("samsung
+                // galaxy m13" -> "Samsung Galaxy M13").
+                let title = found
+                    .as_deref()
+                    .and_then(|id| self.product(id))
+                    .map_or(String::new(), |p| p.title.clone());
+                let printed: Vec<String> = label
+                    .split(' ')
+                    .map(|w| {
+                        title
+                            .split(|c: char| !c.is_alphanumeric())
+                            .find(|t| t.eq_ignore_ascii_case(w))
+                            .map_or_else(|| w.to_string(), str::to_string)
+                    })
+                    .collect();
+                plan.bought_kind = Some(printed.join(" "));
+                found
             }
         };
         if let Some(id) = id {
