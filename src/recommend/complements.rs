@@ -1,8 +1,9 @@
 //! The product-type complement map: general retail knowledge of which product types go with
 //! which ("television -> hdmi cable: connects a laptop, set-top box or console to the TV"),
 //! shipped as data (`data/complements.txt`, its provenance in its header) and replaceable by
-//! a shop (`[dialogue] complements`). It answers "what cable do I need for it?" and gives
-//! complements a reason in a shopper's words when a catalog has no orders to learn from.
+//! a shop (`[recommend] complements`). [`super::product_types`] lays it over a catalog: it
+//! drives cross-sell when a catalog has no orders to learn from, answers "what cable do I need
+//! for it?", and gives complements a reason in a shopper's words.
 //!
 //! Format, one entry per line: `anchor type -> complement type: reason`, where a type may
 //! list synonyms separated by `|` (the first is its name); `#` starts a comment line. A line
@@ -10,8 +11,6 @@
 //! steam iron: presses clothes"), which cross-sell never pairs.
 
 use std::path::Path;
-
-use crate::catalog::Product;
 
 /// Errors reading a complement map.
 #[derive(Debug, thiserror::Error)]
@@ -156,43 +155,6 @@ impl ComplementMap {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-
-    /// The entries whose anchor type a product is, best match first. The product's leaf
-    /// category is read first; only when no anchor name matches it, the start of its title
-    /// (where listings name the product type). A name matches when each of its words is a
-    /// word of the text, singular or plural.
-    pub fn for_product(&self, p: &Product) -> Vec<&Complement> {
-        let leaf = p.category_path.last().map(String::as_str).unwrap_or("");
-        let head: String = p
-            .title
-            .split_whitespace()
-            .take(12)
-            .collect::<Vec<_>>()
-            .join(" ");
-        for text in [leaf, head.as_str()] {
-            let words = word_set(text);
-            let mut found: Vec<(usize, &Complement)> = self
-                .entries
-                .iter()
-                .filter_map(|e| {
-                    let best = e
-                        .anchor
-                        .iter()
-                        .filter(|n| names_in(n, &words))
-                        .map(|n| n.split_whitespace().count())
-                        .max()?;
-                    Some((best, e))
-                })
-                .collect();
-            if !found.is_empty() {
-                // Longer names are more specific ("laptop bag" before "bag").
-                let top = found.iter().map(|f| f.0).max().unwrap_or(0);
-                found.retain(|f| f.0 == top);
-                return found.into_iter().map(|f| f.1).collect();
-            }
-        }
-        Vec::new()
-    }
 }
 
 /// A type name as the map compares it: lowercase, single spaces.
@@ -252,12 +214,6 @@ pub fn kind_matches_text(c: &Complement, text: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn product(title: &str, path: &[&str]) -> Product {
-        let mut p = Product::new("p1", title);
-        p.category_path = path.iter().map(|s| s.to_string()).collect();
-        p
-    }
-
     const MAP: &str = "# comment\n\
         television|tv|smart tv -> hdmi cable|hdmi: connects a laptop, set-top box or console to the TV\n\
         television|tv -> wall mount|tv mount: mounts the TV on the wall\n\
@@ -265,22 +221,23 @@ mod tests {
         laptop bag -> luggage tag: labels the bag\n";
 
     #[test]
-    fn entries_match_the_leaf_first_then_the_title() {
+    fn pairs_and_substitute_lines_parse_and_kinds_match() {
         let map = ComplementMap::parse(MAP, "test").unwrap();
         assert_eq!(map.len(), 4);
-        let tv = product(
-            "Samsung 108 cm (43 inches) Crystal 4K Smart LED TV",
-            &["Electronics", "Televisions", "Smart Televisions"],
+        let tv = &map.entries()[..2];
+        assert_eq!(tv[0].name(), "hdmi cable");
+        assert_eq!(tv[0].anchor, ["television", "tv", "smart tv"]);
+        assert!(kind_matches(&tv[0], "cable"));
+        assert!(kind_matches(&tv[1], "mount"));
+        assert!(!kind_matches(&tv[1], "cable"));
+        assert!(kind_matches_text(&tv[0], "AmazonBasics 4K HDMI Cables 2m"));
+        let groups = ComplementMap::parse("dry iron = steam iron: presses clothes\n", "t").unwrap();
+        assert_eq!(
+            groups.substitute_groups()[0].types,
+            ["dry iron", "steam iron"]
         );
-        let names: Vec<&str> = map.for_product(&tv).iter().map(|c| c.name()).collect();
-        assert_eq!(names, ["hdmi cable", "wall mount"]);
-        // The more specific anchor wins: a laptop bag is not a laptop.
-        let bag = product("Dell laptop bag 15.6 inch", &["Bags", "Laptop Bags"]);
-        let names: Vec<&str> = map.for_product(&bag).iter().map(|c| c.name()).collect();
-        assert_eq!(names, ["luggage tag"]);
-        assert!(kind_matches(map.for_product(&tv)[0], "cable"));
-        assert!(kind_matches(map.for_product(&tv)[1], "mount"));
-        assert!(!kind_matches(map.for_product(&tv)[1], "cable"));
+        let err = ComplementMap::parse("dry iron =: x\n", "map.txt").unwrap_err();
+        assert!(err.to_string().starts_with("map.txt:1:"), "{err}");
     }
 
     #[test]
