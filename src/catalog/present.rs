@@ -645,6 +645,15 @@ pub fn plural(word: &str) -> String {
     }
 }
 
+/// A text with its first letter upper case ("mounts the TV" -> "Mounts the TV").
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A word as it is printed: shoppers type "tv" and "usb", replies write "TV" and "USB".
 pub fn as_printed(word: &str) -> String {
     match word.to_lowercase().as_str() {

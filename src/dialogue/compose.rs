@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::present::capitalise;
 use crate::catalog::{Money, Product, ProductView, SpecKind};
 use crate::embed::Embedder;
 use crate::recommend::Suggestion;
@@ -479,14 +480,6 @@ pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
     }
     parts.retain(|p| !p.trim().is_empty());
     parts.join(" ")
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// The shopper's words for what they want, against a product's highlights: the ones that

@@ -197,7 +197,7 @@ impl Reason {
                 return format!("Made for {brand} {kind}");
             }
             if let Some(does) = &c.does {
-                return sentence_case(does);
+                return crate::catalog::present::capitalise(does.trim());
             }
             if c.made_for {
                 return format!("Made for {kind}");
@@ -254,15 +254,6 @@ pub(crate) fn plural_name(name: &str) -> String {
         .map(|w| crate::catalog::present::as_printed(w))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// A fragment as a sentence: first letter upper case.
-fn sentence_case(text: &str) -> String {
-    let mut chars = text.trim().chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -314,6 +314,7 @@ impl Recommender {
         let (candidates, nearest) = self.upsell_candidates(anchor, exclude, budget);
         let products = self.catalog.products();
         let a = &products[anchor as usize];
+        let ours = all_specs(a);
         let mut chosen: Vec<Suggestion> = Vec::new();
         for c in candidates {
             if chosen.len() >= limit {
@@ -328,7 +329,7 @@ impl Recommender {
                 continue;
             }
             let (rating, specs) = self
-                .upsell_advantages(a, &all_specs(a), p, &all_specs(p))
+                .upsell_advantages(a, &ours, p, &all_specs(p))
                 .unwrap_or_default();
             let mut reason = Reason {
                 rating,

@@ -44,14 +44,6 @@ fn list(labels: &[&str]) -> String {
     }
 }
 
-fn capitalised(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 /// How many of several reviewers a complaint comes from, in words.
 fn how_many(mentions: u32) -> &'static str {
     match mentions {
@@ -125,7 +117,10 @@ pub(crate) fn compose(
     if second.is_empty() {
         first
     } else {
-        format!("{first} {}.", capitalised(&second.join("; ")))
+        format!(
+            "{first} {}.",
+            crate::catalog::present::capitalise(&second.join("; "))
+        )
     }
 }
 
