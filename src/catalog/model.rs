@@ -118,6 +118,11 @@ pub enum PriceError {
     /// A negative price.
     #[error("price '{0}' is negative")]
     Negative(String),
+    /// Marks that read two ways: `"1.299"` is 1299 in Germany and 1.299 in the US.
+    #[error(
+        "price '{0}' is ambiguous: a single '.' before three digits may group thousands or mark decimals; write 1299, 1.299,00 or 1,299.00"
+    )]
+    Ambiguous(String),
     /// More decimals than the currency has, or too large to store.
     #[error("price '{0}' is out of range or too precise")]
     OutOfRange(String),
@@ -134,11 +139,39 @@ impl Money {
         self.minor as f64 / self.currency.minor_per_major() as f64
     }
 
-    /// Parses price text as shops write it: `"₹1,099"`, `"$12.99"`, `"2.49"`, `"1099.00 INR"`.
+    /// Parses price text as shops write it: `"₹1,099"`, `"$12.99"`, `"2.49"`, `"1099.00 INR"`,
+    /// and with a decimal comma, `"12,99"`, `"2,49 €"`, `"1.299,00 €"`.
     ///
-    /// A currency symbol or code in the text wins over `default_currency`. Thousands separators
-    /// (`,`) are ignored; at most the currency's number of decimals is accepted.
+    /// A currency symbol or code in the text wins over `default_currency`. Which mark is the
+    /// decimal one is read from the number's shape (see [`split_decimal`]); at most the
+    /// currency's number of decimals is accepted.
+    ///
+    /// # Errors
+    /// [`PriceError::NotANumber`] for text that is no price, [`PriceError::Ambiguous`] when the
+    /// marks could be read two ways (`"1.299"`), [`PriceError::Negative`], and
+    /// [`PriceError::OutOfRange`] for more decimals than the currency has or an overflow.
     pub fn parse(text: &str, default_currency: Currency) -> Result<Money, PriceError> {
+        Money::parse_marks(text, default_currency, false)
+    }
+
+    /// Reads a JSON number as an amount in `currency` units: its `.` is always the decimal
+    /// point (`12.345` is too precise, never ambiguous).
+    ///
+    /// # Errors
+    /// As [`Money::parse`], without [`PriceError::Ambiguous`].
+    pub fn from_json_number(
+        number: &serde_json::Number,
+        currency: Currency,
+    ) -> Result<Money, PriceError> {
+        Money::parse_marks(&number.to_string(), currency, true)
+    }
+
+    /// [`Money::parse`], where `decimal_point_only` says the text was written by a program.
+    fn parse_marks(
+        text: &str,
+        default_currency: Currency,
+        decimal_point_only: bool,
+    ) -> Result<Money, PriceError> {
         let bad = || PriceError::NotANumber(text.to_string());
         let mut currency = default_currency;
         let mut number = String::new();
@@ -147,13 +180,18 @@ impl Money {
         let mut chars = text.trim().chars().peekable();
         while let Some(c) = chars.next() {
             // "Rs. 300": a dot that neither follows nor precedes a digit is an abbreviation.
-            let decimal_point =
-                c == '.' && (!number.is_empty() || chars.peek().is_some_and(char::is_ascii_digit));
+            let separator = (c == '.' || c == ',')
+                && (!number.is_empty() || chars.peek().is_some_and(char::is_ascii_digit));
+            // "1 299,00" and the Swiss "1'299.00" group thousands with a space or apostrophe.
+            let grouping = c.is_whitespace()
+                || ((c == '\'' || c == '’')
+                    && !number.is_empty()
+                    && chars.peek().is_some_and(char::is_ascii_digit));
             if let Some(cur) = Currency::from_symbol(c) {
                 currency = cur;
-            } else if c.is_ascii_digit() || decimal_point {
+            } else if c.is_ascii_digit() || separator {
                 number.push(c);
-            } else if c == ',' || c == '.' || c.is_whitespace() {
+            } else if c == ',' || c == '.' || grouping {
             } else if c == '-' && number.is_empty() {
                 negative = true;
             } else if c.is_ascii_alphabetic() {
@@ -176,11 +214,23 @@ impl Money {
         if negative {
             return Err(PriceError::Negative(text.to_string()));
         }
-        let (whole, frac) = match number.split_once('.') {
-            Some((w, f)) => (w, f),
-            None => (number.as_str(), ""),
+        let split = if decimal_point_only {
+            match number.split_once('.') {
+                _ if number.contains(',') => Err(Shape::Invalid),
+                Some((w, f)) if !f.contains('.') => Ok((w.to_string(), f.to_string())),
+                Some(_) => Err(Shape::Invalid),
+                None => Ok((number.clone(), String::new())),
+            }
+        } else {
+            split_decimal(&number)
         };
-        if whole.is_empty() && frac.is_empty() || frac.contains('.') {
+        let (whole, frac) = match split {
+            Ok(parts) => parts,
+            Err(Shape::Ambiguous) => return Err(PriceError::Ambiguous(text.to_string())),
+            Err(Shape::Invalid) => return Err(bad()),
+        };
+        let (whole, frac) = (whole.as_str(), frac.as_str());
+        if whole.is_empty() && frac.is_empty() {
             return Err(bad());
         }
         let digits = currency.minor_digits() as usize;
@@ -251,6 +301,68 @@ impl fmt::Display for Money {
     }
 }
 
+/// Why a number's marks cannot be read.
+#[derive(Debug, PartialEq, Eq)]
+enum Shape {
+    /// No reading: "1.2.3", "1,2345".
+    Invalid,
+    /// Two readings: "1.299" is 1299 in Germany and 1.299 in the US.
+    Ambiguous,
+}
+
+/// Splits a number written with `.` and `,` marks into its whole and decimal digits.
+///
+/// - Both marks: the last one is the decimal mark and appears once; the other groups digits
+///   (`1,299.00`, `1.299,00`, `₹1,23,999.50`).
+/// - One mark, once: before one or two final digits it is a decimal mark (`12,99`, `2.49`,
+///   `12.5`); a comma before three final digits groups thousands (`1,299`, the usual reading in
+///   the shops this project reads); a dot before three digits after a non-zero whole is
+///   ambiguous (`1.299`); before more digits a dot is a decimal mark (too precise later) and a
+///   comma is no number.
+/// - One mark, several times: it groups digits, in threes or in the Indian pairs before a
+///   final three (`1.299.000`, `1,23,999`).
+fn split_decimal(number: &str) -> std::result::Result<(String, String), Shape> {
+    let marks: Vec<char> = number.chars().filter(|c| *c == '.' || *c == ',').collect();
+    let digits_only = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let grouped = |s: &str, mark: char| {
+        let groups: Vec<&str> = s.split(mark).collect();
+        let (last, middle) = match groups.split_last() {
+            Some((last, rest)) => (*last, rest.get(1..).unwrap_or(&[])),
+            None => return false,
+        };
+        !groups[0].is_empty()
+            && groups[0].len() <= 3
+            && last.len() == 3
+            && (middle.iter().all(|g| g.len() == 3) || middle.iter().all(|g| g.len() == 2))
+    };
+    let Some(&last_mark) = marks.last() else {
+        return Ok((number.to_string(), String::new()));
+    };
+    if marks.iter().any(|m| *m != last_mark) {
+        let (whole, frac) = number.rsplit_once(last_mark).ok_or(Shape::Invalid)?;
+        let group_mark = if last_mark == '.' { ',' } else { '.' };
+        if whole.contains(last_mark) || !grouped(whole, group_mark) {
+            return Err(Shape::Invalid);
+        }
+        return Ok((digits_only(whole), frac.to_string()));
+    }
+    if marks.len() > 1 {
+        return if grouped(number, last_mark) {
+            Ok((digits_only(number), String::new()))
+        } else {
+            Err(Shape::Invalid)
+        };
+    }
+    let (whole, frac) = number.split_once(last_mark).ok_or(Shape::Invalid)?;
+    match (frac.len(), last_mark) {
+        (0..=2, _) => Ok((whole.to_string(), frac.to_string())),
+        (3, ',') if !whole.is_empty() => Ok((format!("{whole}{frac}"), String::new())),
+        (3, '.') if !whole.trim_start_matches('0').is_empty() => Err(Shape::Ambiguous),
+        (_, '.') => Ok((whole.to_string(), frac.to_string())),
+        _ => Err(Shape::Invalid),
+    }
+}
+
 /// "1234567" -> "1,234,567", or the Indian "12,34,567" (last three digits, then pairs).
 pub(crate) fn group_digits(digits: &str, indian: bool) -> String {
     let mut groups: Vec<&str> = Vec::new();
@@ -291,7 +403,7 @@ impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let json = MoneyJson::deserialize(d)?;
         // Parse the number's text, not an f64, so "1099.99" is exactly 109999 paise.
-        Money::parse(&json.amount.to_string(), json.currency).map_err(serde::de::Error::custom)
+        Money::from_json_number(&json.amount, json.currency).map_err(serde::de::Error::custom)
     }
 }
 
@@ -450,9 +562,58 @@ mod tests {
         assert!(matches!(inr("1.2.3"), Err(PriceError::NotANumber(_))));
         assert!(matches!(inr("2.49 abc"), Err(PriceError::NotANumber(_))));
         assert!(matches!(inr("-5"), Err(PriceError::Negative(_))));
-        assert!(matches!(inr("1.999"), Err(PriceError::OutOfRange(_))));
+        assert!(matches!(inr("0.999"), Err(PriceError::OutOfRange(_))));
+        assert!(matches!(inr("1.2345"), Err(PriceError::OutOfRange(_))));
         assert!(matches!(
             inr("99999999999999999999"),
+            Err(PriceError::OutOfRange(_))
+        ));
+    }
+
+    #[test]
+    fn a_comma_before_one_or_two_final_digits_is_a_decimal_comma() {
+        let read = |s: &str, c: Currency| Money::parse(s, c).map(|m| (m.minor, m.currency));
+        let usd = |s: &str| read(s, Currency::USD);
+        // Decathlon, European shops and Amazon.in write decimal commas.
+        assert_eq!(usd("12,99"), Ok((1_299, Currency::USD)));
+        assert_eq!(usd("2,49 €"), Ok((249, Currency::EUR)));
+        assert_eq!(usd("€ 2,5"), Ok((250, Currency::EUR)));
+        assert_eq!(usd("₹4,20"), Ok((420, Currency::INR)));
+        assert_eq!(usd("1.299,00 €"), Ok((129_900, Currency::EUR)));
+        assert_eq!(usd("1.299.999,95"), Ok((129_999_995, Currency::USD)));
+        assert_eq!(usd("1 299,00 €"), Ok((129_900, Currency::EUR)));
+        assert_eq!(
+            usd("CHF 1'299.50"),
+            Ok((129_950, Currency::from_code("CHF").unwrap()))
+        );
+        // Grouping keeps working, international and Indian.
+        assert_eq!(usd("1,299.00"), Ok((129_900, Currency::USD)));
+        assert_eq!(usd("1,299"), Ok((129_900, Currency::USD)));
+        assert_eq!(usd("₹1,23,999"), Ok((12_399_900, Currency::INR)));
+        assert_eq!(usd("₹1,23,999.50"), Ok((12_399_950, Currency::INR)));
+        assert_eq!(usd("1.299.000"), Ok((129_900_000, Currency::USD)));
+        // Ambiguous or impossible shapes are rejected with a true reason.
+        assert!(matches!(usd("1.299"), Err(PriceError::Ambiguous(_))));
+        assert!(matches!(usd("€1.299"), Err(PriceError::Ambiguous(_))));
+        for junk in ["1,2345", "1,29,9", "1.299,00.00", "12,99,5", "1,2.3,4"] {
+            assert!(
+                matches!(usd(junk), Err(PriceError::NotANumber(_))),
+                "{junk}"
+            );
+        }
+        let reason = usd("1.299").unwrap_err().to_string();
+        assert!(reason.contains("ambiguous"), "{reason}");
+    }
+
+    #[test]
+    fn json_numbers_always_use_a_decimal_point() {
+        let n = |s: &str| serde_json::from_str::<serde_json::Number>(s).unwrap();
+        assert_eq!(
+            Money::from_json_number(&n("12.99"), Currency::EUR),
+            Ok(Money::from_minor(1_299, Currency::EUR))
+        );
+        assert!(matches!(
+            Money::from_json_number(&n("1.299"), Currency::EUR),
             Err(PriceError::OutOfRange(_))
         ));
     }

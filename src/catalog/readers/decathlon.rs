@@ -75,7 +75,11 @@ fn product(object: &Map<String, Value>) -> std::result::Result<Product, String> 
         return Err(format!("product '{id}' has no price"));
     }
     let mut product = Product::new(id, title);
-    product.price = Some(Money::parse(&price, Currency::USD).map_err(|e| format!("{e}"))?);
+    let price = match object.get("price") {
+        Some(Value::Number(n)) => Money::from_json_number(n, Currency::USD),
+        _ => Money::parse(&price, Currency::USD),
+    };
+    product.price = Some(price.map_err(|e| format!("{e}"))?);
     let category = text(object, "category");
     if !category.is_empty() {
         product.category_path = vec![category];

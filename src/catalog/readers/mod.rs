@@ -98,9 +98,12 @@ pub fn detect_format(path: &Path) -> Result<Format> {
     format.ok_or_else(|| Error::UnknownFormat(path.to_path_buf()))
 }
 
-/// Reads every row of `path` as `format`.
+/// Reads every row of `path` as `format`. Text fields of every record have their HTML
+/// entities decoded here, exactly once, whatever the reader.
 pub(crate) fn read(path: &Path, format: Format, on_row: &mut OnRow<'_>) -> Result<()> {
     let input = open(path)?;
+    let on_row =
+        &mut |line, row: std::result::Result<Record, String>| on_row(line, row.map(decode_record));
     match format {
         Format::Jsonl => jsonl::read_products(input, path, on_row),
         Format::OrdersJsonl => jsonl::read_orders(input, path, on_row),
@@ -146,7 +149,67 @@ pub(crate) fn for_each_line(
     }
 }
 
-/// Removes HTML tags and decodes the common entities, collapsing whitespace.
+/// Decodes HTML character references, named (all of HTML5's: `&eacute;`, `&ndash;`) and
+/// numeric (`&#x2014;`, `&#39;`), in one pass: `&amp;lt;` becomes `&lt;`, never `<`. A no-break
+/// space becomes a plain space. Text without `&` is returned as is.
+pub(crate) fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('&') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let decoded = html_escape::decode_html_entities(text);
+    std::borrow::Cow::Owned(decoded.replace('\u{a0}', " "))
+}
+
+/// Decodes the entities of every text field of a record (titles, descriptions, brands,
+/// category names, attributes, review titles and texts); ids, URLs and prices are left alone.
+fn decode_record(record: Record) -> Record {
+    let decode = |s: &mut String| {
+        if let std::borrow::Cow::Owned(d) = decode_entities(s) {
+            *s = d;
+        }
+    };
+    let decode_review = |r: &mut super::Review| {
+        decode(&mut r.title);
+        decode(&mut r.text);
+    };
+    match record {
+        Record::Product(mut p) => {
+            decode(&mut p.title);
+            decode(&mut p.description);
+            p.category_path.iter_mut().for_each(decode);
+            if let Some(brand) = p.brand.as_mut() {
+                decode(brand);
+            }
+            if p.attributes
+                .iter()
+                .any(|(k, v)| k.contains('&') || v.contains('&'))
+            {
+                p.attributes = std::mem::take(&mut p.attributes)
+                    .into_iter()
+                    .map(|(k, v)| {
+                        (
+                            decode_entities(&k).into_owned(),
+                            decode_entities(&v).into_owned(),
+                        )
+                    })
+                    .collect();
+            }
+            p.reviews.iter_mut().for_each(decode_review);
+            Record::Product(p)
+        }
+        Record::Review {
+            product_id,
+            mut review,
+        } => {
+            decode_review(&mut review);
+            Record::Review { product_id, review }
+        }
+        other => other,
+    }
+}
+
+/// Removes HTML tags, collapsing whitespace. Entities stay as they are: [`read`] decodes them
+/// once for every reader, so `&lt;b&gt;` written as text never becomes a tag to remove.
 pub(crate) fn strip_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_tag = false;
@@ -169,14 +232,7 @@ pub(crate) fn strip_html(text: &str) -> String {
             _ => {}
         }
     }
-    let decoded = out
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'");
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// What the reader tests share: run a reader over bytes and keep every row it reports.
@@ -217,11 +273,12 @@ pub(crate) mod test_support {
     /// Runs `reader` over `bytes` as if read from a file named `file_name`.
     pub(crate) fn run_reader(reader: Reader, file_name: &str, bytes: &[u8]) -> (Result<()>, Rows) {
         let mut rows = Vec::new();
+        // As `read` does for every reader: entities decoded once.
         let result = reader(
             Box::new(Cursor::new(bytes.to_vec())),
             Path::new(file_name),
             &mut |line, row| {
-                rows.push((line, row));
+                rows.push((line, row.map(super::decode_record)));
                 Ok(())
             },
         );
@@ -231,16 +288,78 @@ pub(crate) mod test_support {
 
 #[cfg(test)]
 mod tests {
-    use super::strip_html;
+    use super::{decode_entities, strip_html};
 
     #[test]
-    fn strips_tags_and_entities_but_keeps_comparisons() {
+    fn strips_tags_but_keeps_comparisons() {
         assert_eq!(
-            strip_html("<b>Gift&nbsp;Card</b> &amp; more"),
+            decode_entities(&strip_html("<b>Gift&nbsp;Card</b> &amp; more")),
             "Gift Card & more"
         );
         assert_eq!(strip_html("size < 5 and > 2"), "size < 5 and > 2");
         assert_eq!(strip_html("<span class=\"a\""), "");
         assert_eq!(strip_html("a<br/>b"), "a b");
+    }
+
+    /// Reads `text` as a file of the detected format; the records read.
+    fn read_text(name: &str, text: &str) -> Vec<crate::catalog::Record> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let format = super::detect_format(&path).unwrap();
+        let mut records = Vec::new();
+        super::read(&path, format, &mut |_, row| {
+            records.push(row.unwrap());
+            Ok(())
+        })
+        .unwrap();
+        records
+    }
+
+    fn product(record: &crate::catalog::Record) -> &crate::catalog::Product {
+        match record {
+            crate::catalog::Record::Product(p) => p,
+            other => panic!("expected a product, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_reader_decodes_entities_once() {
+        let canonical = read_text(
+            "p.jsonl",
+            r#"{"id": "a", "title": "Caf&eacute; Filter &ndash; 250 g", "brand": "Dan&#39;s", "category_path": ["Coffee &amp; Tea"], "description": "&amp;lt;250 ml&amp;gt;"}"#,
+        );
+        let p = product(&canonical[0]);
+        assert_eq!(p.title, "Café Filter – 250 g");
+        assert_eq!(p.brand.as_deref(), Some("Dan's"));
+        assert_eq!(p.category_path, vec!["Coffee & Tea".to_string()]);
+        assert_eq!(p.description, "&lt;250 ml&gt;");
+        let amazon = read_text(
+            "meta.json",
+            r#"{"asin": "B1", "title": "Mug &amp;lt;250 ml&amp;gt; Caf&eacute; &#x2014; blue", "category": ["Home &amp; Kitchen"], "description": ["Tea &ndash; coffee"]}"#,
+        );
+        let p = product(&amazon[0]);
+        assert_eq!(p.title, "Mug &lt;250 ml&gt; Café — blue");
+        assert_eq!(
+            p.category_path.last().map(String::as_str),
+            Some("Home & Kitchen")
+        );
+        let decathlon = read_text(
+            "d.json",
+            r#"[{"id": "1", "name": "Gourde &eacute;t&eacute; 1L", "price": "12,99", "category": "Randonn&eacute;e"}]"#,
+        );
+        let p = product(&decathlon[0]);
+        assert_eq!(p.title, "Gourde été 1L");
+        assert_eq!(p.price.map(|m| m.minor), Some(1_299));
+    }
+
+    #[test]
+    fn entities_are_decoded_exactly_once_named_and_numeric() {
+        assert_eq!(decode_entities("Caf&eacute; &ndash; Bar"), "Café – Bar");
+        assert_eq!(decode_entities("A&#x2014;B&#8212;C&#39;s"), "A—B—C's");
+        assert_eq!(decode_entities("&amp;lt;250 ml&amp;gt;"), "&lt;250 ml&gt;");
+        assert_eq!(decode_entities("Tom &amp;amp; Jerry"), "Tom &amp; Jerry");
+        assert_eq!(decode_entities("R&D, 5 & 6"), "R&D, 5 & 6");
+        assert_eq!(decode_entities("no entities"), "no entities");
     }
 }
