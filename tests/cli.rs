@@ -366,3 +366,93 @@ fn chat_script_prints_one_json_object_per_turn_and_names_a_bad_line() {
         text(&failed.stderr)
     );
 }
+
+/// Serves `replies.len()` chat-completions requests on a fresh port, answering the n-th with an
+/// event stream of `replies[n]` (reply text, finish reason). Returns the base URL.
+fn upstream(replies: Vec<(&'static str, &'static str)>) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for (text, finish) in replies {
+            let (mut socket, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(socket.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+            }
+            reader.read_exact(&mut vec![0; length]).unwrap();
+            let chunk = |delta: serde_json::Value, finish: serde_json::Value| serde_json::json!({"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
+            let body = format!(
+                "data: {}\n\ndata: {}\n\ndata: [DONE]\n\n",
+                chunk(
+                    serde_json::json!({"content": text}),
+                    serde_json::Value::Null
+                ),
+                chunk(serde_json::json!({}), serde_json::json!(finish)),
+            );
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            socket.write_all(head.as_bytes()).unwrap();
+            socket.write_all(body.as_bytes()).unwrap();
+        }
+    });
+    base
+}
+
+#[test]
+fn generate_with_a_schema_fails_when_the_upstream_reply_is_not_valid_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.json");
+    std::fs::write(
+        &schema,
+        r#"{"type": "object", "properties": {"qty": {"type": "integer"}}, "required": ["qty"]}"#,
+    )
+    .unwrap();
+    let cases = [
+        ("{\"qty\": 12", "length", "max_tokens"),
+        (
+            "{\"qty\": 1111111111111111111111111111111",
+            "length",
+            "max_tokens",
+        ),
+        ("```json\n{\"qty\": 2}\n```", "stop", "fence"),
+        ("{\"qty\": \"two\"}", "stop", "does not match the schema"),
+        ("{\"qty\": 2}", "stop", ""),
+    ];
+    let base = upstream(cases.iter().map(|(t, f, _)| (*t, *f)).collect());
+    for (reply, _, why) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_shopclerk"))
+            .args(["generate", "--prompt", "how many?", "--json-schema"])
+            .arg(&schema)
+            .env("SHOPCLERK_MODELS", common::models_dir())
+            .env("SHOPCLERK_LLM_SERVER", &base)
+            .output()
+            .expect("shopclerk runs");
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        if why.is_empty() {
+            assert!(out.status.success(), "{reply}: {stderr}");
+            let value: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+            assert_eq!(value["qty"], 2);
+        } else {
+            assert!(!out.status.success(), "{reply} exits non-zero: {stdout}");
+            assert!(
+                stderr.contains("not valid for the JSON schema") && stderr.contains(why),
+                "{reply}: {stderr}"
+            );
+            assert!(
+                stdout.trim().is_empty(),
+                "no invalid JSON on stdout: {stdout}"
+            );
+        }
+    }
+}

@@ -95,7 +95,7 @@ pub fn generate(config: &Config, args: &GenerateArgs, progress: bool) -> Result<
         messages.push(Message::new(Role::System, system.clone()));
     }
     messages.push(Message::new(Role::User, args.prompt.clone()));
-    let json_schema = match &args.json_schema {
+    let json_schema: Option<serde_json::Value> = match &args.json_schema {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading JSON schema {}", path.display()))?;
@@ -106,6 +106,21 @@ pub fn generate(config: &Config, args: &GenerateArgs, progress: bool) -> Result<
         }
         None => None,
     };
+    // A reply for a schema is printed only once it is known to be valid for it.
+    let compiled = json_schema
+        .as_ref()
+        .map(|schema| {
+            shopclerk::llm::JsonSchema::compile(schema).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: not a JSON schema this model can follow: {e}",
+                    args.json_schema
+                        .as_deref()
+                        .map_or(String::new(), |p| p.display().to_string())
+                )
+            })
+        })
+        .transpose()?;
+    let mut reply = String::new();
     let request = GenerateRequest {
         messages,
         sampling: Sampling {
@@ -125,11 +140,17 @@ pub fn generate(config: &Config, args: &GenerateArgs, progress: bool) -> Result<
     let mut out = std::io::stdout().lock();
     for event in model.generate(request)? {
         match event? {
+            Event::Delta { text } if compiled.is_some() => reply.push_str(&text),
             Event::Delta { text } => {
                 out.write_all(text.as_bytes())?;
                 out.flush()?;
             }
             Event::Done { finish, usage } => {
+                if let Some(schema) = &compiled {
+                    shopclerk::llm::check_json_reply(&reply, finish, schema)
+                        .with_context(|| model.describe())?;
+                    out.write_all(reply.as_bytes())?;
+                }
                 writeln!(out)?;
                 out.flush()?;
                 if args.stats {

@@ -296,12 +296,49 @@ pub trait ChatModel: Send + Sync {
     ) -> Result<serde_json::Value> {
         let compiled = super::JsonSchema::compile(schema).map_err(Error::Schema)?;
         request.json_schema = Some(schema.clone());
-        let (text, _, _) = self.generate(request)?.collect_text()?;
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| Error::Generation(format!("reply is not JSON ({e}): {text}")))?;
-        compiled
-            .validate(&value)
-            .map_err(|e| Error::Generation(format!("reply does not match the schema: {e}")))?;
-        Ok(value)
+        let (text, finish, _) = self.generate(request)?.collect_text()?;
+        check_json_reply(&text, finish, &compiled)
     }
+}
+
+/// Parses a reply that should be a JSON document matching `schema`.
+///
+/// # Errors
+/// [`Error::Generation`] saying the reply is not valid for the schema and why: cut at
+/// `max_tokens`, wrapped in a Markdown fence, not JSON (with the parser's reason), or not
+/// matching the schema (with the validator's reason). The reply is quoted, shortened.
+pub fn check_json_reply(
+    text: &str,
+    finish: FinishReason,
+    schema: &super::JsonSchema,
+) -> Result<serde_json::Value> {
+    let quoted: String = text.chars().take(200).collect();
+    let ellipsis = if text.chars().count() > 200 {
+        "…"
+    } else {
+        ""
+    };
+    let invalid = |why: String| {
+        Error::Generation(format!(
+            "the reply is not valid for the JSON schema: {why}; reply: {quoted:?}{ellipsis}"
+        ))
+    };
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(_) if finish == FinishReason::Length => {
+            return Err(invalid(
+                "it was cut at max_tokens (finish reason: length) before the document ended".into(),
+            ));
+        }
+        Err(_) if text.trim_start().starts_with("```") => {
+            return Err(invalid(
+                "it is wrapped in a Markdown code fence, not a bare JSON document".into(),
+            ));
+        }
+        Err(e) => return Err(invalid(format!("it is not JSON ({e})"))),
+    };
+    schema
+        .validate(&value)
+        .map_err(|e| invalid(format!("it does not match the schema ({e})")))?;
+    Ok(value)
 }

@@ -287,6 +287,21 @@ fn gen_error(e: candle_core::Error) -> Error {
     Error::Generation(e.to_string())
 }
 
+/// Removes every control token's text from `content`, until none is left: removing one can
+/// join the pieces of another (`<|im_st<|im_end|>art|>`).
+fn strip_control_texts(content: &str, controls: &[String]) -> String {
+    let mut content = content.to_string();
+    loop {
+        let before = content.len();
+        for control in controls.iter().filter(|c| !c.is_empty()) {
+            content = content.replace(control.as_str(), "");
+        }
+        if content.len() == before {
+            return content;
+        }
+    }
+}
+
 impl Inner {
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, PrefixCache> {
         // A panic while holding the cache leaves at worst a missing entry.
@@ -301,9 +316,7 @@ impl Inner {
             .map(|m| {
                 let mut content = m.content.clone();
                 if m.role != Role::System {
-                    for control in &self.control_texts {
-                        content = content.replace(control.as_str(), "");
-                    }
+                    content = strip_control_texts(&content, &self.control_texts);
                 }
                 Message::new(m.role, content)
             })

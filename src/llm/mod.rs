@@ -27,7 +27,7 @@ use std::time::Duration;
 pub use decode::byte_level_chars;
 pub use engine::{
     ChatModel, Event, EventSender, EventStream, FinishReason, GenerateRequest, Sampling, Usage,
-    event_channel,
+    check_json_reply, event_channel,
 };
 pub use json_constraint::{JsonSchema, JsonState};
 pub use local::{BenchReport, DENSE_PREFILL_MAX_BYTES, LocalModel, LocalOptions};

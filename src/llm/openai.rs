@@ -7,8 +7,10 @@
 //! [`EventStream`] closes the connection when the next line of the reply arrives, which tells
 //! the server to stop generating.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -37,10 +39,12 @@ const QUOTE_CHARS: usize = 300;
 /// A chat model served by an inference server speaking the OpenAI chat-completions API with
 /// streaming (vLLM, llama.cpp server, TGI, ...).
 ///
-/// Besides the standard fields, requests carry the extensions these servers share: `top_k`
-/// (only when set), `repeat_penalty` (llama.cpp) and `repetition_penalty` (vLLM, TGI) when the
-/// penalty is not 1, and vLLM's `continue_final_message` for a prefill. Servers ignore the
-/// fields they do not know; the hosted OpenAI API rejects some of them, and is not a target.
+/// Besides the standard fields, requests carry the extensions these servers share, each only
+/// when it changes something: `top_k` and `seed` when sampling (temperature above 0),
+/// `repeat_penalty` (llama.cpp) and `repetition_penalty` (vLLM, TGI) when the penalty is not 1,
+/// and vLLM's `continue_final_message` for a prefill. A strict server that answers 400 naming
+/// one of these optional fields (or `stream_options`) gets the request once more without it;
+/// the client remembers the refusal for later requests and logs one warning per field.
 ///
 /// ```no_run
 /// use shopclerk::llm::{ChatModel, GenerateRequest, Message, OpenAiCompatible, Role};
@@ -60,6 +64,37 @@ pub struct OpenAiCompatible {
     api_key: Option<String>,
     timeout: Duration,
     agent: ureq::Agent,
+    /// Optional fields the server refused with a 400; never sent again. Shared by clones.
+    refused: Arc<Mutex<BTreeSet<&'static str>>>,
+}
+
+/// Request fields a server may do without; a 400 naming one of them is retried without it.
+const OPTIONAL_FIELDS: &[&str] = &[
+    "top_k",
+    "repeat_penalty",
+    "repetition_penalty",
+    "seed",
+    "stream_options",
+    "continue_final_message",
+    "add_generation_prompt",
+];
+
+/// The optional fields of `body` that a server's error message names, as whole words
+/// ("Unrecognized request argument supplied: top_k", "extra_forbidden ('body', 'seed')").
+fn refused_fields(message: &str, body: &Map<String, Value>) -> Vec<&'static str> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    OPTIONAL_FIELDS
+        .iter()
+        .copied()
+        .filter(|field| body.contains_key(*field))
+        .filter(|field| {
+            message.match_indices(field).any(|(at, _)| {
+                let before = message[..at].chars().next_back();
+                let after = message[at + field.len()..].chars().next();
+                !before.is_some_and(is_word) && !after.is_some_and(is_word)
+            })
+        })
+        .collect()
 }
 
 impl fmt::Debug for OpenAiCompatible {
@@ -133,6 +168,7 @@ impl OpenAiCompatible {
             api_key: None,
             timeout: DEFAULT_TIMEOUT,
             agent,
+            refused: Arc::default(),
         })
     }
 
@@ -157,17 +193,18 @@ impl OpenAiCompatible {
     }
 
     /// The JSON body of the chat-completions request for `request` (already validated).
-    fn request_body(&self, request: &GenerateRequest) -> Value {
+    fn request_body(&self, request: &GenerateRequest) -> Map<String, Value> {
         let mut messages: Vec<Value> = request.messages.iter().map(|m| json!(m)).collect();
         let sampling = &request.sampling;
         let mut body = Map::new();
+        let sampled = sampling.temperature > 0.0;
         body.insert("model".into(), json!(self.model));
         body.insert("stream".into(), json!(true));
         body.insert("stream_options".into(), json!({ "include_usage": true }));
         body.insert("max_tokens".into(), json!(request.max_tokens));
         body.insert("temperature".into(), json_f32(sampling.temperature));
         body.insert("top_p".into(), json_f32(sampling.top_p));
-        if sampling.top_k > 0 {
+        if sampled && sampling.top_k > 0 {
             body.insert("top_k".into(), json!(sampling.top_k));
         }
         if sampling.repeat_penalty != 1.0 {
@@ -179,8 +216,10 @@ impl OpenAiCompatible {
                 json_f32(sampling.repeat_penalty),
             );
         }
-        // vLLM rejects seeds outside the signed 64-bit range.
-        body.insert("seed".into(), json!(sampling.seed & i64::MAX as u64));
+        if sampled {
+            // vLLM rejects seeds outside the signed 64-bit range.
+            body.insert("seed".into(), json!(sampling.seed & i64::MAX as u64));
+        }
         if !request.stop.is_empty() {
             body.insert("stop".into(), json!(request.stop));
         }
@@ -211,7 +250,15 @@ impl OpenAiCompatible {
             }
         }
         body.insert("messages".into(), Value::Array(messages));
-        Value::Object(body)
+        for field in self.lock_refused().iter() {
+            body.remove(*field);
+        }
+        body
+    }
+
+    fn lock_refused(&self) -> std::sync::MutexGuard<'_, BTreeSet<&'static str>> {
+        // A set of names stays valid whatever panicked while it was held.
+        self.refused.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -250,7 +297,8 @@ impl ChatModel for OpenAiCompatible {
             agent: self.agent.clone(),
             url: self.endpoint.clone(),
             api_key: self.api_key.clone(),
-            body: body.to_string(),
+            body,
+            refused: Arc::clone(&self.refused),
             prefill: request.prefill,
             stop: request.stop,
         };
@@ -278,7 +326,8 @@ struct StreamJob {
     agent: ureq::Agent,
     url: String,
     api_key: Option<String>,
-    body: String,
+    body: Map<String, Value>,
+    refused: Arc<Mutex<BTreeSet<&'static str>>>,
     prefill: String,
     stop: Vec<String>,
 }
@@ -294,20 +343,46 @@ impl StreamJob {
     /// Sends the request and forwards the reply; `Ok` also when the reader went away.
     fn run(&self, tx: &EventSender) -> Result<()> {
         let started = Instant::now();
-        let mut request = self
-            .agent
-            .post(&self.url)
-            .set("Content-Type", "application/json")
-            .set("Accept", "text/event-stream");
-        if let Some(key) = &self.api_key {
-            request = request.set("Authorization", &format!("Bearer {key}"));
-        }
-        let response = match request.send_string(&self.body) {
-            Ok(response) => response,
-            Err(ureq::Error::Status(status, response)) => {
-                return Err(status_error(&self.url, status, response));
+        let mut body = self.body.clone();
+        let mut retried = false;
+        let response = loop {
+            let mut request = self
+                .agent
+                .post(&self.url)
+                .set("Content-Type", "application/json")
+                .set("Accept", "text/event-stream");
+            if let Some(key) = &self.api_key {
+                request = request.set("Authorization", &format!("Bearer {key}"));
             }
-            Err(error) => return Err(self.remote(transport_reason(&error))),
+            match request.send_string(&Value::Object(body.clone()).to_string()) {
+                Ok(response) => break response,
+                Err(ureq::Error::Status(400, response)) if !retried => {
+                    let status_text = response.status_text().to_string();
+                    let message = error_message(&read_error_body(response));
+                    let fields = refused_fields(&message, &body);
+                    if fields.is_empty() {
+                        return Err(self.remote(format!("HTTP 400 {status_text}: {message}")));
+                    }
+                    let mut refused = self.refused.lock().unwrap_or_else(PoisonError::into_inner);
+                    for field in fields {
+                        body.remove(field);
+                        if refused.insert(field) {
+                            tracing::warn!(
+                                endpoint = %self.url,
+                                field,
+                                reason = %message,
+                                "the inference server refused an optional request field; \
+                                 it is no longer sent"
+                            );
+                        }
+                    }
+                    retried = true;
+                }
+                Err(ureq::Error::Status(status, response)) => {
+                    return Err(status_error(&self.url, status, response));
+                }
+                Err(error) => return Err(self.remote(transport_reason(&error))),
+            }
         };
         if response.content_type() == "application/json" {
             // A server that ignores `stream: true` (or a proxy answering for it).

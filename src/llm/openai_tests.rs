@@ -246,6 +246,7 @@ fn sends_schema_and_sampling_extensions() {
     let schema = json!({ "type": "object", "properties": { "intent": { "type": "string" } } });
     let mut req = request();
     req.json_schema = Some(schema.clone());
+    req.sampling.temperature = 0.7;
     req.sampling.top_k = 40;
     req.sampling.repeat_penalty = 1.1;
     let (text, _, _) = model(&base)
@@ -262,9 +263,109 @@ fn sends_schema_and_sampling_extensions() {
                 "json_schema": { "name": "reply", "schema": schema, "strict": true } })
     );
     assert_eq!(body["top_k"], 40);
+    assert_eq!(body["seed"], 42);
     assert_eq!(body["repeat_penalty"], 1.1);
     assert_eq!(body["repetition_penalty"], 1.1);
     assert_eq!(body["messages"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn greedy_requests_send_no_sampling_extensions() {
+    let (base, server) = serve_once(|socket| {
+        write_all(
+            socket,
+            &sse_response(&[&delta("ok"), &finish("stop"), "[DONE]"]),
+        );
+    });
+    let mut req = request();
+    req.sampling = Sampling::greedy();
+    model(&base)
+        .generate(req)
+        .expect("a valid request")
+        .collect_text()
+        .expect("a reply");
+    let (received, ()) = server.join().expect("the server thread");
+    let body = received.body.as_object().expect("a JSON object").clone();
+    for field in ["top_k", "seed", "repeat_penalty", "repetition_penalty"] {
+        assert!(!body.contains_key(field), "{field} sent: {body:?}");
+    }
+}
+
+/// A 400 response with an OpenAI-style error body.
+fn bad_request(message: &str) -> String {
+    let body =
+        json!({ "error": { "message": message, "type": "invalid_request_error" } }).to_string();
+    format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Serves one connection per answer on a fresh port, in order, and yields the bodies received.
+fn serve_each(answers: Vec<String>) -> (String, JoinHandle<Vec<Value>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
+    let base = format!(
+        "http://{}/v1",
+        listener.local_addr().expect("local address")
+    );
+    let handle = std::thread::spawn(move || {
+        let mut bodies = Vec::new();
+        for answer in answers {
+            let (mut socket, _) = listener.accept().expect("accept the client");
+            bodies.push(read_request(&mut socket).body);
+            write_all(&mut socket, &answer);
+        }
+        bodies
+    });
+    (base, handle)
+}
+
+#[test]
+fn a_strict_server_refusing_optional_fields_gets_them_no_more() {
+    let ok = || sse_response(&[&delta("fine"), &finish("stop"), "[DONE]"]);
+    let (base, server) = serve_each(vec![
+        bad_request("Unrecognized request arguments supplied: top_k, seed"),
+        ok(),
+        bad_request("1 validation error: stream_options: Extra inputs are not permitted"),
+        ok(),
+        ok(),
+    ]);
+    let client = model(&base);
+    let mut sampled = request();
+    sampled.sampling.temperature = 0.8;
+    for _ in 0..3 {
+        let (text, _, _) = client
+            .clone()
+            .generate(sampled.clone())
+            .expect("a valid request")
+            .collect_text()
+            .expect("the retry without the refused fields succeeds");
+        assert_eq!(text, "fine");
+    }
+    let bodies = server.join().expect("the server thread");
+    let has = |i: usize, f: &str| bodies[i].as_object().is_some_and(|b| b.contains_key(f));
+    assert!(has(0, "top_k") && has(0, "seed"));
+    assert!(!has(1, "top_k") && !has(1, "seed") && has(1, "temperature"));
+    assert!(
+        has(2, "stream_options") && !has(2, "top_k"),
+        "refusals are remembered"
+    );
+    assert!(!has(3, "stream_options") && !has(4, "stream_options") && !has(4, "seed"));
+}
+
+#[test]
+fn a_400_naming_no_optional_field_is_not_retried() {
+    let (base, server) = serve_each(vec![bad_request("model 'x' does not exist: top_kx")]);
+    let mut req = request();
+    req.sampling.temperature = 0.8;
+    let error = model(&base)
+        .generate(req)
+        .expect("a valid request")
+        .collect_text()
+        .expect_err("an error");
+    assert!(error.to_string().contains("does not exist"), "{error}");
+    assert_eq!(server.join().expect("the server thread").len(), 1);
 }
 
 #[test]
