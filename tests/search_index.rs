@@ -212,3 +212,58 @@ fn opening_a_missing_or_damaged_index_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn spellings_with_and_without_hyphens_find_the_same_products() {
+    let dir = tempfile::tempdir().unwrap();
+    let titles = [
+        ("w1", "TP-Link Wi-Fi USB Adapter 300 Mbps"),
+        ("w2", "Nano WiFi Adapter for PC"),
+        ("w3", "Dual band wifi dongle AC600"),
+        ("w4", "Wi-fi range extender with antenna"),
+        ("w5", "Mesh WiFi router, 3 pack"),
+        ("u1", "USB-C to USB-C braided cable 1 m"),
+        ("u2", "USB cable for printer, 3 m"),
+        ("u3", "Micro USB charging cable"),
+        ("u4", "USB C hub with HDMI"),
+        ("u5", "Type-C fast charging cable"),
+        ("x1", "Wireless mouse"),
+        ("x2", "Bluetooth speaker"),
+    ];
+    let catalog = Catalog {
+        products: titles
+            .iter()
+            .map(|(id, title)| Product::new(*id, *title))
+            .collect(),
+        ..Catalog::default()
+    };
+    build(dir.path(), &catalog, false);
+    for fusion in Fusion::all() {
+        let s = searcher(dir.path(), fusion);
+        let none = Filter::default();
+        for (a, b) in [
+            ("wi-fi adapter", "wifi adapter"),
+            ("WiFi adapter", "Wi-Fi Adapter"),
+            ("-usb cable", "usb cable"),
+            ("usb-c cable", "usbc cable"),
+        ] {
+            let (left, right) = (ids(&s, a, &none, 5), ids(&s, b, &none, 5));
+            assert!(!left.is_empty(), "{fusion}: {a}");
+            assert_eq!(
+                left, right,
+                "{fusion}: '{a}' and '{b}' find the same products"
+            );
+        }
+        assert!(
+            ids(&s, "wifi adapter", &none, 5)[..2]
+                .iter()
+                .all(|id| id.starts_with('w'))
+        );
+        for q in ["\"\"\"", "-", " - ", "?!", "..."] {
+            assert!(
+                ids(&s, q, &none, 5).is_empty(),
+                "{fusion}: {q:?} finds nothing"
+            );
+        }
+    }
+}

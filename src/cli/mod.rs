@@ -184,6 +184,7 @@ impl FilterArgs {
     fn filter(&self) -> Filter {
         Filter {
             category: self.category.clone(),
+            category_path: None,
             min_price: self.min_price,
             max_price: self.max_price,
             min_rating: self.min_rating,

@@ -12,6 +12,10 @@ pub struct Filter {
     /// prefix ("Electronics|Headphones", "Electronics > Headphones").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// An exact category path prefix from the root, one name per level, as the catalog writes
+    /// them. Names are never split, so "Legging 7/8" or "Trousers/pants" stay one level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_path: Option<Vec<String>>,
     /// Lowest price, in currency units, inclusive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_price: Option<f64>,
@@ -112,23 +116,42 @@ pub(crate) fn normalize_category(s: &str) -> String {
         .collect()
 }
 
+/// Normalised category names that name the same thing, singular or plural.
+fn same_category(a: &str, b: &str) -> bool {
+    a == b || a.trim_end_matches('s') == b.trim_end_matches('s')
+}
+
 /// The category-path prefixes (of those in `paths`) a filter's category names.
 ///
-/// A spec with a separator (`|`, `>`, `/`) is a path prefix from the root; a single name matches
-/// any level. Names compare by letters and digits, case-insensitively, singular or plural.
+/// A spec that is one category's name matches that name at any level, even when the name holds
+/// a separator ("Legging 7/8"). Otherwise a spec with separators (`|`, `>`, `/`) is a path
+/// prefix from the root. Names compare by letters and digits, case-insensitively, singular or
+/// plural.
+///
+/// # Errors
+/// An empty spec, or one that matches no category, with the spec in the message.
 pub(crate) fn resolve_category(
     spec: &str,
     paths: &[Vec<String>],
 ) -> Result<Vec<Vec<String>>, String> {
-    let parts: Vec<String> = spec
-        .split(['|', '>', '/'])
-        .map(normalize_category)
-        .filter(|p| !p.is_empty())
-        .collect();
+    let whole = normalize_category(spec);
+    let names_one = !whole.is_empty()
+        && paths
+            .iter()
+            .flatten()
+            .any(|n| same_category(&normalize_category(n), &whole));
+    let parts: Vec<String> = if names_one {
+        vec![whole]
+    } else {
+        spec.split(['|', '>', '/'])
+            .map(normalize_category)
+            .filter(|p| !p.is_empty())
+            .collect()
+    };
     if parts.is_empty() {
         return Err(format!("category '{spec}' is empty"));
     }
-    let same = |a: &str, b: &str| a == b || a.trim_end_matches('s') == b.trim_end_matches('s');
+    let same = same_category;
     let mut found: Vec<Vec<String>> = Vec::new();
     for path in paths {
         let norm: Vec<String> = path.iter().map(|n| normalize_category(n)).collect();
@@ -186,6 +209,29 @@ mod tests {
         );
         assert!(resolve_category("garden hose", &paths()).is_err());
         assert!(resolve_category(" | ", &paths()).is_err());
+    }
+
+    #[test]
+    fn a_category_name_holding_a_slash_is_one_name() {
+        let p = |s: &str| s.split('|').map(String::from).collect::<Vec<_>>();
+        let paths = vec![
+            p("Women|Legging 7/8"),
+            p("Men|Trousers/pants"),
+            p("Men|Trousers"),
+        ];
+        assert_eq!(
+            resolve_category("Legging 7/8", &paths).unwrap(),
+            vec![paths[0].clone()]
+        );
+        assert_eq!(
+            resolve_category("trousers/pants", &paths).unwrap(),
+            vec![paths[1].clone()]
+        );
+        // A path spelled with separators still works.
+        assert_eq!(
+            resolve_category("Men > Trousers", &paths).unwrap(),
+            vec![paths[2].clone()]
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod dense;
 pub mod eval;
 mod filter;
 mod fusion;
+mod query;
 mod store;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub use dense::VectorMatrix;
 pub(crate) use dense::dot_f32;
 pub use filter::Filter;
 pub use fusion::Fusion;
+pub use query::Compounds;
 pub use store::{Manifest, ProductIndex, current_generation};
 
 /// Errors from building or querying an index.
@@ -160,9 +162,11 @@ impl HybridSearcher {
         self.fusion
     }
 
-    /// Embeds a query.
+    /// Embeds a query, in its canonical text ([`ProductIndex::normalize_query`]).
     pub fn embed_query(&self, query: &str) -> Result<Vec<f32>> {
-        let mut v = self.embedder.embed(&[query])?;
+        let mut v = self
+            .embedder
+            .embed(&[self.index.normalize_query(query).as_str()])?;
         Ok(v.pop().unwrap_or_default())
     }
 
@@ -209,7 +213,11 @@ impl HybridSearcher {
 }
 
 impl Retriever for HybridSearcher {
+    /// A query with no letter or digit (three quote marks, a dash) finds nothing.
     fn retrieve(&self, query: &str, filter: &Filter, limit: usize) -> Result<Vec<Hit>> {
+        if self.index.normalize_query(query).is_empty() {
+            return Ok(Vec::new());
+        }
         let vector = if self.fusion.uses_dense() {
             Some(self.embed_query(query)?)
         } else {

@@ -25,6 +25,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy};
 use super::bm25::{self, Fields};
 use super::dense::VectorMatrix;
 use super::filter::{Filter, RowFacts, resolve_category};
+use super::query::{Compounds, with_joined_compounds};
 use super::{Error, Result, io_err};
 use crate::catalog::{Currency, Order, Product};
 
@@ -68,6 +69,8 @@ pub struct ProductIndex {
     row_path: Vec<u32>,
     /// Per row: price, rating, stock, for filtering without touching products.
     facts: Vec<RowFacts>,
+    /// The catalog's hyphenated compounds, for query normalisation.
+    compounds: Compounds,
 }
 
 impl std::fmt::Debug for ProductIndex {
@@ -191,7 +194,9 @@ impl ProductIndex {
             row_path.push(id);
         }
         let facts = products.iter().map(RowFacts::of).collect();
+        let compounds = Compounds::from_products(&products);
         Ok(ProductIndex {
+            compounds,
             dir: dir.to_path_buf(),
             generation,
             manifest,
@@ -280,17 +285,58 @@ impl ProductIndex {
         read_jsonl(&self.generation.join("orders.jsonl"))
     }
 
+    /// The canonical text of a customer's query, as [`Compounds::normalize`] writes it: what
+    /// both retrievers search, so "wifi" and "wi-fi" find the same products.
+    pub fn normalize_query(&self, query: &str) -> String {
+        self.compounds.normalize(query)
+    }
+
+    /// The catalog's hyphenated compounds.
+    pub fn compounds(&self) -> &Compounds {
+        &self.compounds
+    }
+
     /// Distinct category paths in the catalog.
     pub fn category_paths(&self) -> &[Vec<String>] {
         &self.paths
     }
 
+    /// The path prefixes a filter allows: those its category names, within its exact path.
+    ///
+    /// # Errors
+    /// [`Error::InvalidFilter`] when the category or the path names no category of the catalog.
     fn category_prefixes(&self, filter: &Filter) -> Result<Option<Vec<Vec<String>>>> {
-        filter
+        let named = filter
             .category
             .as_deref()
             .map(|c| resolve_category(c, &self.paths).map_err(Error::InvalidFilter))
-            .transpose()
+            .transpose()?;
+        let Some(path) = filter.category_path.as_ref() else {
+            return Ok(named);
+        };
+        if path.is_empty() || !self.paths.iter().any(|p| p.starts_with(path)) {
+            return Err(Error::InvalidFilter(format!(
+                "no category in the catalog has the path '{}'",
+                path.join(" > ")
+            )));
+        }
+        let Some(named) = named else {
+            return Ok(Some(vec![path.clone()]));
+        };
+        let mut within: Vec<Vec<String>> = Vec::new();
+        for prefix in named {
+            let narrower = if prefix.starts_with(path) {
+                prefix
+            } else if path.starts_with(&prefix) {
+                path.clone()
+            } else {
+                continue;
+            };
+            if !within.contains(&narrower) {
+                within.push(narrower);
+            }
+        }
+        Ok(Some(within))
     }
 
     /// Which rows pass `filter`, or `None` when every row does.
@@ -319,7 +365,8 @@ impl ProductIndex {
     /// BM25 search: the best `limit` (row, score) pairs passing `filter`.
     pub fn bm25(&self, query: &str, filter: &Filter, limit: usize) -> Result<Vec<(usize, f32)>> {
         filter.validate().map_err(Error::InvalidFilter)?;
-        let Some(text) = bm25::text_query(&self.index, &self.fields, query) else {
+        let query = with_joined_compounds(&self.compounds.normalize(query));
+        let Some(text) = bm25::text_query(&self.index, &self.fields, &query) else {
             return Ok(Vec::new());
         };
         let prefixes = self.category_prefixes(filter)?;

@@ -343,6 +343,11 @@ pub enum LlmUnderstanding {
     Always,
 }
 
+/// The longest customer message, in characters: the one limit every surface keeps. The chat
+/// API refuses a longer message (413 `message_too_long`); the CLI chat and the dialogue read a
+/// longer one as noise. 2,000 characters hold any real shopping question several times over.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+
 /// Understanding settings (`[understand]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -351,8 +356,6 @@ pub struct UnderstandConfig {
     pub llm: LlmUnderstanding,
     /// Lowest cosine similarity between a message and a category name to take the category.
     pub category_min_similarity: f32,
-    /// Characters of a message that are read; the rest is ignored.
-    pub max_message_chars: usize,
     /// Attribute phrases to recognise besides the built-in ones.
     pub attributes: Vec<String>,
 }
@@ -362,7 +365,6 @@ impl Default for UnderstandConfig {
         UnderstandConfig {
             llm: LlmUnderstanding::default(),
             category_min_similarity: 0.5,
-            max_message_chars: 2000,
             attributes: Vec::new(),
         }
     }
@@ -377,6 +379,8 @@ pub struct Understander {
     model: Option<Arc<dyn ChatModel>>,
     prompts: Arc<Prompts>,
     config: UnderstandConfig,
+    /// The catalog's compounds: queries are embedded in the searcher's canonical text.
+    compounds: crate::search::Compounds,
 }
 
 impl std::fmt::Debug for Understander {
@@ -411,6 +415,7 @@ impl Understander {
             model,
             prompts,
             config,
+            compounds: crate::search::Compounds::default(),
         })
     }
 
@@ -434,14 +439,16 @@ impl Understander {
         config: UnderstandConfig,
     ) -> Result<Understander> {
         let brands = index.products().iter().filter_map(|p| p.brand.clone());
-        Understander::new(
+        let mut understander = Understander::new(
             brands,
             index.category_paths(),
             embedder,
             model,
             prompts,
             config,
-        )
+        )?;
+        understander.compounds = index.compounds().clone();
+        Ok(understander)
     }
 
     /// Asks the model at another time from now on (for evaluation).
@@ -452,8 +459,8 @@ impl Understander {
     /// Understands one message. Never fails on what the customer wrote; fails only when the
     /// embedder does. A chat model that fails is logged and ignored.
     pub fn understand(&self, message: &str) -> Result<Understanding> {
-        let noise = is_noise(message, self.config.max_message_chars);
-        let message = clip(message, self.config.max_message_chars);
+        let noise = is_noise(message, MAX_MESSAGE_CHARS);
+        let message = clip(message, MAX_MESSAGE_CHARS);
         let mut parsed = parse::parse(message, &self.lexicon);
         if noise {
             parsed = Parsed {
@@ -464,7 +471,9 @@ impl Understander {
         let query_vector = if parsed.query.trim().is_empty() {
             None
         } else {
-            Some(embed_one(self.embedder.as_ref(), &parsed.query)?)
+            // In the searcher's canonical text, so "wifi" and "wi-fi" find the same products.
+            let canonical = self.compounds.normalize(&parsed.query);
+            Some(embed_one(self.embedder.as_ref(), &canonical)?)
         };
         let mut category = query_vector
             .as_deref()
@@ -553,7 +562,7 @@ impl Understander {
             .prompts
             .render(
                 "understand.txt",
-                serde_json::json!({ "intents": intents, "message": clip(message, 400) }),
+                serde_json::json!({ "intents": intents, "message": message }),
             )
             .map_err(|e| crate::llm::Error::InvalidRequest(e.to_string()))?;
         let schema = serde_json::json!({

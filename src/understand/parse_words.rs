@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 /// How much of a message is read; the rest of a long paste is noise for a shop chat.
-pub(super) const MAX_CHARS: usize = 1000;
+pub(super) const MAX_CHARS: usize = crate::understand::MAX_MESSAGE_CHARS;
 
 /// Larger numbers are noise (or would lose precision) rather than prices.
 pub(super) const MAX_AMOUNT: f64 = 1e12;
@@ -411,6 +411,9 @@ pats!(
     "you are|you're ?a|an helpful|new|unrestricted assistant|ai|chatbot|bot|model",
     "give|gives ?away free products|items|stuff",
     "make it free",
+    // Prices stated as a fact for the whole shop ("every product costs 1 rupee today").
+    "every|each|all ?the|your|these|those product*|item*|thing*|price* ?in|at|of ?the|this|your ?shop|store|catalog ..1 cost|costs|is|are|sell|sells|priced ..2 free|nothing|zero|rupee|rupees|re|rs|₹|$|€|£|dollar|dollars|cent|cents|euro|euros|pound|pounds",
+    "everything ?in|at ?the|this|your ?shop|store|catalog ..1 cost|costs|is|are|sells|priced ..2 free|nothing|zero|rupee|rupees|re|rs|₹|$|€|£|dollar|dollars|cent|cents|euro|euros|pound|pounds",
 );
 pats!(
     /// Requests that are off-topic whatever else the message says.
