@@ -40,7 +40,11 @@ fn index() -> Arc<ProductIndex> {
 }
 
 fn assistant(model: Option<Arc<dyn ChatModel>>) -> Assistant {
-    let index = index();
+    assistant_over(index(), model)
+}
+
+/// An assistant over any index.
+fn assistant_over(index: Arc<ProductIndex>, model: Option<Arc<dyn ChatModel>>) -> Assistant {
     let embedder = common::embedder();
     let prompts = Arc::new(Prompts::load(&root("prompts")).unwrap());
     let searcher =
@@ -310,7 +314,7 @@ fn hostile_and_odd_messages_change_nothing() {
             "{}",
             r.reply
         );
-        assert!(r.user.chars().count() <= 500);
+        assert!(r.user.chars().count() <= shopclerk::understand::MAX_MESSAGE_CHARS);
     }
     assert_eq!(
         (&s.cart, &s.search, &s.shown, &s.declined),
@@ -803,4 +807,108 @@ fn a_case_for_it_is_made_for_the_phone_or_honestly_missing() {
         "{}",
         r.reply
     );
+}
+
+#[test]
+fn category_names_holding_a_slash_resolve_in_a_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog_file = dir.path().join("sport.jsonl");
+    let line = |id: &str, title: &str, path: [&str; 2], price: f64| {
+        serde_json::json!({"id": id, "title": title, "category_path": path,
+            "price": {"amount": price, "currency": "EUR"}, "rating": 4.4, "rating_count": 30})
+        .to_string()
+    };
+    let rows = [
+        line(
+            "l1",
+            "Women's running legging 7/8 black",
+            ["Women", "Legging 7/8"],
+            19.99,
+        ),
+        line(
+            "l2",
+            "Women's fitness legging 7/8 grey",
+            ["Women", "Legging 7/8"],
+            14.99,
+        ),
+        line(
+            "t1",
+            "Men's hiking trousers",
+            ["Men", "Trousers/pants"],
+            29.99,
+        ),
+        line(
+            "t2",
+            "Men's convertible hiking pants",
+            ["Men", "Trousers/pants"],
+            39.99,
+        ),
+        line(
+            "r1",
+            "Running 3/4 tight",
+            ["Men", "Running 3/4 tight"],
+            24.99,
+        ),
+        line("s1", "Running socks", ["Men", "Socks"], 4.99),
+    ];
+    std::fs::write(&catalog_file, rows.join("\n")).unwrap();
+    let (catalog, _) = load(&[catalog_file], &LoadOptions::default()).unwrap();
+    let out = dir.path().join("index");
+    let options = BuildOptions {
+        out: out.clone(),
+        incremental: false,
+        progress: false,
+    };
+    build_index(&catalog, common::embedder().as_ref(), &options).unwrap();
+    let a = assistant_over(Arc::new(ProductIndex::open(&out).unwrap()), None);
+    for (message, kind) in [
+        ("show me a legging 7/8", "Legging 7/8"),
+        ("hiking trousers under 35", "Trousers/pants"),
+        ("running 3/4 tight please", "Running 3/4 tight"),
+    ] {
+        let mut session = Session::new("slash");
+        let record = a
+            .turn(&mut session, message, &mut |_| {})
+            .unwrap_or_else(|e| panic!("{message}: {e}"));
+        assert!(!record.products.is_empty(), "{message}: no products");
+        assert!(
+            record
+                .products
+                .iter()
+                .any(|p| p.category.last().map(String::as_str) == Some(kind)),
+            "{message}: {:?}",
+            record.products
+        );
+        // A follow-up keeps the category of the first turn.
+        let cheaper = a
+            .turn(&mut session, "anything cheaper?", &mut |_| {})
+            .unwrap_or_else(|e| panic!("{message} then cheaper: {e}"));
+        assert!(cheaper.reply.len() > 10, "{message}: {}", cheaper.reply);
+    }
+}
+
+#[test]
+fn a_product_deleted_from_the_catalog_leaves_the_cart_with_a_note() {
+    let a = templated();
+    let mut session = Session::new("deleted");
+    let kept = index().products()[0].id.clone();
+    session.add_to_cart(&kept);
+    session.add_to_cart("deleted-by-an-incremental-index");
+    session.shown = vec!["deleted-by-an-incremental-index".into(), kept.clone()];
+    let record = say(a, &mut session, "what is in my cart?");
+    assert_eq!(
+        session.cart,
+        vec![kept.clone()],
+        "only the deleted item leaves"
+    );
+    assert!(
+        record.reply.contains("no longer sold"),
+        "the customer is told: {}",
+        record.reply
+    );
+    assert!(!session.shown.iter().any(|id| id.starts_with("deleted")));
+    // Later turns work and say nothing more about it.
+    let next = say(a, &mut session, "show me usb c cables");
+    assert!(!next.products.is_empty());
+    assert!(!next.reply.contains("no longer sold"), "{}", next.reply);
 }

@@ -100,7 +100,21 @@ async fn call(
     body: Option<Value>,
     key: Option<&str>,
 ) -> Reply {
+    call_with(app, method, uri, body, key, &[]).await
+}
+
+async fn call_with(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+    key: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Reply {
     let mut request = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
     if let Some(key) = key {
         request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
     }
@@ -241,7 +255,7 @@ async fn a_turn_streams_structure_before_text_and_is_stored_and_erasable() {
 
 #[tokio::test]
 async fn bad_requests_get_json_errors_with_stable_codes() {
-    let s = server_with(|c| c.max_message_chars = 50);
+    let s = server();
     let id = new_session(&s.app).await;
     let cases = [
         (
@@ -268,7 +282,7 @@ async fn bad_requests_get_json_errors_with_stable_codes() {
         (
             "POST",
             format!("/v1/sessions/{id}/messages"),
-            Some(json!({"text": "x".repeat(51)})),
+            Some(json!({"text": "x".repeat(shopclerk::understand::MAX_MESSAGE_CHARS + 1)})),
             StatusCode::PAYLOAD_TOO_LARGE,
             "message_too_long",
         ),
@@ -602,12 +616,14 @@ async fn openai_compatible_chat_answers_with_products_in_an_extension() {
     let s = server();
     let request = json!({"model": "shopclerk", "user": "s_openai_1",
         "messages": [{"role": "system", "content": "be nice"}, {"role": "user", "content": "memory card for my camera"}]});
-    let r = call(
+    let session = [("x-session-id", "s_openai_1")];
+    let r = call_with(
         &s.app,
         "POST",
         "/v1/chat/completions",
         Some(request.clone()),
         None,
+        &session,
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -624,15 +640,20 @@ async fn openai_compatible_chat_answers_with_products_in_an_extension() {
 
     let mut streaming = request;
     streaming["stream"] = json!(true);
-    let r = call(
+    let r = call_with(
         &s.app,
         "POST",
         "/v1/chat/completions",
         Some(streaming),
         None,
+        &session,
     )
     .await;
     assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers["x-accel-buffering"], "no",
+        "proxies must not buffer"
+    );
     let chunks = r.events();
     assert_eq!(chunks.last().unwrap().1, json!("[DONE]"));
     assert_eq!(chunks[0].1["choices"][0]["delta"]["role"], "assistant");
@@ -642,8 +663,140 @@ async fn openai_compatible_chat_answers_with_products_in_an_extension() {
         .filter_map(|(_, c)| c["choices"][0]["delta"]["content"].as_str())
         .collect();
     assert!(!text.is_empty());
-    // Both requests were turns of the named session.
+    // Both requests were turns of the session the header names.
     assert_eq!(s.state.store().turns("s_openai_1").unwrap().len(), 2);
+}
+
+/// The cart of the session an OpenAI-style reply belongs to.
+fn cart_of(s: &Server, reply: &Reply) -> Vec<String> {
+    let id = reply.json()["shopclerk"]["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.state.store().session(&id).unwrap().unwrap().1.cart
+}
+
+#[tokio::test]
+async fn openai_user_is_any_string_and_never_a_session() {
+    let s = server();
+    let ask = |user: &str, messages: Value| json!({"model": "shopclerk", "user": user, "messages": messages});
+    let long_hex = "ab".repeat(100);
+    for user in ["buyer7@shop.example", "Shopper Seven", long_hex.as_str()] {
+        let first = call(
+            &s.app,
+            "POST",
+            "/v1/chat/completions",
+            Some(ask(
+                user,
+                json!([{"role": "user", "content": "memory card for my camera"}]),
+            )),
+            None,
+        )
+        .await;
+        assert_eq!(first.status, StatusCode::OK, "{user}: {}", first.body);
+        // A fresh request from the same user is a new conversation: nothing of the first one
+        // is in it, so "the second one" points nowhere.
+        let fresh = call(
+            &s.app,
+            "POST",
+            "/v1/chat/completions",
+            Some(ask(
+                user,
+                json!([{"role": "user", "content": "add the second one to my cart"}]),
+            )),
+            None,
+        )
+        .await;
+        assert_eq!(fresh.status, StatusCode::OK, "{user}: {}", fresh.body);
+        assert_ne!(
+            first.json()["shopclerk"]["session_id"],
+            fresh.json()["shopclerk"]["session_id"]
+        );
+        assert!(cart_of(&s, &fresh).is_empty(), "{user}: {}", fresh.body);
+    }
+}
+
+#[tokio::test]
+async fn openai_history_in_messages_is_the_conversation() {
+    let s = server();
+    // What a customer saw for the first message, in a session of its own.
+    let session = new_session(&s.app).await;
+    let shown = say(&s.app, &session, "memory card for my camera").await;
+    let second = event(&shown, "products")["products"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let request = json!({"model": "shopclerk", "messages": [
+        {"role": "user", "content": "memory card for my camera"},
+        {"role": "assistant", "content": "Here are some memory cards."},
+        {"role": "user", "content": "add the second one to my cart"}
+    ]});
+    let r = call(&s.app, "POST", "/v1/chat/completions", Some(request), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(cart_of(&s, &r), vec![second], "{}", r.body);
+}
+
+#[tokio::test]
+async fn event_streams_tell_proxies_not_to_buffer() {
+    let s = server();
+    let session = new_session(&s.app).await;
+    let r = call(
+        &s.app,
+        "POST",
+        &format!("/v1/sessions/{session}/messages"),
+        Some(json!({ "text": "tripod" })),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.headers["x-accel-buffering"], "no");
+    assert_eq!(r.headers[header::CACHE_CONTROL], "no-cache");
+}
+
+#[tokio::test]
+async fn product_page_recommendations_leave_out_what_the_session_holds() {
+    let s = server();
+    let recommend = |query: String| {
+        let app = s.app.clone();
+        async move {
+            let r = call(
+                &app,
+                "GET",
+                &format!("/v1/products/cam-a/recommendations?kind=cross&limit=5{query}"),
+                None,
+                None,
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            r.json()["cross_sell"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let all = recommend(String::new()).await;
+    assert!(all.len() >= 2, "{all:?}");
+    // exclude=ID,ID is honoured.
+    let excluded = recommend(format!("&exclude={},{}", all[0], all[1])).await;
+    assert!(
+        !excluded.contains(&all[0]) && !excluded.contains(&all[1]),
+        "{excluded:?}"
+    );
+    // The session's cart is left out.
+    let session = new_session(&s.app).await;
+    let r = call(
+        &s.app,
+        "POST",
+        "/v1/events",
+        Some(json!({"session": session, "kind": "add_to_cart", "item": all[0]})),
+        None,
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let with_session = recommend(format!("&session={session}")).await;
+    assert!(!with_session.contains(&all[0]), "{with_session:?}");
 }
 
 #[tokio::test]
@@ -782,4 +935,45 @@ fn nothing_acknowledged_is_lost_when_the_server_is_killed() {
         .map(|e| e["item"].as_str().unwrap())
         .collect();
     assert_eq!(clicks, ["tripod", "bag", "card-64"]);
+}
+
+#[tokio::test]
+async fn suggestions_carry_their_anchor_to_impressions_and_back_with_clicks() {
+    let s = server();
+    let session = new_session(&s.app).await;
+    let mut cards: Vec<Value> = Vec::new();
+    for text in ["show me cameras", "I just bought the first one"] {
+        let events = say(&s.app, &session, text).await;
+        let suggestions = event(&events, "suggestions");
+        for list in ["cross_sell", "upsell"] {
+            cards.extend(suggestions[list].as_array().unwrap().iter().cloned());
+        }
+    }
+    assert!(!cards.is_empty(), "the turns suggested something");
+    let stored = s.state.store().events(&session).unwrap();
+    for card in &cards {
+        let anchor = card["anchor"]
+            .as_str()
+            .expect("every card names its anchor");
+        assert!(
+            index().product(anchor).is_some(),
+            "{anchor} is a catalog product"
+        );
+        assert!(
+            stored
+                .iter()
+                .any(|e| e.item == card["id"].as_str().unwrap()
+                    && e.anchor.as_deref() == Some(anchor)),
+            "the impression keys on the card's pair: {card}"
+        );
+    }
+    // The widget sends the card's pair back with a click.
+    let card = &cards[0];
+    let click = json!({"session": session, "kind": "click", "item": card["id"],
+        "anchor": card["anchor"], "suggestion": card["kind"]});
+    let r = call(&s.app, "POST", "/v1/events", Some(click), None).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let stored = s.state.store().events(&session).unwrap();
+    let clicked = stored.last().unwrap();
+    assert_eq!(clicked.anchor.as_deref(), card["anchor"].as_str());
 }

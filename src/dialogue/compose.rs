@@ -38,6 +38,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("compare.which", &[]),
     ("cart.added", &["name", "price"]),
     ("cart.which", &[]),
+    ("cart.gone", &["what", "is", "it"]),
     ("purchase.done", &["name"]),
     ("purchase.unknown", &[]),
     ("cross_sell", &["name", "price", "reason"]),

@@ -29,7 +29,8 @@ use crate::recommend::complements;
 use crate::recommend::{Kind, Recommender, Request, Suggestion};
 use crate::search::{Filter, HybridSearcher, Retriever};
 use crate::understand::{
-    Budget, Direction, Intent, Measure, Reference, Slots, SpecKind, Understander, Understanding,
+    Budget, Direction, Intent, MAX_MESSAGE_CHARS, Measure, Reference, Slots, SpecKind,
+    Understander, Understanding,
 };
 
 pub use grounding::{Facts, Grounder, Violation, Vocabulary};
@@ -223,8 +224,6 @@ struct Written {
 
 /// Most tokens of a model-written opener (one short sentence).
 const OPENER_MAX_TOKENS: usize = 24;
-/// Characters of a message kept in the session and prompt.
-const MESSAGE_KEPT: usize = 500;
 /// Suggestions asked for, so that declined and just-made ones can be skipped.
 const SUGGESTION_POOL: usize = 6;
 /// Viewed products used as cross-sell anchors.
@@ -325,12 +324,31 @@ impl Assistant {
         message: &str,
         on_event: &mut dyn FnMut(TurnEvent),
     ) -> Result<TurnRecord> {
+        self.run_turn(session, message, on_event, true)
+    }
+
+    /// Replays an earlier message of a conversation a client kept itself (the `messages` of an
+    /// OpenAI-style request), so "the second one" in the next message points where the
+    /// customer saw it. The session changes as in [`Assistant::turn`]; the reply is the
+    /// composer's, never the chat model's, since nobody reads it.
+    pub fn replay(&self, session: &mut Session, message: &str) -> Result<TurnRecord> {
+        self.run_turn(session, message, &mut |_| {}, false)
+    }
+
+    fn run_turn(
+        &self,
+        session: &mut Session,
+        message: &str,
+        on_event: &mut dyn FnMut(TurnEvent),
+        model_may_write: bool,
+    ) -> Result<TurnRecord> {
         let started = Instant::now();
         let ms = |t: Instant| t.duration_since(started).as_secs_f64() * 1000.0;
-        let clipped =
-            crate::understand::clip(message, self.understander.config().max_message_chars);
-        let empty = clipped.trim().is_empty();
-        let u = self.understander.understand(clipped)?;
+        let index = self.searcher.index();
+        let gone_from_cart = session.forget_missing(|id| index.product(id).is_some());
+        // The whole message goes to understanding, which reads one past the limit as noise.
+        let empty = message.trim().is_empty();
+        let u = self.understander.understand(message)?;
         let understood = Instant::now();
         on_event(TurnEvent::Understood {
             intent: u.intent,
@@ -354,7 +372,7 @@ impl Assistant {
         }
         let changes_state = !u.injection && !u.noise && !empty;
         if changes_state {
-            self.apply(&u, clipped, &refs, session, &mut plan)?;
+            self.apply(&u, message, &refs, session, &mut plan)?;
         }
         let retrieved = Instant::now();
         let (cross_sell, upsell) = if changes_state && suggests(u.intent) && !plan.no_suggestions {
@@ -394,6 +412,24 @@ impl Assistant {
         });
         let ready = Instant::now();
 
+        let seed = turn_seed(&session.id, session.turns);
+        // Products a catalog update deleted leave the cart with a word, before the reply.
+        let cart_note = (gone_from_cart > 0).then(|| {
+            let (what, is, it) = match gone_from_cart {
+                1 => ("An item in your cart".to_string(), "is", "it"),
+                n => (format!("{n} items in your cart"), "are", "them"),
+            };
+            self.prompts.wordings().fill(
+                "cart.gone",
+                seed,
+                &[("what", &what), ("is", is), ("it", it)],
+            )
+        });
+        if let Some(note) = &cart_note {
+            on_event(TurnEvent::Token {
+                text: format!("{note} "),
+            });
+        }
         let Written {
             text: reply,
             grounding,
@@ -401,15 +437,20 @@ impl Assistant {
             usage,
         } = self.reply(
             &u,
-            clipped,
+            message,
             empty,
             &plan,
             cross.first(),
             up.first(),
             upsell_anchor.as_ref(),
-            turn_seed(&session.id, session.turns),
+            seed,
+            model_may_write,
             on_event,
         )?;
+        let reply = match cart_note {
+            Some(note) => format!("{note} {reply}"),
+            None => reply,
+        };
         let first_token = first_token.map_or_else(|| ms(Instant::now()), ms);
 
         // A search that found nothing keeps the earlier list on screen for "the first one".
@@ -427,7 +468,7 @@ impl Assistant {
                 .map(|s| s.product.id.clone())
                 .collect();
         }
-        let user = crate::understand::clip(clipped, MESSAGE_KEPT).to_string();
+        let user = crate::understand::clip(message, MAX_MESSAGE_CHARS).to_string();
         session.record(Exchange {
             user: user.clone(),
             reply: reply.clone(),
@@ -880,7 +921,7 @@ impl Assistant {
             return Ok(None);
         }
         let filter = Filter {
-            category: u.category_path.as_ref().map(|p| category_spec(p)),
+            category_path: u.category_path.clone(),
             ..Filter::default()
         };
         let hits = self.retrieve(&u.query, u.query_vector.as_deref(), &filter, 10)?;
@@ -1045,7 +1086,8 @@ impl Assistant {
             }
         }
         let filter = Filter {
-            category: state.category.as_deref().map(category_spec),
+            category_path: state.category.clone(),
+            category: None,
             min_price,
             max_price,
             min_rating: None,
@@ -1381,6 +1423,7 @@ impl Assistant {
         up: Option<&Suggestion>,
         upsell_anchor: Option<&ProductView>,
         seed: u64,
+        model_may_write: bool,
         on_event: &mut dyn FnMut(TurnEvent),
     ) -> Result<Written> {
         let reviews = self.recommender.reviews();
@@ -1413,6 +1456,7 @@ impl Assistant {
         let mut report = GroundingReport::default();
         let writer = self.config.writer_for(u.intent);
         let use_model = writer != Writer::Composer
+            && model_may_write
             && !empty
             && !u.noise
             && !u.injection
@@ -1456,7 +1500,7 @@ impl Assistant {
                 self.prompts.render(
                     "opener.txt",
                     serde_json::json!({
-                        "message": crate::understand::clip(message, MESSAGE_KEPT),
+                        "message": crate::understand::clip(message, MAX_MESSAGE_CHARS),
                         "task": reply::task(u.intent),
                     }),
                 )?,
@@ -1477,7 +1521,7 @@ impl Assistant {
                     cross_sell: cross.map(reply::suggestion_facts),
                     upsell: up.map(reply::suggestion_facts),
                     task: reply::task(u.intent).to_string(),
-                    message: crate::understand::clip(message, MESSAGE_KEPT).to_string(),
+                    message: crate::understand::clip(message, MAX_MESSAGE_CHARS).to_string(),
                 };
                 let mut views = in_prompt.clone();
                 views.extend(cross.iter().chain(up.iter()).map(|s| &s.product));
@@ -1735,9 +1779,4 @@ fn is_thanks(message: &str) -> bool {
     ]
     .iter()
     .any(|w| m.contains(w))
-}
-
-/// A category path as a filter spec.
-fn category_spec(path: &[String]) -> String {
-    path.join(" > ")
 }

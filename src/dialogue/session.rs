@@ -167,6 +167,56 @@ impl Session {
     pub fn is_declined(&self, id: &str) -> bool {
         self.declined.iter().any(|d| d == id)
     }
+
+    /// Takes in what changed in the stored state (`current`) since this session's turn started
+    /// from `base`: items added to or removed from the cart, bought or declined meanwhile (by
+    /// events). The turn's own changes stay; a change on both sides keeps both.
+    pub fn merge_concurrent(&mut self, base: &Session, current: &Session) {
+        if base == current {
+            return;
+        }
+        let merge = |mine: &mut Vec<String>, base: &[String], current: &[String]| {
+            // Removed meanwhile: in `base`, no longer in `current`.
+            mine.retain(|id| !base.contains(id) || current.contains(id));
+            // Added meanwhile: in `current`, not in `base`.
+            for id in current.iter().filter(|id| !base.contains(id)) {
+                if !mine.contains(id) {
+                    mine.push(id.clone());
+                }
+            }
+        };
+        merge(&mut self.cart, &base.cart, &current.cart);
+        merge(&mut self.bought, &base.bought, &current.bought);
+        merge(&mut self.declined, &base.declined, &current.declined);
+        // Bought items leave the cart, whichever side bought them.
+        let bought = self.bought.clone();
+        self.cart.retain(|id| !bought.contains(id));
+    }
+
+    /// Drops every product the catalog no longer has (`exists` says which it has) from the
+    /// cart, the lists shown and suggested, the history and the focus, so a product deleted by
+    /// a catalog update cannot break a later turn. Returns how many left the cart.
+    pub fn forget_missing(&mut self, exists: impl Fn(&str) -> bool) -> usize {
+        let in_cart = self.cart.len();
+        for ids in [
+            &mut self.shown,
+            &mut self.suggested,
+            &mut self.viewed,
+            &mut self.cart,
+            &mut self.bought,
+            &mut self.declined,
+        ] {
+            ids.retain(|id| exists(id));
+        }
+        for exchange in &mut self.history {
+            exchange.products.retain(|id| exists(id));
+            exchange.suggestions.retain(|id| exists(id));
+        }
+        if self.focus.as_deref().is_some_and(|id| !exists(id)) {
+            self.focus = self.viewed.last().cloned();
+        }
+        in_cart - self.cart.len()
+    }
 }
 
 /// A dropped exchange in a few words: the start of what the customer wrote.

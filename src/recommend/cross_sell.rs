@@ -282,13 +282,14 @@ impl Recommender {
         let ctx = self.context(&learned);
         rows.into_iter()
             .map(|(c, score)| {
-                let reason = self.cross_sell_reason(&ctx, anchors, c);
-                self.suggestion(c, score, reason)
+                let (reason, anchor) = self.cross_sell_reason(&ctx, anchors, c);
+                self.suggestion(c, score, reason, anchor)
             })
             .collect()
     }
 
-    fn cross_sell_reason(&self, ctx: &Context<'_>, anchors: &[u32], c: u32) -> Reason {
+    /// The reason for suggesting row `c`, and the anchor row it speaks of.
+    fn cross_sell_reason(&self, ctx: &Context<'_>, anchors: &[u32], c: u32) -> (Reason, u32) {
         let stats = ctx.stats;
         let count = |r: u32| stats.item_counts.get(r as usize).copied().unwrap_or(0);
         let mut reason = Reason::default();
@@ -372,7 +373,7 @@ impl Recommender {
             .map(|&a| self.catalog.similarity(a, c))
             .max_by(f32::total_cmp);
         reason.text = reason.cross_sell_text(&self.kind_noun(about));
-        reason
+        (reason, about)
     }
 
     /// What a shopper calls a product's kind, in the plural: its type ("televisions"), else

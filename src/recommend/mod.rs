@@ -244,6 +244,9 @@ pub struct Suggestion {
     pub score: f32,
     /// Evidence and sentence.
     pub reason: Reason,
+    /// Id of the product it was suggested for: the upsell's anchor, or the anchor a
+    /// cross-sell's reason speaks of. Impressions and clicks are learned under this pair.
+    pub anchor: String,
 }
 
 /// The answer to a [`Request`].
@@ -756,12 +759,15 @@ impl Recommender {
         }
     }
 
-    fn suggestion(&self, row: u32, score: f32, reason: Reason) -> Suggestion {
-        let p = &self.catalog.products()[row as usize];
+    fn suggestion(&self, row: u32, score: f32, reason: Reason, anchor: u32) -> Suggestion {
+        let products = self.catalog.products();
         Suggestion {
-            product: ProductView::of(p),
+            product: ProductView::of(&products[row as usize]),
             score,
             reason,
+            anchor: products
+                .get(anchor as usize)
+                .map_or_else(String::new, |a| a.id.clone()),
         }
     }
 }

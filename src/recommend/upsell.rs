@@ -351,7 +351,7 @@ impl Recommender {
                 ..Reason::default()
             };
             reason.text = reason.upsell_text();
-            chosen.push(self.suggestion(c.row, c.value as f32, reason));
+            chosen.push(self.suggestion(c.row, c.value as f32, reason, anchor));
         }
         chosen
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -162,9 +162,7 @@ pub(super) async fn post_message(
     let frames = start_turn(&state, session, body.text)?;
     let events = ReceiverStream::new(frames.rx);
     let stream = futures_util::StreamExt::map(events, |frame| Ok::<_, Infallible>(sse(&frame)));
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response())
+    Ok(super::event_stream(stream))
 }
 
 /// The SSE event of a frame.
@@ -213,7 +211,7 @@ pub(super) fn start_turn(
     text: String,
 ) -> Result<Running, ApiError> {
     let assistant = state.assistant()?.clone();
-    let max = state.config().max_message_chars;
+    let max = crate::understand::MAX_MESSAGE_CHARS;
     let chars = text.chars().count();
     if chars > max {
         return Err(ApiError::new(
@@ -278,7 +276,7 @@ fn run_turn(
     let started = Instant::now();
     let mut products = Vec::new();
     let mut suggestions = SuggestionCards::default();
-    let anchor = session.focus.clone();
+    let base = session.clone();
     let record: TurnRecord = assistant
         .turn(&mut session, text, &mut |event| {
             let frame = match event {
@@ -289,12 +287,8 @@ fn run_turn(
                 }
                 TurnEvent::Suggestions { cross_sell, upsell } => {
                     suggestions = SuggestionCards {
-                        cross_sell: SuggestionCard::all(
-                            &cross_sell,
-                            SuggestionKind::CrossSell,
-                            None,
-                        ),
-                        upsell: SuggestionCard::all(&upsell, SuggestionKind::Upsell, None),
+                        cross_sell: SuggestionCard::all(&cross_sell, SuggestionKind::CrossSell),
+                        upsell: SuggestionCard::all(&upsell, SuggestionKind::Upsell),
                     };
                     Frame::Suggestions(suggestions.clone())
                 }
@@ -303,11 +297,6 @@ fn run_turn(
             let _ = tx.blocking_send(frame);
         })
         .map_err(|e| ApiError::internal("chat turn", e))?;
-    // Upsell is made for the item in focus after the turn; cross-sell for the basket.
-    let focus = session.focus.clone().or(anchor);
-    for s in &mut suggestions.upsell {
-        s.anchor = focus.clone();
-    }
     let stored = StoredTurn {
         turn: record.turn,
         at_ms: now_ms(),
@@ -320,7 +309,7 @@ fn run_turn(
     if !state
         .inner
         .store
-        .save_turn(&session, &stored)
+        .save_turn(&base, &session, &stored)
         .map_err(ApiError::from)?
     {
         return Err(session_not_found(&session.id));

@@ -58,13 +58,16 @@ pub(super) fn record(
             .inc();
         if matches!(event.kind, EventKind::AddToCart | EventKind::Purchase)
             && assistant.searcher().index().product(&event.item).is_some()
-            && let Some((_, mut session)) = store.session(&event.session)?
         {
-            match event.kind {
-                EventKind::AddToCart => session.add_to_cart(&event.item),
-                _ => session.bought(&event.item),
-            }
-            store.save_state(&session, event.at_ms)?;
+            // Read and written in one transaction: a turn saving meanwhile merges it in.
+            store.update_state(
+                &event.session,
+                event.at_ms,
+                &mut |session| match event.kind {
+                    EventKind::AddToCart => session.add_to_cart(&event.item),
+                    _ => session.bought(&event.item),
+                },
+            )?;
         }
     }
     Ok(())

@@ -32,6 +32,29 @@ use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::dialogue::Assistant;
+
+/// Seconds between keep-alive comments on an idle event stream.
+const KEEP_ALIVE_SECS: u64 = 15;
+
+/// An event stream as every endpoint sends it: a keep-alive comment every
+/// [`KEEP_ALIVE_SECS`] seconds so proxies and load balancers keep an idle connection, and
+/// `X-Accel-Buffering: no` so nginx passes each event on at once instead of buffering it.
+pub(crate) fn event_stream<S>(stream: S) -> axum::response::Response
+where
+    S: futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>
+        + Send
+        + 'static,
+{
+    use axum::response::IntoResponse;
+    let sse = axum::response::sse::Sse::new(stream).keep_alive(
+        axum::response::sse::KeepAlive::new().interval(Duration::from_secs(KEEP_ALIVE_SECS)),
+    );
+    (
+        [("x-accel-buffering", "no"), ("cache-control", "no-cache")],
+        sse,
+    )
+        .into_response()
+}
 pub use error::ApiError;
 pub use metrics::Metrics;
 pub use store::{SessionStore, SqliteStore};
@@ -54,8 +77,6 @@ pub struct ServerConfig {
     pub cors_origins: Vec<String>,
     /// Largest request body.
     pub max_body_bytes: usize,
-    /// Longest customer message, in characters.
-    pub max_message_chars: usize,
     /// Requests per minute per client address on `/v1` (0: no limit).
     pub rate_limit_per_minute: u32,
     /// Requests a client may make at once before the per-minute rate applies.
@@ -79,7 +100,6 @@ impl Default for ServerConfig {
             agent_keys: Vec::new(),
             cors_origins: Vec::new(),
             max_body_bytes: 64 * 1024,
-            max_message_chars: 4000,
             rate_limit_per_minute: 600,
             rate_limit_burst: 60,
             request_timeout_secs: 30,

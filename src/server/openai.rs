@@ -1,14 +1,17 @@
 //! `POST /v1/chat/completions`, OpenAI-compatible (streaming and not), so existing chat clients
-//! and SDKs can talk to the shop. The last user message is the customer's turn; the session is
-//! the `X-Session-Id` header or the request's `user` field (created on first use), otherwise a
-//! new one per request. Products and suggestions ride along in a `shopclerk` extension field.
+//! and SDKs can talk to the shop. The last user message is the customer's turn. The
+//! conversation it continues is the session the `X-Session-Id` header names (created on first
+//! use); without the header, a new session per request, into which the request's earlier user
+//! messages are replayed, so "the second one" points into what the client was shown. The
+//! `user` field is accepted whatever it holds and keys nothing: one customer may hold many
+//! conversations. Products and suggestions ride along in a `shopclerk` extension field.
 
 use std::convert::Infallible;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::sse::{Event, Sse};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -32,8 +35,6 @@ pub(super) struct CompletionRequest {
     messages: Vec<ChatMessage>,
     #[serde(default)]
     stream: bool,
-    #[serde(default)]
-    user: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,25 +106,45 @@ impl Extension {
     }
 }
 
-/// The session the request continues, or a new one.
+/// Most earlier user messages of a request replayed into a new session.
+const REPLAYED_MESSAGES: usize = 8;
+
+/// The session the request continues: the one `X-Session-Id` names, or a new one holding the
+/// request's earlier user messages (`history`, oldest first).
 async fn session_for(
     state: &AppState,
     headers: &HeaderMap,
-    user: Option<&str>,
+    history: Vec<String>,
 ) -> Result<Session, ApiError> {
     let named = headers
         .get("x-session-id")
         .and_then(|v| v.to_str().ok())
-        .or(user)
         .map(str::to_string);
-    let Some(id) = named else {
-        return create(state, None).await;
-    };
-    check_id("invalid_session_id", &id)?;
-    match load(state, &id).await {
-        Err(e) if e.code == "session_not_found" => create(state, Some(id)).await,
-        found => found,
+    if let Some(id) = named {
+        check_id("invalid_session_id", &id)?;
+        return match load(state, &id).await {
+            Err(e) if e.code == "session_not_found" => create(state, Some(id)).await,
+            found => found,
+        };
     }
+    let mut session = create(state, None).await?;
+    if history.is_empty() {
+        return Ok(session);
+    }
+    let assistant = state.assistant()?.clone();
+    let max = crate::understand::MAX_MESSAGE_CHARS;
+    session = tokio::task::spawn_blocking(move || {
+        let skip = history.len().saturating_sub(REPLAYED_MESSAGES);
+        for text in history.iter().skip(skip) {
+            let text: String = text.chars().take(max).collect();
+            assistant.replay(&mut session, &text)?;
+        }
+        Ok::<_, crate::dialogue::Error>(session)
+    })
+    .await
+    .map_err(|e| ApiError::internal("replaying the conversation", e))?
+    .map_err(|e| ApiError::internal("replaying the conversation", e))?;
+    Ok(session)
 }
 
 /// `POST /v1/chat/completions`.
@@ -142,7 +163,13 @@ pub(super) async fn completions(
         }
     };
     state.assistant()?;
-    let session = session_for(&state, &headers, request.user.as_deref()).await?;
+    let earlier: Vec<String> = request.messages[..request.messages.len() - 1]
+        .iter()
+        .filter(|m| m.role == "user")
+        .map(|m| m.content.text())
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    let session = session_for(&state, &headers, earlier).await?;
     let id = format!("chatcmpl-{:024x}", rand::random::<u128>() >> 32);
     let created = now_ms() / 1000;
     let mut extension = Extension {
@@ -225,5 +252,5 @@ pub(super) async fn completions(
             std::future::ready(Some(futures_util::stream::iter(out)))
         })
         .flatten();
-    Ok(Sse::new(stream).into_response())
+    Ok(super::event_stream(stream))
 }

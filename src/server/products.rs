@@ -17,6 +17,9 @@ use crate::search::{Filter, Retriever};
 /// Most results a search or recommendation list returns.
 const MAX_LIMIT: usize = 50;
 
+/// Most product ids one `exclude` parameter may name.
+const MAX_EXCLUDED: usize = 200;
+
 /// Query of `GET /v1/products/search`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,15 +62,17 @@ pub(super) async fn search(
     if query.q.trim().is_empty() {
         return Err(ApiError::bad_request("invalid_query", "q is empty"));
     }
-    if query.q.chars().count() > 500 {
+    let max = crate::understand::MAX_MESSAGE_CHARS;
+    if query.q.chars().count() > max {
         return Err(ApiError::bad_request(
             "invalid_query",
-            "q is longer than 500 characters",
+            format!("q is longer than {max} characters"),
         ));
     }
     let limit = limit(query.limit, 10)?;
     let filter = Filter {
         category: query.category.filter(|c| !c.trim().is_empty()),
+        category_path: None,
         min_price: query.min_price,
         max_price: query.max_price,
         min_rating: query.min_rating,
@@ -88,8 +93,15 @@ pub(super) async fn search(
         }
         other => ApiError::internal("search", other),
     })?;
+    if cards.is_empty() {
+        return Ok(Json(json!({ "products": cards, "hint": NO_RESULTS_HINT })));
+    }
     Ok(Json(json!({ "products": cards })))
 }
+
+/// Said with an empty result list, so a search box can help the shopper.
+const NO_RESULTS_HINT: &str =
+    "nothing matched: search by a product name, a brand or a category, such as \"usb c cable\"";
 
 fn check_product_id(id: &str) -> Result<(), ApiError> {
     if id.is_empty() || id.len() > 200 || id.chars().any(char::is_control) {
@@ -135,9 +147,13 @@ pub(super) struct RecommendQuery {
     kind: Option<String>,
     #[serde(default)]
     limit: Option<usize>,
-    /// The customer's session: picks its A/B arm.
+    /// The customer's session: picks its A/B arm, and its cart, purchases and declined items
+    /// are never suggested.
     #[serde(default)]
     session: Option<String>,
+    /// Product ids never to suggest, comma-separated (`exclude=ID,ID`).
+    #[serde(default)]
+    exclude: Option<String>,
 }
 
 /// `GET /v1/products/{id}/recommendations?kind=cross|up|both&limit=N`.
@@ -160,6 +176,36 @@ pub(super) async fn recommendations(
         .map_err(|reason| ApiError::bad_request("invalid_kind", reason))?;
     let mut request = Request::new(vec![id.clone()], limit(query.limit, 3)?);
     request.kind = kind;
+    request.exclude = query
+        .exclude
+        .iter()
+        .flat_map(|e| e.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_string)
+        .collect();
+    if request.exclude.len() > MAX_EXCLUDED {
+        return Err(ApiError::bad_request(
+            "invalid_exclude",
+            format!("exclude names at most {MAX_EXCLUDED} products"),
+        ));
+    }
+    if let Some(session_id) = &query.session {
+        // What the customer holds, bought or turned down is no suggestion for them. A session
+        // that ended still picks an arm; it has nothing to exclude.
+        let session = match super::chat::load(&state, session_id).await {
+            Err(e) if e.code == "session_not_found" => crate::dialogue::Session::new(session_id),
+            found => found?,
+        };
+        request.exclude.extend(
+            session
+                .cart
+                .iter()
+                .chain(&session.bought)
+                .chain(&session.declined)
+                .cloned(),
+        );
+    }
     request.session = query.session;
     let found = tokio::task::spawn_blocking(move || assistant.recommender().recommend(&request))
         .await
@@ -168,8 +214,8 @@ pub(super) async fn recommendations(
     let anchor = index.product(&id).map(ProductView::of);
     Ok(Json(json!({
         "anchor": anchor,
-        "cross_sell": SuggestionCard::all(&found.cross_sell, SuggestionKind::CrossSell, Some(&id)),
-        "upsell": SuggestionCard::all(&found.upsell, SuggestionKind::Upsell, Some(&id)),
+        "cross_sell": SuggestionCard::all(&found.cross_sell, SuggestionKind::CrossSell),
+        "upsell": SuggestionCard::all(&found.upsell, SuggestionKind::Upsell),
         "arm": found.arm,
     })))
 }

@@ -69,11 +69,19 @@ pub trait SessionStore: Send + Sync {
     fn create(&self, session: &Session, now_ms: u64) -> Result<()>;
     /// A session's bookkeeping and state.
     fn session(&self, id: &str) -> Result<Option<(SessionInfo, Session)>>;
-    /// Stores a finished turn and the session state after it, together. Returns false (and
-    /// stores nothing) when the session was deleted meanwhile.
-    fn save_turn(&self, session: &Session, turn: &StoredTurn) -> Result<bool>;
-    /// Stores the session state (cart changes from events). False when there is no session.
-    fn save_state(&self, session: &Session, now_ms: u64) -> Result<bool>;
+    /// Stores a finished turn and the session state after it, together. `base` is the state
+    /// the turn started from: what changed in the stored state since (a cart event while the
+    /// reply streamed) is merged in, never overwritten ([`Session::merge_concurrent`]). Returns
+    /// false (and stores nothing) when the session was deleted meanwhile.
+    fn save_turn(&self, base: &Session, session: &Session, turn: &StoredTurn) -> Result<bool>;
+    /// Changes the stored state of session `id` with `change`, read and written in one
+    /// transaction so no concurrent change is lost. False when there is no session.
+    fn update_state(
+        &self,
+        id: &str,
+        now_ms: u64,
+        change: &mut dyn FnMut(&mut Session),
+    ) -> Result<bool>;
     /// A session's turns, oldest first.
     fn turns(&self, id: &str) -> Result<Vec<StoredTurn>>;
     /// Appends feedback events, all or none.
@@ -166,6 +174,43 @@ impl SqliteStore {
         })
     }
 
+    /// Runs `f` in one write transaction (taken at once, so a read inside it sees the last
+    /// committed state and no other writer can interleave), committing when it returns `Ok`.
+    fn in_transaction<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let sql = |source| Error::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(sql)?;
+        Ok(out)
+    }
+
+    /// The stored state of session `id` inside a transaction, or `None` when there is none.
+    fn state_in(&self, tx: &rusqlite::Transaction<'_>, id: &str) -> Result<Option<Session>> {
+        let state: Option<String> = tx
+            .query_row(
+                "SELECT state FROM sessions WHERE id = ?1",
+                params![id],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|source| Error::Sqlite {
+                path: self.path.clone(),
+                source,
+            })?;
+        state
+            .map(|text| self.decode(format!("session {id}"), &text))
+            .transpose()
+    }
+
     fn decode<T: serde::de::DeserializeOwned>(&self, what: String, text: &str) -> Result<T> {
         serde_json::from_str(text).map_err(|e| Error::Corrupt {
             path: self.path.clone(),
@@ -219,32 +264,51 @@ impl SessionStore for SqliteStore {
         }
     }
 
-    fn save_turn(&self, session: &Session, turn: &StoredTurn) -> Result<bool> {
-        self.with(|c| {
-            let tx = c.transaction()?;
-            let changed = tx.execute(
-                "UPDATE sessions SET updated_ms = ?2, turns = ?3, last_message = ?4, state = ?5 WHERE id = ?1",
-                params![session.id, turn.at_ms as i64, turn.turn, turn.user, json(session)],
-            )?;
-            if changed == 0 {
+    fn save_turn(&self, base: &Session, session: &Session, turn: &StoredTurn) -> Result<bool> {
+        self.in_transaction(|tx| {
+            let Some(current) = self.state_in(tx, &session.id)? else {
                 return Ok(false);
-            }
+            };
+            let mut merged = session.clone();
+            merged.merge_concurrent(base, &current);
+            let sql = |source| Error::Sqlite {
+                path: self.path.clone(),
+                source,
+            };
+            tx.execute(
+                "UPDATE sessions SET updated_ms = ?2, turns = ?3, last_message = ?4, state = ?5 WHERE id = ?1",
+                params![merged.id, turn.at_ms as i64, turn.turn, turn.user, json(&merged)],
+            )
+            .map_err(sql)?;
             tx.execute(
                 "INSERT OR REPLACE INTO turns (session, turn, at_ms, data) VALUES (?1, ?2, ?3, ?4)",
-                params![session.id, turn.turn, turn.at_ms as i64, json(turn)],
-            )?;
-            tx.commit()?;
+                params![merged.id, turn.turn, turn.at_ms as i64, json(turn)],
+            )
+            .map_err(sql)?;
             Ok(true)
         })
     }
 
-    fn save_state(&self, session: &Session, now_ms: u64) -> Result<bool> {
-        self.with(|c| {
-            c.execute(
+    fn update_state(
+        &self,
+        id: &str,
+        now_ms: u64,
+        change: &mut dyn FnMut(&mut Session),
+    ) -> Result<bool> {
+        self.in_transaction(|tx| {
+            let Some(mut session) = self.state_in(tx, id)? else {
+                return Ok(false);
+            };
+            change(&mut session);
+            tx.execute(
                 "UPDATE sessions SET updated_ms = ?2, state = ?3 WHERE id = ?1",
-                params![session.id, now_ms as i64, json(session)],
+                params![id, now_ms as i64, json(&session)],
             )
-            .map(|n| n > 0)
+            .map_err(|source| Error::Sqlite {
+                path: self.path.clone(),
+                source,
+            })?;
+            Ok(true)
         })
     }
 
@@ -379,7 +443,11 @@ mod tests {
             store.create(&Session::new("s2"), 20).unwrap();
             s.add_to_cart("B01");
             s.turns = 1;
-            assert!(store.save_turn(&s, &turn(1, "usb cable")).unwrap());
+            assert!(
+                store
+                    .save_turn(&Session::new("s1"), &s, &turn(1, "usb cable"))
+                    .unwrap()
+            );
             store
                 .record_events(&[event("s1", "B02"), event("s2", "B03")])
                 .unwrap();
@@ -406,8 +474,85 @@ mod tests {
         assert_eq!(store.events("s2").unwrap().len(), 1);
         assert!(!store.delete("s1").unwrap());
         // A turn finishing after its session was erased does not bring it back.
-        assert!(!store.save_turn(&Session::new("s1"), &turn(2, "x")).unwrap());
+        let gone = Session::new("s1");
+        assert!(!store.save_turn(&gone, &gone, &turn(2, "x")).unwrap());
         assert!(store.turns("s1").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_cart_event_during_a_turn_is_not_lost_when_the_turn_saves() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
+        let mut base = Session::new("race");
+        base.add_to_cart("kept");
+        store.create(&base, 1).unwrap();
+        // The turn starts from `base` and adds its own item...
+        let mut after_turn = base.clone();
+        after_turn.add_to_cart("from-the-turn");
+        after_turn.turns = 1;
+        // ...while a click on "Add to cart" lands, and another item is bought.
+        assert!(
+            store
+                .update_state("race", 2, &mut |s| {
+                    s.add_to_cart("clicked");
+                    s.bought("kept");
+                })
+                .unwrap()
+        );
+        assert!(store.save_turn(&base, &after_turn, &turn(1, "x")).unwrap());
+        let (_, stored) = store.session("race").unwrap().unwrap();
+        assert!(
+            stored.cart.contains(&"clicked".to_string()),
+            "{:?}",
+            stored.cart
+        );
+        assert!(stored.cart.contains(&"from-the-turn".to_string()));
+        assert!(
+            !stored.cart.contains(&"kept".to_string()),
+            "bought leaves the cart"
+        );
+        assert_eq!(stored.bought, vec!["kept".to_string()]);
+        assert_eq!(stored.turns, 1);
+        assert!(!store.update_state("nobody", 3, &mut |_| {}).unwrap());
+    }
+
+    #[test]
+    fn concurrent_cart_events_and_turns_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(SqliteStore::open(&dir.path().join("s.sqlite")).unwrap());
+        store.create(&Session::new("busy"), 1).unwrap();
+        let clicks = std::thread::spawn({
+            let store = store.clone();
+            move || {
+                for i in 0..12 {
+                    store
+                        .update_state("busy", 2, &mut |s| s.add_to_cart(&format!("click-{i}")))
+                        .unwrap();
+                }
+            }
+        });
+        // 24 items: fewer than a cart keeps (`PRODUCTS_KEPT`).
+        for n in 1..=12u32 {
+            let (_, base) = store.session("busy").unwrap().unwrap();
+            let mut after = base.clone();
+            after.add_to_cart(&format!("turn-{n}"));
+            after.turns = n;
+            std::thread::yield_now();
+            assert!(store.save_turn(&base, &after, &turn(n, "x")).unwrap());
+        }
+        clicks.join().unwrap();
+        let (_, stored) = store.session("busy").unwrap().unwrap();
+        for i in 0..12 {
+            assert!(
+                stored.cart.contains(&format!("click-{i}")),
+                "click {i} lost"
+            );
+            assert!(
+                stored.cart.contains(&format!("turn-{}", i + 1)),
+                "turn {} lost",
+                i + 1
+            );
+        }
     }
 
     #[test]

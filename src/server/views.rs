@@ -36,12 +36,9 @@ pub struct SuggestionCard {
 }
 
 impl SuggestionCard {
-    /// Cards for a list of suggestions of one kind made for `anchor`.
-    pub fn all(
-        suggestions: &[Suggestion],
-        kind: SuggestionKind,
-        anchor: Option<&str>,
-    ) -> Vec<SuggestionCard> {
+    /// Cards for a list of suggestions of one kind, each with the anchor the recommender made
+    /// it for: the widget sends that pair back with clicks, as impressions record it.
+    pub fn all(suggestions: &[Suggestion], kind: SuggestionKind) -> Vec<SuggestionCard> {
         suggestions
             .iter()
             .map(|s| SuggestionCard {
@@ -49,7 +46,7 @@ impl SuggestionCard {
                 kind,
                 reason: s.reason.text.clone(),
                 score: s.score,
-                anchor: anchor.map(str::to_string),
+                anchor: Some(s.anchor.clone()).filter(|a| !a.is_empty()),
             })
             .collect()
     }
