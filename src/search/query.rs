@@ -17,6 +17,9 @@ use crate::catalog::Product;
 #[derive(Debug, Clone, Default)]
 pub struct Compounds(HashMap<String, String>);
 
+/// Most words a compound written apart may take ("3 in 1").
+const MAX_PARTS: usize = 3;
+
 /// Hyphen characters a shopper or a catalog may type between two parts of a word.
 fn is_hyphen(c: char) -> bool {
     matches!(c, '-' | '\u{2010}' | '\u{2011}')
@@ -67,8 +70,8 @@ impl Compounds {
     }
 
     /// The canonical text of a query, lowercase: hyphens that join no two parts dropped (a leading `-` is
-    /// no operator for shoppers), hyphen variants written `-`, joined spellings of the
-    /// catalog's compounds written hyphenated, whitespace collapsed. Empty when the query holds
+    /// no operator for shoppers), a repeated word kept once, hyphen variants written `-`, the catalog's compounds
+    /// written hyphenated whether the query joins them ("wifi") or spaces them ("wi fi"), whitespace collapsed. Empty when the query holds
     /// no letter or digit (`"""`, `-`).
     pub fn normalize(&self, query: &str) -> String {
         if !query.chars().any(char::is_alphanumeric) {
@@ -86,14 +89,28 @@ impl Compounds {
                 spaced.push(c);
             }
         }
-        spaced
+        let words: Vec<String> = spaced
             .split_whitespace()
-            .map(|word| {
-                let word: String = word.chars().flat_map(char::to_lowercase).collect();
-                self.0.get(&word).cloned().unwrap_or(word)
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+            .map(|w| w.chars().flat_map(char::to_lowercase).collect())
+            .collect();
+        let mut out: Vec<String> = Vec::with_capacity(words.len());
+        let mut i = 0;
+        while i < words.len() {
+            // A compound written joined ("wifi") or apart ("wi fi", "3 in 1"), longest first.
+            let found = (1..=MAX_PARTS.min(words.len() - i)).rev().find_map(|n| {
+                let joined: String = words[i..i + n].iter().map(|w| w.replace('-', "")).collect();
+                self.0
+                    .get(&joined)
+                    .map(|hyphenated| (n, hyphenated.clone()))
+            });
+            let (n, word) = found.unwrap_or_else(|| (1, words[i].clone()));
+            // A word said twice ("wi fi adapter wifi") searches as once.
+            if !out.contains(&word) {
+                out.push(word);
+            }
+            i += n;
+        }
+        out.join(" ")
     }
 }
 
@@ -137,6 +154,9 @@ mod tests {
             ("3in1 cable", "3-in-1 cable"),
             ("-usb cable", "usb cable"),
             ("anti‐slip mat", "antislip mat"),
+            ("wi fi adapter", "wifi adapter"),
+            ("3 in 1 cable", "3in1 cable"),
+            ("wi fi adapter wifi", "wifi adapter"),
         ] {
             assert_eq!(c.normalize(a), c.normalize(b), "{a} / {b}");
         }
