@@ -69,10 +69,14 @@ impl Compounds {
         self.0.is_empty()
     }
 
-    /// The canonical text of a query, lowercase: hyphens that join no two parts dropped (a leading `-` is
-    /// no operator for shoppers), a repeated word kept once, hyphen variants written `-`, the catalog's compounds
-    /// written hyphenated whether the query joins them ("wifi") or spaces them ("wi fi"), whitespace collapsed. Empty when the query holds
-    /// no letter or digit (`"""`, `-`).
+    /// The canonical text of a query, lowercase:
+    /// - hyphens that join no two parts dropped (a leading `-` is no operator for shoppers),
+    ///   hyphen variants written `-`;
+    /// - the catalog's compounds written hyphenated, whether the query joins them ("wifi") or
+    ///   spaces them ("wi fi");
+    /// - a repeated word kept once, whitespace collapsed.
+    ///
+    /// Empty when the query holds no letter or digit (three quote marks, a dash).
     pub fn normalize(&self, query: &str) -> String {
         if !query.chars().any(char::is_alphanumeric) {
             return String::new();
