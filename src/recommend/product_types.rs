@@ -229,6 +229,7 @@ impl ProductTypes {
 
         // Leaves: a type, or what they are made for.
         let mut leaf_type = vec![u32::MAX; leaves.paths.len()];
+        let mut leaf_guessed = vec![false; leaves.paths.len()];
         let mut leaf_made_for: Vec<Vec<u32>> = vec![Vec::new(); leaves.paths.len()];
         for (l, path) in leaves.paths.iter().enumerate() {
             let leaf = path.last().map_or("", String::as_str);
@@ -331,6 +332,9 @@ impl ProductTypes {
                     })
                     .map(|(t, _)| t)
             };
+            // A type the leaf's name does not write out is a guess about the whole shelf:
+            // each product's title must back it (below).
+            leaf_guessed[l] = found.is_empty();
             let typed = match found.len() {
                 0 => same_head().or_else(unheaded).or_else(embedded),
                 1 => Some(found[0]),
@@ -362,7 +366,17 @@ impl ProductTypes {
         for (row, p) in products.iter().enumerate() {
             let leaf = leaves.get(row);
             let typed = leaf.map_or(u32::MAX, |l| leaf_type[l as usize]);
-            of_row[row] = if typed != u32::MAX {
+            let guessed = leaf.is_some_and(|l| leaf_guessed[l as usize]);
+            // A guessed shelf type holds for a product whose title says it, or ends a word
+            // of its with the type's head noun ("Adapters" guessed as charging adapters: not
+            // the "HDMI Coupler" on that shelf).
+            let backed = |t: u32| {
+                let words = word_set(&p.title);
+                type_names.names.iter().any(|(name, x)| {
+                    *x == t && name.last().is_some_and(|head| words.contains(head))
+                })
+            };
+            of_row[row] = if typed != u32::MAX && (!guessed || backed(typed)) {
                 typed
             } else {
                 let head: String = p
