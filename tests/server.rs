@@ -977,3 +977,75 @@ async fn suggestions_carry_their_anchor_to_impressions_and_back_with_clicks() {
     let clicked = stored.last().unwrap();
     assert_eq!(clicked.anchor.as_deref(), card["anchor"].as_str());
 }
+
+#[tokio::test]
+async fn a_search_with_no_letter_or_digit_finds_nothing_and_says_what_to_type() {
+    let s = server();
+    for q in ["%22%22%22", "-", "%3F%21"] {
+        let r = call(
+            &s.app,
+            "GET",
+            &format!("/v1/products/search?q={q}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
+        let body = r.json();
+        assert_eq!(body["products"], json!([]), "{q}");
+        assert!(
+            body["hint"]
+                .as_str()
+                .is_some_and(|h| h.contains("product name")),
+            "{q}: {body}"
+        );
+    }
+    let r = call(&s.app, "GET", "/v1/products/search?q=tripod", None, None).await;
+    assert!(r.json().get("hint").is_none(), "results need no hint");
+}
+
+#[tokio::test]
+async fn clicks_on_a_card_raise_that_anchor_and_item_pair() {
+    let s = server();
+    let recs = || async {
+        let r = call(
+            &s.app,
+            "GET",
+            "/v1/products/cam-a/recommendations?kind=cross&limit=5",
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.json()["cross_sell"].as_array().unwrap().clone()
+    };
+    let before = recs().await;
+    let card = before.last().expect("cam-a has cross-sells").clone();
+    assert_eq!(card["anchor"], "cam-a");
+    let score = |cards: &[Value], id: &Value| {
+        cards
+            .iter()
+            .find(|c| &c["id"] == id)
+            .and_then(|c| c["score"].as_f64())
+    };
+    let session = new_session(&s.app).await;
+    for kind in [
+        "impression",
+        "click",
+        "impression",
+        "click",
+        "impression",
+        "click",
+    ] {
+        let event = json!({"session": session, "kind": kind, "item": card["id"],
+            "anchor": card["anchor"], "suggestion": "cross_sell"});
+        let r = call(&s.app, "POST", "/v1/events", Some(event), None).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    }
+    let after = recs().await;
+    let (was, now) = (score(&before, &card["id"]), score(&after, &card["id"]));
+    assert!(
+        now.is_some_and(|n| was.is_some_and(|w| n > w)),
+        "{was:?} -> {now:?}: {after:?}"
+    );
+}
