@@ -79,6 +79,14 @@ const OPTIONAL_FIELDS: &[&str] = &[
     "add_generation_prompt",
 ];
 
+/// The fields a server refused, locked. A set of names stays valid whatever panicked while it
+/// was held.
+fn lock_refused<'a>(
+    refused: &'a Mutex<BTreeSet<&'static str>>,
+) -> std::sync::MutexGuard<'a, BTreeSet<&'static str>> {
+    refused.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// The optional fields of `body` that a server's error message names, as whole words
 /// ("Unrecognized request argument supplied: top_k", "extra_forbidden ('body', 'seed')").
 fn refused_fields(message: &str, body: &Map<String, Value>) -> Vec<&'static str> {
@@ -250,15 +258,10 @@ impl OpenAiCompatible {
             }
         }
         body.insert("messages".into(), Value::Array(messages));
-        for field in self.lock_refused().iter() {
+        for field in lock_refused(&self.refused).iter() {
             body.remove(*field);
         }
         body
-    }
-
-    fn lock_refused(&self) -> std::sync::MutexGuard<'_, BTreeSet<&'static str>> {
-        // A set of names stays valid whatever panicked while it was held.
-        self.refused.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -363,7 +366,7 @@ impl StreamJob {
                     if fields.is_empty() {
                         return Err(self.remote(format!("HTTP 400 {status_text}: {message}")));
                     }
-                    let mut refused = self.refused.lock().unwrap_or_else(PoisonError::into_inner);
+                    let mut refused = lock_refused(&self.refused);
                     for field in fields {
                         body.remove(field);
                         if refused.insert(field) {

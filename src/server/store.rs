@@ -164,14 +164,19 @@ impl SqliteStore {
         &self.path
     }
 
+    /// A SQLite failure on this store's file.
+    fn sql(&self, source: rusqlite::Error) -> Error {
+        Error::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T> {
         // A panic while holding the lock leaves no half-done write: each call is one statement
         // or one transaction, which SQLite rolls back if it did not commit.
         let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        f(&mut conn).map_err(|source| Error::Sqlite {
-            path: self.path.clone(),
-            source,
-        })
+        f(&mut conn).map_err(|e| self.sql(e))
     }
 
     /// Runs `f` in one write transaction (taken at once, so a read inside it sees the last
@@ -181,15 +186,11 @@ impl SqliteStore {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
         let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        let sql = |source| Error::Sqlite {
-            path: self.path.clone(),
-            source,
-        };
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
+            .map_err(|e| self.sql(e))?;
         let out = f(&tx)?;
-        tx.commit().map_err(sql)?;
+        tx.commit().map_err(|e| self.sql(e))?;
         Ok(out)
     }
 
@@ -202,10 +203,7 @@ impl SqliteStore {
                 |row| row.get(0),
             )
             .optional()
-            .map_err(|source| Error::Sqlite {
-                path: self.path.clone(),
-                source,
-            })?;
+            .map_err(|e| self.sql(e))?;
         state
             .map(|text| self.decode(format!("session {id}"), &text))
             .transpose()
@@ -271,10 +269,7 @@ impl SessionStore for SqliteStore {
             };
             let mut merged = session.clone();
             merged.merge_concurrent(base, &current);
-            let sql = |source| Error::Sqlite {
-                path: self.path.clone(),
-                source,
-            };
+            let sql = |e| self.sql(e);
             tx.execute(
                 "UPDATE sessions SET updated_ms = ?2, turns = ?3, last_message = ?4, state = ?5 WHERE id = ?1",
                 params![merged.id, turn.at_ms as i64, turn.turn, turn.user, json(&merged)],
@@ -304,10 +299,7 @@ impl SessionStore for SqliteStore {
                 "UPDATE sessions SET updated_ms = ?2, state = ?3 WHERE id = ?1",
                 params![id, now_ms as i64, json(&session)],
             )
-            .map_err(|source| Error::Sqlite {
-                path: self.path.clone(),
-                source,
-            })?;
+            .map_err(|e| self.sql(e))?;
             Ok(true)
         })
     }
