@@ -1,7 +1,8 @@
 //! Cross-sell latency at 50k products with real baskets: the Instacart product table (49k
 //! products) and its 11,718 real orders, statistics built by the same index build as
 //! `shopclerk index --orders`. Prints the statistics' load time and p50/p99 of one-anchor
-//! and three-anchor requests, then lets criterion measure the one-anchor request.
+//! and three-anchor requests, anonymous and for a returning customer with 100 orders of 10
+//! items, then lets criterion measure the one-anchor request.
 //!
 //! Product vectors: the real default embedder embeds each aisle ("yogurt | dairy eggs"); a
 //! product's vector is its aisle's plus a fixed per-product jitter, so products cluster by aisle
@@ -110,10 +111,29 @@ fn bench(c: &mut Criterion) {
         kind: Kind::Both,
         ..Request::new(anchors, 5)
     };
-    for anchors in [1usize, 3] {
+    // A returning customer with 100 orders of 10 products each, drawn from what real baskets
+    // hold (the products of real orders), so their history overlaps the statistics.
+    let bought: Vec<String> = catalog
+        .orders
+        .iter()
+        .flat_map(|o| o.items.iter().cloned())
+        .collect();
+    for order in 0..100u64 {
+        let items: Vec<String> = (0..10u64)
+            .map(|j| bought[(mix(order << 8 | j) % bought.len() as u64) as usize].clone())
+            .collect();
+        recommender.record_order("regular", &format!("o{order}"), &items);
+    }
+    for (anchors, customer) in [
+        (1usize, None),
+        (3, None),
+        (1, Some("regular")),
+        (3, Some("regular")),
+    ] {
         let mut times: Vec<Duration> = (0..2000u64)
             .map(|k| {
-                let r = request((0..anchors as u64).map(|j| anchor(k * 7 + j)).collect());
+                let mut r = request((0..anchors as u64).map(|j| anchor(k * 7 + j)).collect());
+                r.customer = customer.map(str::to_string);
                 let t = Instant::now();
                 let out = recommender.recommend(&r).unwrap();
                 let elapsed = t.elapsed();
@@ -123,7 +143,11 @@ fn bench(c: &mut Criterion) {
             .collect();
         times.sort();
         println!(
-            "recommend, {anchors} anchor(s), 5 per list: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms (2000 requests)",
+            "recommend, {anchors} anchor(s), {}, 5 per list: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms (2000 requests)",
+            match customer {
+                Some(_) => "customer with 100 orders",
+                None => "anonymous",
+            },
             percentile(&times, 0.5).as_secs_f64() * 1000.0,
             percentile(&times, 0.99).as_secs_f64() * 1000.0,
             times.last().unwrap().as_secs_f64() * 1000.0,

@@ -241,6 +241,7 @@ fn sessions_keep_their_arm_and_arms_use_their_weights() {
         content: 0.0,
         als: 0.0,
         complements: 0.0,
+        personal: 0.0,
     };
     let config = RecommendConfig {
         ab: AbConfig {
@@ -523,4 +524,162 @@ fn without_orders_cross_sell_complements_from_the_map_never_substitutes() {
         up.upsell[0].reason.text,
         "4.5★ from 1,200 ratings vs 4.2, 50-inch screen vs 43-inch, ₹8,000 more"
     );
+}
+
+#[test]
+fn a_returning_customer_gets_what_they_add_and_the_reason_says_so() {
+    let (_dir, r) = shop();
+    let for_customer = |customer: Option<&str>| {
+        let request = Request {
+            kind: Kind::Cross,
+            customer: customer.map(str::to_string),
+            ..Request::new(vec!["cam-a".into()], 3)
+        };
+        r.recommend(&request).unwrap().cross_sell
+    };
+    // Shop-wide, the Lumix goes with the SD card and the tripod; the bag goes with the Sony.
+    let anonymous = for_customer(None);
+    assert_ne!(anonymous[0].product.id, "bag", "{:?}", ids(&anonymous));
+
+    // This customer buys the bag with the Lumix every time, and the charger now and then.
+    for (order, items) in [
+        ("o-1", vec!["cam-a", "bag"]),
+        ("o-2", vec!["cam-a", "bag", "charger"]),
+        ("o-3", vec!["kettle"]),
+    ] {
+        let items: Vec<String> = items.into_iter().map(str::to_string).collect();
+        r.record_order("regular", order, &items);
+    }
+    // A second purchase under the same order id joins that order, not a new one.
+    r.record_order("regular", "o-3", &["card-128".to_string()]);
+    assert_eq!(r.customer_profile("regular").unwrap().orders(), 3);
+
+    let personal = for_customer(Some("regular"));
+    assert_eq!(personal[0].product.id, "bag", "{:?}", ids(&personal));
+    let evidence = personal[0].reason.personal.as_ref().unwrap();
+    assert_eq!((evidence.with_suggestion, evidence.with_anchor), (2, 2));
+    assert!(
+        personal[0]
+            .reason
+            .text
+            .starts_with("You often add this with Lumix"),
+        "{}",
+        personal[0].reason.text
+    );
+    // Another customer's history, or none, changes nothing.
+    assert_eq!(ids(&for_customer(Some("stranger"))), ids(&anonymous));
+    // Erased, the customer is anonymous again.
+    assert!(r.forget_customer("regular"));
+    assert_eq!(ids(&for_customer(Some("regular"))), ids(&anonymous));
+}
+
+#[test]
+fn customer_histories_come_from_the_orders_in_the_index() {
+    let (_dir, r) = shop();
+    // tests/data/shop_orders.jsonl names a customer on every order: one order each.
+    let profile = r.customer_profile("c0").expect("c0 has an order");
+    assert_eq!(profile.orders(), 1);
+    let row = r.catalog().index.row_of("tripod").unwrap() as u32;
+    assert!(profile.bought(row));
+    assert!(r.customer_profile("nobody").is_none());
+}
+
+/// Orders of customers who come back: each buys a camera with their own usual accessory, and
+/// a kettle now and then.
+fn returning_orders() -> Vec<shopclerk::catalog::Order> {
+    let mut orders = Vec::new();
+    let habits = [("cam-a", "bag"), ("cam-b", "tripod"), ("cam-a", "charger")];
+    for customer in 0..30 {
+        let (camera, usual) = habits[customer % habits.len()];
+        for sequence in 1..=4u32 {
+            let mut items = vec![camera.to_string(), usual.to_string()];
+            if sequence % 2 == 0 {
+                items.push("kettle".into());
+            }
+            orders.push(shopclerk::catalog::Order {
+                order_id: format!("r{customer}-{sequence}"),
+                customer_id: Some(format!("r{customer}")),
+                items,
+                sequence: Some(sequence),
+            });
+        }
+    }
+    orders
+}
+
+#[test]
+fn next_basket_evaluation_uses_each_customers_history_and_reports_explore_targets() {
+    use shopclerk::recommend::eval::{CrossSellOptions, Protocol, Split, split_orders};
+    let dir = tempfile::tempdir().unwrap();
+    let index = build(dir.path());
+    let orders = returning_orders();
+    let (train, test) = split_orders(&orders, Split::Customer, 7, 0.3);
+    assert!(!test.is_empty() && !train.is_empty());
+    let options = CrossSellOptions {
+        protocol: Protocol::NextBasket,
+        tune: false,
+        k: 3,
+        depth: 2,
+        cold_share: 0.2,
+        seed: 7,
+        als_weight: 0.0,
+    };
+    let report = shopclerk::recommend::eval::evaluate_cross_sell(
+        &index,
+        &train,
+        &test,
+        &RecommendConfig::default(),
+        &options,
+        common::embedder().as_ref(),
+    )
+    .unwrap();
+    let customers = test
+        .iter()
+        .filter_map(|o| o.customer_id.as_ref())
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    assert_eq!(report.test_orders, customers, "one target basket each");
+    let ndcg = |name: &str| {
+        report
+            .results
+            .iter()
+            .find(|r| r.strategy == name)
+            .unwrap_or_else(|| panic!("no {name} in {:?}", report.results))
+            .ndcg
+    };
+    // Everyone's last basket repeats their habit: their own history predicts it, popularity
+    // across customers cannot tell the bag people from the charger people.
+    assert!(
+        ndcg("personal frequency") > ndcg("popularity"),
+        "{:?}",
+        report.results
+    );
+    assert!(
+        ndcg("blend") >= ndcg("personal frequency") - 1e-9,
+        "{:?}",
+        report.results
+    );
+    // Every target was bought before: nothing to explore.
+    assert_eq!(report.explore_queries, 0);
+
+    // The anchor protocol on the same split has no histories, hence no personal baseline.
+    let anchor = shopclerk::recommend::eval::evaluate_cross_sell(
+        &index,
+        &train,
+        &test,
+        &RecommendConfig::default(),
+        &CrossSellOptions {
+            protocol: Protocol::Anchor,
+            ..options
+        },
+        common::embedder().as_ref(),
+    )
+    .unwrap();
+    assert!(
+        anchor
+            .results
+            .iter()
+            .all(|r| r.strategy != "personal frequency")
+    );
+    assert_eq!(anchor.test_orders, test.len());
 }

@@ -1049,3 +1049,77 @@ async fn clicks_on_a_card_raise_that_anchor_and_item_pair() {
         "{was:?} -> {now:?}: {after:?}"
     );
 }
+
+#[tokio::test]
+async fn a_signed_in_customers_purchases_shape_their_suggestions_until_erased() {
+    let s = server();
+    let open = |customer: Option<&str>| {
+        let body = customer.map(|c| json!({ "customer_id": c }));
+        let app = s.app.clone();
+        async move {
+            let r = call(&app, "POST", "/v1/sessions", body, None).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            r.json()["session_id"].as_str().unwrap().to_string()
+        }
+    };
+    let bad = call(
+        &s.app,
+        "POST",
+        "/v1/sessions",
+        Some(json!({"customer_id": "no spaces please"})),
+        None,
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert_eq!(bad.code(), "invalid_customer_id");
+
+    // The customer buys the Lumix with a bag in two visits.
+    for _ in 0..2 {
+        let id = open(Some("cust-7")).await;
+        for item in ["cam-a", "bag"] {
+            let purchase = json!({"session": id, "kind": "purchase", "item": item});
+            let r = call(&s.app, "POST", "/v1/events", Some(purchase), None).await;
+            assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        }
+    }
+    // On the Lumix's page in a new visit, the bag comes first, with their own reason; an
+    // anonymous visitor gets the shop-wide list.
+    let first = |session: String| {
+        let app = s.app.clone();
+        async move {
+            let uri = format!("/v1/products/cam-a/recommendations?kind=cross&session={session}");
+            let r = call(&app, "GET", &uri, None, None).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            r.json()["cross_sell"][0].clone()
+        }
+    };
+    let mine = first(open(Some("cust-7")).await).await;
+    assert_eq!(mine["id"], "bag", "{mine}");
+    assert!(
+        mine["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("You often add this with"),
+        "{mine}"
+    );
+    let anonymous = first(open(None).await).await;
+    assert_ne!(anonymous["id"], "bag", "{anonymous}");
+
+    // Erasing needs the agent key, then forgets the history for good.
+    let denied = call(&s.app, "DELETE", "/v1/customers/cust-7", None, None).await;
+    assert_eq!(denied.status, StatusCode::UNAUTHORIZED);
+    let erased = call(
+        &s.app,
+        "DELETE",
+        "/v1/customers/cust-7",
+        None,
+        Some(shop::AGENT_KEY),
+    )
+    .await;
+    assert_eq!(erased.status, StatusCode::OK, "{}", erased.body);
+    assert_eq!(erased.json()["had_history"], true);
+    assert_eq!(first(open(Some("cust-7")).await).await, anonymous);
+    let (gone, orders) = s.state.store().customer_orders().unwrap();
+    assert_eq!(gone, vec!["cust-7".to_string()]);
+    assert!(orders.is_empty(), "{orders:?}");
+}

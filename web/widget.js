@@ -8,6 +8,8 @@
  * The widget takes its API base from the origin of that src, loads <origin>/widget.css,
  * and adds a floating chat button (bottom-right) that opens the shop-assistant panel.
  * The session id is kept in sessionStorage ("shopclerk_session"), so a reload continues.
+ * A shop that knows its signed-in customer adds data-customer-id="..." to the tag: their
+ * purchase history then shapes the suggestions.
  * The only global it defines is window.ShopclerkWidget = {open(), close()}.
  *
  * Safety: every string from the catalog or the model goes in as text (textContent,
@@ -110,7 +112,8 @@
   }
 
   async function createSession() {
-    var res = await postJson('/v1/sessions', {});
+    var customer = script && script.getAttribute('data-customer-id');
+    var res = await postJson('/v1/sessions', customer ? { customer_id: String(customer) } : {});
     if (!res.ok) throw await readError(res);
     var j = await res.json();
     state.session = String(j.session_id);

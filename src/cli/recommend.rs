@@ -9,7 +9,7 @@ use super::{load_embedder, open_index};
 use clap::Args;
 use shopclerk::catalog::{self, LoadOptions, Money, Order};
 use shopclerk::config::Config;
-use shopclerk::recommend::eval::{self, CrossSellOptions, Split, StrategyResult};
+use shopclerk::recommend::eval::{self, CrossSellOptions, Protocol, Split, StrategyResult};
 use shopclerk::recommend::{Kind, Recommender, Request, Suggestion, feedback};
 
 /// `shopclerk recommend`.
@@ -36,6 +36,10 @@ pub struct RecommendArgs {
     /// The customer's session id: picks its A/B arm when `[recommend.ab]` defines arms.
     #[arg(long)]
     session: Option<String>,
+    /// A returning customer (a `customer_id` of the index's orders): their purchase history
+    /// joins the cross-sell blend.
+    #[arg(long)]
+    customer: Option<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -53,6 +57,15 @@ pub struct EvalCrossSellArgs {
     /// Orders to evaluate on; the --orders are then all used for learning.
     #[arg(long)]
     test_orders: Vec<PathBuf>,
+    /// How held-out orders become queries: anchor (each item of a basket predicts the
+    /// basket's other departments) or next-basket (per customer, earlier orders are history,
+    /// each item of the last order predicts its other departments).
+    #[arg(long, default_value = "anchor")]
+    protocol: Protocol,
+    /// Tune the blend on a validation split of the training customers first, print what it
+    /// chose, and evaluate with it.
+    #[arg(long)]
+    tune: bool,
     /// Hold out by order or by customer.
     #[arg(long, default_value = "customer")]
     split: Split,
@@ -136,8 +149,14 @@ pub fn recommend(config: &Config, args: &RecommendArgs) -> Result<()> {
         budget,
         exclude: args.exclude.clone(),
         session: args.session.clone(),
+        customer: args.customer.clone(),
         ..Request::new(args.items.clone(), args.limit)
     };
+    if let Some(c) = &args.customer
+        && recommender.customer_profile(c).is_none()
+    {
+        eprintln!("customer '{c}' has no orders in this index: suggestions are not personal");
+    }
     let out = recommender.recommend(&request)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -199,6 +218,8 @@ pub fn eval_cross_sell(config: &Config, args: &EvalCrossSellArgs) -> Result<()> 
         (orders, read_orders(&args.test_orders)?)
     };
     let options = CrossSellOptions {
+        protocol: args.protocol,
+        tune: args.tune,
         k: args.k,
         depth: args.depth,
         cold_share: 0.2,
@@ -213,13 +234,17 @@ pub fn eval_cross_sell(config: &Config, args: &EvalCrossSellArgs) -> Result<()> 
         &config.recommend,
         &options,
         embedder.as_ref(),
-    );
+    )?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
     println!(
-        "cross-sell, {} train / {} test orders ({}), {} queries, k={}, other categories at depth {} ({:.1}s)",
+        "cross-sell, protocol {}, {} train / {} test orders ({}), {} queries, k={}, other categories at depth {} ({:.1}s)",
+        match report.protocol {
+            Protocol::Anchor => "anchor",
+            Protocol::NextBasket => "next-basket",
+        },
         report.train_orders,
         report.test_orders,
         if args.test_orders.is_empty() {
@@ -232,7 +257,26 @@ pub fn eval_cross_sell(config: &Config, args: &EvalCrossSellArgs) -> Result<()> 
         args.depth,
         started.elapsed().as_secs_f64()
     );
+    if let Some(t) = &report.tuned {
+        println!(
+            "tuned on {}: {} queries, {} settings tried, validation NDCG@{} {:.4} -> {:.4}",
+            t.validation, t.queries, t.tried, report.k, t.ndcg_before, t.ndcg_after
+        );
+        let chosen: Vec<String> = t
+            .settings
+            .iter()
+            .map(|(n, v)| format!("{n} = {v}"))
+            .collect();
+        println!("chosen: {}", chosen.join(", "));
+    }
     print_table(&report.results, report.k);
+    if !report.explore.is_empty() {
+        println!(
+            "\nexplore targets (items the customer never bought before): {} queries",
+            report.explore_queries
+        );
+        print_table(&report.explore, report.k);
+    }
     println!(
         "\ncold start: co-purchase data of {} products withheld, {} queries anchored on them",
         report.cold_products, report.cold_queries
@@ -243,7 +287,7 @@ pub fn eval_cross_sell(config: &Config, args: &EvalCrossSellArgs) -> Result<()> 
 
 fn print_table(results: &[StrategyResult], k: usize) {
     println!(
-        "{:<16} {:>7} {:>8} {:>7} {:>9} {:>9}",
+        "{:<24} {:>7} {:>8} {:>7} {:>9} {:>9}",
         "strategy",
         format!("Hit@{k}"),
         format!("NDCG@{k}"),
@@ -253,7 +297,7 @@ fn print_table(results: &[StrategyResult], k: usize) {
     );
     for r in results {
         println!(
-            "{:<16} {:>7.4} {:>8.4} {:>7.4} {:>9.4} {:>9.3}",
+            "{:<24} {:>7.4} {:>8.4} {:>7.4} {:>9.4} {:>9.3}",
             r.strategy, r.hit, r.ndcg, r.mrr, r.coverage, r.diversity
         );
     }
@@ -261,15 +305,17 @@ fn print_table(results: &[StrategyResult], k: usize) {
         .iter()
         .filter(|r| !r.strategy.starts_with("blend"))
         .max_by(|a, b| a.ndcg.total_cmp(&b.ndcg));
-    if let (Some(base), Some(blend)) = (
-        best_baseline,
-        results.iter().find(|r| r.strategy == "blend"),
-    ) {
-        println!(
-            "blend vs best baseline ({}): NDCG@{k} {:+.1}%",
-            base.strategy,
-            (blend.ndcg / base.ndcg.max(f64::MIN_POSITIVE) - 1.0) * 100.0
-        );
+    let Some(base) = best_baseline else {
+        return;
+    };
+    for name in ["blend", "blend, accurate"] {
+        if let Some(blend) = results.iter().find(|r| r.strategy == name) {
+            println!(
+                "{name} vs best baseline ({}): NDCG@{k} x{:.3}",
+                base.strategy,
+                blend.ndcg / base.ndcg.max(f64::MIN_POSITIVE)
+            );
+        }
     }
 }
 

@@ -1380,6 +1380,7 @@ impl Assistant {
             request.kind = Kind::Cross;
             request.exclude = exclude.clone();
             request.session = Some(session.id.clone());
+            request.customer = session.customer_id.clone();
             let recs = self.recommender.recommend(&request)?;
             recs.cross_sell.into_iter().find(|s| fresh(s))
         };

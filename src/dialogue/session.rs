@@ -35,6 +35,10 @@ pub struct Exchange {
 pub struct Session {
     /// Session id (picks the A/B arm).
     pub id: String,
+    /// The returning customer this session belongs to, when the shop said so: their purchase
+    /// history joins cross-sell, and what they buy here joins it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
     /// Turns taken so far, including those no longer kept.
     pub turns: u32,
     /// The most recent exchanges, oldest first.

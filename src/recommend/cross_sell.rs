@@ -5,10 +5,13 @@
 //! categories), a complement map pair, or its own words ("for Samsung TVs"). Looking alike
 //! is no such evidence: on a catalog without orders it finds substitutes.
 
+use super::personal::Profile;
 use super::product_types::Fit;
-use super::reason::{CategoryPairEvidence, CoPurchaseEvidence, ComplementEvidence, Reason};
+use super::reason::{
+    CategoryPairEvidence, CoPurchaseEvidence, ComplementEvidence, PersonalEvidence, Reason,
+};
 use super::signals::{
-    CategoryPairs, CoPurchase, Complements, Content, Context, Factors, Popularity, Signal,
+    CategoryPairs, CoPurchase, Complements, Content, Context, Factors, Personal, Popularity, Signal,
 };
 use super::{Recommender, Suggestion, Weights};
 use crate::catalog::present::specs_in;
@@ -27,28 +30,22 @@ fn title_size(p: &Product) -> Option<f64> {
 /// How a ranked list is post-processed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ranking {
-    /// Divide scores by popularity to the configured power.
-    pub debias: bool,
-    /// Maximal marginal relevance, at most `max_per_leaf` per leaf, no mutual substitutes.
+    /// Complementary categories first, then the best items in each (see
+    /// `Recommender::diversify`).
     pub diversify: bool,
 }
 
 impl Ranking {
-    /// The configured blend: debiased and diversified.
-    pub const BLEND: Ranking = Ranking {
-        debias: true,
-        diversify: true,
-    };
-    /// Plain top-k by score, for baselines.
-    pub const PLAIN: Ranking = Ranking {
-        debias: false,
-        diversify: false,
-    };
+    /// The configured blend: diversified.
+    pub const BLEND: Ranking = Ranking { diversify: true };
+    /// Plain top-k by score: the accurate ranking.
+    pub const PLAIN: Ranking = Ranking { diversify: false };
 }
 
-/// Baskets, and lift of two products, at which orders outweigh the map's substitute rule.
+/// Baskets, and lift of two products, at which orders outweigh the substitute rules:
+/// substitutes are bought instead of each other, so together less often than chance.
 const BOUGHT_TOGETHER: u32 = 3;
-const BOUGHT_TOGETHER_LIFT: f32 = 2.0;
+const BOUGHT_TOGETHER_LIFT: f32 = 1.0;
 
 /// Candidates kept for diversification, per suggestion asked for.
 const POOL_PER_SUGGESTION: usize = 8;
@@ -57,7 +54,8 @@ const POOL_PER_SUGGESTION: usize = 8;
 const SCAN_BELOW: usize = 4;
 
 impl Recommender {
-    /// The best `limit` cross-sell rows for `anchors` (oldest first), with their scores.
+    /// The best `limit` cross-sell rows for `anchors` (oldest first), with their scores; with
+    /// `customer`, their history joins the blend.
     pub fn cross_sell_rows(
         &self,
         anchors: &[u32],
@@ -65,12 +63,13 @@ impl Recommender {
         weights: &Weights,
         limit: usize,
         ranking: Ranking,
+        customer: Option<&Profile>,
     ) -> Vec<(u32, f32)> {
         if anchors.is_empty() || limit == 0 {
             return Vec::new();
         }
         let learned = self.read();
-        let ctx = self.context(&learned);
+        let ctx = self.context(&learned, customer);
         let signals: Vec<(&dyn Signal, f32)> = [
             (&Popularity as &dyn Signal, weights.popularity),
             (&CoPurchase, weights.copurchase),
@@ -126,6 +125,9 @@ impl Recommender {
                     signal.candidates(&ctx, a, &mut candidates);
                 }
             }
+            if !scans && weights.personal > 0.0 {
+                Personal::candidates(&ctx, &mut candidates);
+            }
             candidates.sort_unstable();
             candidates.dedup();
             candidates.retain(|&c| eligible(c));
@@ -147,27 +149,12 @@ impl Recommender {
                 }
             }
         }
+        let scores = self.with_customer(&ctx, anchors, &recency, &candidates, scores, weights);
         let online = self.online.read().unwrap_or_else(|e| e.into_inner());
         let mut ranked: Vec<(u32, f32)> = candidates
             .into_iter()
             .zip(scores)
-            .map(|(c, s)| {
-                let debias = if ranking.debias {
-                    let n = learned
-                        .stats
-                        .item_counts
-                        .get(c as usize)
-                        .copied()
-                        .unwrap_or(0);
-                    self.config.popularity_debias * ((n + 1) as f32).ln()
-                } else {
-                    0.0
-                };
-                (
-                    c,
-                    (s - debias).exp() * online.factor(anchors.last().copied(), c),
-                )
-            })
+            .map(|(c, s)| (c, s * online.factor(anchors.last().copied(), c)))
             .filter(|&(_, s)| s.is_finite() && s > 0.0)
             .collect();
         drop(online);
@@ -177,13 +164,61 @@ impl Recommender {
             return ranked;
         }
         ranked.truncate(limit * POOL_PER_SUGGESTION);
-        self.diversify(ranked, limit)
+        self.diversify(&ctx, ranked, limit)
+    }
+
+    /// The candidates' scores from their log-evidence `scores`: the shop's ranking as a
+    /// distribution over the candidates (a softmax), mixed, for a customer with a history, with
+    /// theirs (`P_u(b|a)` of [`Personal`], normalised, averaged over the anchors by recency):
+    /// `(1 - alpha) shop + alpha own`, `alpha = w W / (w W + k)` for their effective orders `W`,
+    /// the personal weight `w` and `k` = `personal_prior` (a mixture of experts: the shop's
+    /// weights may scale its evidence any way, the customer's share stays what it is).
+    fn with_customer(
+        &self,
+        ctx: &Context<'_>,
+        anchors: &[u32],
+        recency: &[f32],
+        candidates: &[u32],
+        scores: Vec<f32>,
+        weights: &Weights,
+    ) -> Vec<f32> {
+        let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut shop: Vec<f32> = scores.iter().map(|s| (s - max).exp()).collect();
+        let total: f32 = shop.iter().sum();
+        if total > 0.0 && total.is_finite() {
+            shop.iter_mut().for_each(|s| *s /= total);
+        }
+        let Some(profile) = ctx
+            .customer
+            .filter(|p| p.weight() > 0.0 && weights.personal > 0.0)
+        else {
+            return shop;
+        };
+        let evidence = weights.personal * profile.weight();
+        let alpha = evidence / (evidence + self.config.personal_prior.max(1e-3));
+        let mut own = vec![0f32; candidates.len()];
+        let mut buffer = vec![0f32; candidates.len()];
+        let total_recency: f32 = recency.iter().sum();
+        for (&a, &r) in anchors.iter().zip(recency) {
+            Personal::probabilities(ctx, a, candidates, &mut buffer);
+            for (o, b) in own.iter_mut().zip(&buffer) {
+                *o += r / total_recency * b;
+            }
+        }
+        let sum: f32 = own.iter().sum();
+        if sum <= 0.0 || !sum.is_finite() {
+            return shop;
+        }
+        shop.iter()
+            .zip(&own)
+            .map(|(s, o)| (1.0 - alpha) * s + alpha * o / sum)
+            .collect()
     }
 
     /// Whether there is evidence that `c` goes with `a`: baskets holding both, or both their
-    /// categories, or the complement map, or `c`'s own words.
+    /// categories, or the complement map, or `c`'s own words, or the customer buying it.
     fn goes_with(&self, ctx: &Context<'_>, a: u32, c: u32) -> bool {
-        if ctx.stats.items.count(a as usize, c) > 0 {
+        if ctx.stats.items.count(a as usize, c) > 0 || ctx.customer.is_some_and(|p| p.bought(c)) {
             return true;
         }
         if let (Some(x), Some(y)) = (
@@ -196,18 +231,20 @@ impl Recommender {
         self.types.fit(a, c, self.catalog.products()).is_some()
     }
 
-    /// Whether baskets show `a` and `c` bought together: the two products (3 baskets or
-    /// more, twice as often as their base rates predict), or their two categories (3 baskets
+    /// Whether baskets show `a` and `c` bought together: the two products (3 shoppers or
+    /// more, at least as often as their base rates predict), or their two categories (3 baskets
     /// or more, at least as often as chance). Orders outweigh the complement map's word that
     /// two types do the same job: shoppers who put frozen and fresh berries in one basket
     /// treat them as going together.
     fn bought_together(&self, ctx: &Context<'_>, a: u32, c: u32) -> bool {
         let stats = ctx.stats;
         let baskets = stats.baskets.max(1) as f32;
+        let customers = stats.customers.max(1) as f32;
         let both = stats.items.count(a as usize, c);
-        let count = |r: u32| stats.item_counts.get(r as usize).copied().unwrap_or(0) as f32;
+        let buyers = |r: u32| stats.item_buyers.get(r as usize).copied().unwrap_or(0) as f32;
         if both >= BOUGHT_TOGETHER
-            && both as f32 * baskets >= BOUGHT_TOGETHER_LIFT * count(a).max(1.0) * count(c).max(1.0)
+            && both as f32 * customers
+                >= BOUGHT_TOGETHER_LIFT * buyers(a).max(1.0) * buyers(c).max(1.0)
         {
             return true;
         }
@@ -222,50 +259,73 @@ impl Recommender {
         both >= BOUGHT_TOGETHER && both as f32 * baskets >= n(x).max(1.0) * n(y).max(1.0)
     }
 
-    /// Greedy maximal marginal relevance with the hard rules: at most `max_per_leaf` per leaf
-    /// category (or product type), never two substitutes.
-    fn diversify(&self, mut pool: Vec<(u32, f32)>, limit: usize) -> Vec<(u32, f32)> {
-        let top = pool.first().map_or(1.0, |p| p.1).max(f32::MIN_POSITIVE);
-        let lambda = self.config.mmr_lambda.clamp(0.0, 1.0);
-        let mut chosen: Vec<(u32, f32)> = Vec::with_capacity(limit);
-        while chosen.len() < limit && !pool.is_empty() {
-            pool.retain(|&(c, _)| {
-                let leaf = self.catalog.leaves.get(c as usize);
-                let kind = self.types.type_of(c);
-                let same_leaf = chosen
-                    .iter()
-                    .filter(|&&(s, _)| {
-                        (leaf.is_some() && self.catalog.leaves.get(s as usize) == leaf)
-                            || (kind.is_some() && self.types.type_of(s) == kind)
-                    })
-                    .count();
-                same_leaf < self.config.max_per_leaf.max(1)
-                    && chosen.iter().all(|&(s, _)| {
-                        !self.types.substitutes(s, c)
-                            && !self.catalog.substitutes(
-                                s,
-                                c,
-                                self.config.substitute_similarity,
-                                self.config.sibling_substitute_similarity,
-                            )
-                    })
+    /// Complementary categories first, then the best items in each (as P-Companion picks
+    /// complementary types before items, Hao et al. 2020), with seats in proportion to each
+    /// category's share of the candidates' scores (PM-2's Sainte-Laguë rule, Dang and Croft
+    /// 2012): the next seat goes to the category with the largest `mass / (2 seats + 1)`, and
+    /// it takes its best remaining candidate. So a basket of fruit still gets two fruits, and a
+    /// TV's mount, cable and soundbar each get one; the chosen are then shown best first. At
+    /// most `max_per_leaf` per leaf category
+    /// (or product type); a product that would do the same job as one already chosen is
+    /// skipped, unless baskets show the two bought together (bananas and strawberries look
+    /// alike but are no substitutes).
+    fn diversify(&self, ctx: &Context<'_>, pool: Vec<(u32, f32)>, limit: usize) -> Vec<(u32, f32)> {
+        let per_leaf = self.config.max_per_leaf.max(1);
+        // Candidates by category (leaf, else type, else itself), best first, with its mass.
+        let key = |c: u32| -> (u8, u32) {
+            match (self.catalog.leaves.get(c as usize), self.types.type_of(c)) {
+                (Some(l), _) => (0, l),
+                (None, Some(t)) => (1, t),
+                (None, None) => (2, c),
+            }
+        };
+        let mut categories: Vec<(f32, usize, std::collections::VecDeque<(u32, f32)>)> = Vec::new();
+        let mut at: std::collections::HashMap<(u8, u32), usize> = Default::default();
+        for (c, s) in pool {
+            let i = *at.entry(key(c)).or_insert_with(|| {
+                categories.push((0.0, 0, Default::default()));
+                categories.len() - 1
             });
-            let best = pool
+            categories[i].0 += s;
+            categories[i].2.push_back((c, s));
+        }
+        let mut chosen: Vec<(u32, f32)> = Vec::with_capacity(limit);
+        while chosen.len() < limit {
+            // Sainte-Laguë: the largest quotient gets the next seat; earlier (better) wins ties.
+            let next = categories
                 .iter()
                 .enumerate()
-                .map(|(i, &(c, s))| {
-                    let redundancy = chosen
-                        .iter()
-                        .map(|&(t, _)| self.catalog.similarity(c, t))
-                        .fold(0f32, f32::max);
-                    (i, lambda * s / top - (1.0 - lambda) * redundancy)
-                })
+                .filter(|(_, (_, seats, items))| *seats < per_leaf && !items.is_empty())
+                .map(|(i, (mass, seats, _))| (i, mass / (2 * seats + 1) as f32))
                 .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-            match best {
-                Some((i, _)) => chosen.push(pool.remove(i)),
-                None => break,
+            let Some((i, _)) = next else {
+                break;
+            };
+            let Some((c, s)) = categories[i].2.pop_front() else {
+                continue;
+            };
+            let kind = self.types.type_of(c);
+            let same_kind = chosen
+                .iter()
+                .filter(|&&(x, _)| kind.is_some() && self.types.type_of(x) == kind)
+                .count();
+            let substitute = chosen.iter().any(|&(x, _)| {
+                (self.types.substitutes(x, c)
+                    || self.catalog.substitutes(
+                        x,
+                        c,
+                        self.config.substitute_similarity,
+                        self.config.sibling_substitute_similarity,
+                    ))
+                    && !self.bought_together(ctx, x, c)
+            });
+            if same_kind < per_leaf && !substitute {
+                chosen.push((c, s));
+                categories[i].1 += 1;
             }
         }
+        // The seats decide what is shown; the score decides the order.
+        chosen.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         chosen
     }
 
@@ -276,10 +336,11 @@ impl Recommender {
         exclude: &[u32],
         weights: &Weights,
         limit: usize,
+        customer: Option<&Profile>,
     ) -> Vec<Suggestion> {
-        let rows = self.cross_sell_rows(anchors, exclude, weights, limit, Ranking::BLEND);
+        let rows = self.cross_sell_rows(anchors, exclude, weights, limit, Ranking::BLEND, customer);
         let learned = self.read();
-        let ctx = self.context(&learned);
+        let ctx = self.context(&learned, customer);
         rows.into_iter()
             .map(|(c, score)| {
                 let (reason, anchor) = self.cross_sell_reason(&ctx, anchors, c);
@@ -291,9 +352,9 @@ impl Recommender {
     /// The reason for suggesting row `c`, and the anchor row it speaks of.
     fn cross_sell_reason(&self, ctx: &Context<'_>, anchors: &[u32], c: u32) -> (Reason, u32) {
         let stats = ctx.stats;
-        let count = |r: u32| stats.item_counts.get(r as usize).copied().unwrap_or(0);
+        let count = |r: u32| stats.item_buyers.get(r as usize).copied().unwrap_or(0);
         let mut reason = Reason::default();
-        // The anchor with the most baskets shared, the latest on ties.
+        // The anchor with the most shoppers shared, the latest on ties.
         let best = anchors
             .iter()
             .rev()
@@ -301,7 +362,7 @@ impl Recommender {
             .max_by_key(|&(_, k)| k);
         let mut about = anchors.last().copied().unwrap_or(c);
         if let Some((a, k)) = best.filter(|&(_, k)| k > 0) {
-            let lift = k as f32 * stats.baskets.max(1) as f32
+            let lift = k as f32 * stats.customers.max(1) as f32
                 / (count(a).max(1) as f32 * count(c).max(1) as f32);
             reason.copurchase = Some(CoPurchaseEvidence {
                 anchor: self.catalog.products()[a as usize].id.clone(),
@@ -366,6 +427,26 @@ impl Recommender {
             });
             if reason.copurchase.is_none() && reason.category_pair.is_none() {
                 about = a;
+            }
+        }
+        // The customer's own orders: the anchor they most often bought it with, latest on ties.
+        if let Some(profile) = ctx.customer {
+            let products = self.catalog.products();
+            let own = anchors
+                .iter()
+                .rev()
+                .map(|&a| (a, profile.counts(a, c)))
+                .max_by_key(|&(_, (_, both))| both);
+            if let Some((a, (with_suggestion, with_anchor))) = own.filter(|o| o.1.0 > 0) {
+                reason.personal = Some(PersonalEvidence {
+                    orders: profile.orders(),
+                    with_suggestion,
+                    with_anchor,
+                    anchor_name: crate::catalog::present::short_name(&products[a as usize]),
+                });
+                if with_anchor > 0 {
+                    about = a;
+                }
             }
         }
         reason.similarity = anchors

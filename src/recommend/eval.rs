@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::cross_sell::Ranking;
+use super::personal::Profile;
 use super::stats::{BasketStats, LearnOptions, baskets_of};
 use super::{Catalog, RecommendConfig, Recommender, Weights};
 use crate::catalog::present::all_specs;
@@ -35,9 +36,37 @@ impl std::str::FromStr for Split {
     }
 }
 
+/// How held-out orders become queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    /// Every item of a held-out basket is an anchor; the basket's items of other groups are
+    /// its targets. No customer history.
+    Anchor,
+    /// Per held-out customer, the earlier orders are their history and the last order the
+    /// target: each of its items is an anchor, its items of other groups the targets.
+    NextBasket,
+}
+
+impl std::str::FromStr for Protocol {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Protocol, String> {
+        match s {
+            "anchor" => Ok(Protocol::Anchor),
+            "next-basket" | "next_basket" => Ok(Protocol::NextBasket),
+            _ => Err(format!("protocol '{s}': expected anchor or next-basket")),
+        }
+    }
+}
+
 /// Cross-sell evaluation settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CrossSellOptions {
+    /// How held-out orders become queries.
+    pub protocol: Protocol,
+    /// Tune the blend on a validation split of the training customers first (never on the
+    /// test orders), and evaluate with the tuned settings.
+    pub tune: bool,
     /// Cut-off rank.
     pub k: usize,
     /// Category depth a prediction must differ at (1: another department).
@@ -70,9 +99,11 @@ pub struct StrategyResult {
 /// The whole cross-sell evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CrossSellReport {
-    /// Orders learned from.
+    /// How held-out orders became queries.
+    pub protocol: Protocol,
+    /// Orders learned from (with next-basket, the held-out customers' earlier orders too).
     pub train_orders: usize,
-    /// Orders evaluated.
+    /// Orders evaluated (target baskets).
     pub test_orders: usize,
     /// (basket, anchor) queries evaluated.
     pub queries: usize,
@@ -80,6 +111,12 @@ pub struct CrossSellReport {
     pub k: usize,
     /// All strategies on the held-out orders.
     pub results: Vec<StrategyResult>,
+    /// Queries with a target the customer never bought before (next-basket only).
+    pub explore_queries: usize,
+    /// All strategies, scored on those targets only (next-basket only).
+    pub explore: Vec<StrategyResult>,
+    /// What tuning chose, when asked to tune.
+    pub tuned: Option<Tuned>,
     /// Cold-start products withheld.
     pub cold_products: usize,
     /// Queries whose anchor is a cold-start product.
@@ -152,82 +189,174 @@ fn group_popularity(
         .collect()
 }
 
-/// One held-out query: an anchor and the basket items of other groups it should predict.
+/// One held-out query: an anchor, the basket items of other groups it should predict, and,
+/// with next-basket, the customer whose history the strategies may use.
 struct Query {
     anchor: u32,
+    /// Index into the held-out customers' profiles.
+    customer: Option<usize>,
     relevant: HashSet<u32>,
+    /// The relevant items the customer never bought before.
+    explore: HashSet<u32>,
 }
 
-fn queries(catalog: &Catalog, baskets: &[Vec<u32>], anchor_ok: &dyn Fn(u32) -> bool) -> Vec<Query> {
+/// Held-out data: target baskets, with the index of their customer's history in `histories`.
+struct HeldOut {
+    targets: Vec<(Option<usize>, Vec<u32>)>,
+    /// Per held-out customer: their earlier orders as rows, oldest first.
+    histories: Vec<Vec<Vec<u32>>>,
+}
+
+/// Splits `test` as `protocol` says into what is learned from (added to `train`) and what is
+/// predicted. With next-basket, each held-out customer's last order (by sequence, else as
+/// listed) is the target and their earlier ones are history, which a shop has learned from;
+/// customers with one order, and orders without a customer, have no history and are left out.
+fn hold_out(
+    index: &ProductIndex,
+    train: &[Order],
+    test: &[Order],
+    protocol: Protocol,
+) -> (Vec<Order>, HeldOut) {
+    let row_of = |id: &str| index.row_of(id);
+    let mut learn = train.to_vec();
+    let mut held = HeldOut {
+        targets: Vec::new(),
+        histories: Vec::new(),
+    };
+    match protocol {
+        Protocol::Anchor => {
+            held.targets = baskets_of(test, &row_of)
+                .into_iter()
+                .filter(|b| !b.is_empty())
+                .map(|b| (None, b))
+                .collect();
+        }
+        Protocol::NextBasket => {
+            let mut by_customer: Vec<(&str, Vec<(u32, usize)>)> = Vec::new();
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            for (i, o) in test.iter().enumerate() {
+                let Some(c) = o.customer_id.as_deref() else {
+                    continue;
+                };
+                let at = *seen.entry(c).or_insert_with(|| {
+                    by_customer.push((c, Vec::new()));
+                    by_customer.len() - 1
+                });
+                by_customer[at].1.push((o.sequence.unwrap_or(0), i));
+            }
+            for (_, mut orders) in by_customer {
+                if orders.len() < 2 {
+                    continue;
+                }
+                orders.sort_unstable();
+                let (&(_, last), earlier) = orders.split_last().expect("two orders or more");
+                let earlier: Vec<Order> = earlier.iter().map(|&(_, i)| test[i].clone()).collect();
+                let target = baskets_of(std::slice::from_ref(&test[last]), &row_of).remove(0);
+                if target.is_empty() {
+                    continue;
+                }
+                held.histories.push(baskets_of(&earlier, &row_of));
+                held.targets.push((Some(held.histories.len() - 1), target));
+                learn.extend(earlier);
+            }
+        }
+    }
+    (learn, held)
+}
+
+fn queries(
+    catalog: &Catalog,
+    held: &HeldOut,
+    profiles: &[Profile],
+    anchor_ok: &dyn Fn(u32) -> bool,
+) -> Vec<Query> {
     let mut out = Vec::new();
-    for basket in baskets {
+    for (customer, basket) in &held.targets {
         for &a in basket.iter().filter(|&&a| anchor_ok(a)) {
             let relevant: HashSet<u32> = basket
                 .iter()
                 .copied()
                 .filter(|&b| b != a && !catalog.same_group(a, b))
                 .collect();
-            if !relevant.is_empty() {
-                out.push(Query {
-                    anchor: a,
-                    relevant,
-                });
+            if relevant.is_empty() {
+                continue;
             }
+            let explore = match customer.and_then(|c| profiles.get(c)) {
+                Some(p) => relevant.iter().copied().filter(|&b| !p.bought(b)).collect(),
+                None => HashSet::new(),
+            };
+            out.push(Query {
+                anchor: a,
+                customer: *customer,
+                relevant,
+                explore,
+            });
         }
     }
     out
 }
 
-/// Scores one strategy's predictions (`predict` gives the top-k rows for an anchor).
+/// Scores one strategy's predictions (`predict` gives the top-k rows for a query's anchor and
+/// customer), on all targets and on explore targets.
 fn score(
     name: &str,
     catalog: &Catalog,
     queries: &[Query],
     k: usize,
-    predict: &(dyn Fn(u32) -> Vec<u32> + Sync),
-) -> StrategyResult {
-    let anchors: HashSet<u32> = queries.iter().map(|q| q.anchor).collect();
-    let lists: HashMap<u32, Vec<u32>> = anchors
+    predict: &(dyn Fn(u32, Option<usize>) -> Vec<u32> + Sync),
+) -> (StrategyResult, StrategyResult) {
+    let keys: HashSet<(u32, Option<usize>)> =
+        queries.iter().map(|q| (q.anchor, q.customer)).collect();
+    let lists: HashMap<(u32, Option<usize>), Vec<u32>> = keys
         .into_par_iter()
-        .map(|a| {
-            let mut list = predict(a);
+        .map(|key| {
+            let mut list = predict(key.0, key.1);
             list.truncate(k);
-            (a, list)
+            (key, list)
         })
         .collect();
-    let ideal = |n: usize| {
-        (0..n.min(k))
-            .map(|i| 1.0 / (i as f64 + 2.0).log2())
-            .sum::<f64>()
-    };
-    let (mut hit, mut ndcg, mut mrr, mut diversity) = (0.0, 0.0, 0.0, 0.0);
-    for q in queries {
-        let list = &lists[&q.anchor];
-        let mut dcg = 0.0;
-        let mut first = None;
-        for (i, r) in list.iter().enumerate() {
-            if q.relevant.contains(r) {
-                dcg += 1.0 / (i as f64 + 2.0).log2();
-                first.get_or_insert(i);
+    let judge = |relevant_of: &dyn Fn(&Query) -> &HashSet<u32>| {
+        let ideal = |n: usize| {
+            (0..n.min(k))
+                .map(|i| 1.0 / (i as f64 + 2.0).log2())
+                .sum::<f64>()
+        };
+        let (mut hit, mut ndcg, mut mrr, mut diversity, mut n) = (0.0, 0.0, 0.0, 0.0, 0usize);
+        let mut recommended: HashSet<u32> = HashSet::new();
+        for q in queries {
+            let relevant = relevant_of(q);
+            if relevant.is_empty() {
+                continue;
             }
+            n += 1;
+            let list = &lists[&(q.anchor, q.customer)];
+            recommended.extend(list.iter().copied());
+            let mut dcg = 0.0;
+            let mut first = None;
+            for (i, r) in list.iter().enumerate() {
+                if relevant.contains(r) {
+                    dcg += 1.0 / (i as f64 + 2.0).log2();
+                    first.get_or_insert(i);
+                }
+            }
+            if let Some(i) = first {
+                hit += 1.0;
+                mrr += 1.0 / (i as f64 + 1.0);
+            }
+            ndcg += dcg / ideal(relevant.len());
+            diversity += intra_list_diversity(catalog, list);
         }
-        if let Some(i) = first {
-            hit += 1.0;
-            mrr += 1.0 / (i as f64 + 1.0);
+        let n = n.max(1) as f64;
+        StrategyResult {
+            strategy: name.to_string(),
+            hit: hit / n,
+            ndcg: ndcg / n,
+            mrr: mrr / n,
+            coverage: recommended.len() as f64 / catalog.products().len().max(1) as f64,
+            diversity: diversity / n,
         }
-        ndcg += dcg / ideal(q.relevant.len());
-        diversity += intra_list_diversity(catalog, list);
-    }
-    let recommended: HashSet<u32> = lists.values().flatten().copied().collect();
-    let n = queries.len().max(1) as f64;
-    StrategyResult {
-        strategy: name.to_string(),
-        hit: hit / n,
-        ndcg: ndcg / n,
-        mrr: mrr / n,
-        coverage: recommended.len() as f64 / catalog.products().len().max(1) as f64,
-        diversity: diversity / n,
-    }
+    };
+    (judge(&|q| &q.relevant), judge(&|q| &q.explore))
 }
 
 fn intra_list_diversity(catalog: &Catalog, list: &[u32]) -> f64 {
@@ -248,6 +377,8 @@ fn intra_list_diversity(catalog: &Catalog, list: &[u32]) -> f64 {
 /// Learning data of one run: baskets as rows, and (customer, row) purchases for the factors.
 struct Training {
     baskets: Vec<Vec<u32>>,
+    /// The customer of each basket.
+    customer_of: Vec<u32>,
     purchases: Vec<(u32, u32, f32)>,
     customers: usize,
 }
@@ -263,6 +394,7 @@ impl Training {
         let mut customers: HashMap<&str, u32> = HashMap::new();
         let mut purchases = Vec::new();
         let mut baskets = Vec::new();
+        let mut customer_of = Vec::new();
         for (order, basket) in orders.iter().zip(baskets_of(orders, &row_of)) {
             let customer = order
                 .customer_id
@@ -273,93 +405,122 @@ impl Training {
             purchases.extend(basket.iter().map(|&r| (user, r, 1.0)));
             if !basket.is_empty() {
                 baskets.push(basket);
+                customer_of.push(user);
             }
         }
         Training {
             baskets,
+            customer_of,
             purchases,
             customers: customers.len(),
         }
     }
+
+    fn stats(&self, rows: usize, leaves: &super::Leaves) -> BasketStats {
+        BasketStats::learn_by_customer(
+            rows,
+            leaves,
+            &self.baskets,
+            &self.customer_of,
+            &LearnOptions::default(),
+        )
+    }
 }
 
-/// Every strategy on the queries `queries_of` picks, learning from `training`.
+/// Every strategy on `queries`, with `recommender` (learned from `training`) for the blends.
+/// Returns the results on all targets and on explore targets.
 fn run_strategies(
-    index: &Arc<ProductIndex>,
+    recommender: &Recommender,
     training: &Training,
-    queries_of: &dyn Fn(&Catalog) -> Vec<Query>,
-    config: &RecommendConfig,
+    queries: &[Query],
+    profiles: &[Profile],
     options: &CrossSellOptions,
-    embedder: &dyn crate::embed::Embedder,
-) -> (Vec<StrategyResult>, usize) {
-    let mut config = config.clone();
-    config.cross_sell_depth = options.depth;
-    // Arms split live sessions; offline, every strategy is measured on every query.
-    config.ab = super::AbConfig::default();
-    let leaves = super::Leaves::of(index.products());
-    let rows = index.products().len();
-    let stats = BasketStats::learn(rows, &leaves, &training.baskets, &LearnOptions::default());
-    let recommender = match Recommender::new(index.clone(), stats, config.clone(), embedder) {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::warn!("cross-sell evaluation: {e}");
-            return (Vec::new(), 0);
-        }
-    };
+) -> (Vec<StrategyResult>, Vec<StrategyResult>) {
     let catalog = recommender.catalog();
-    let queries = queries_of(catalog);
+    let index = &catalog.index;
     let k = options.k;
     let other = |a: u32| move |c: &u32| *c != a && !catalog.same_group(a, *c);
     let learned = recommender.read();
     let by_group = group_popularity(catalog, &training.baskets, k * 4);
-    let blend = |weights: Weights, ranking: Ranking| {
-        let r = &recommender;
-        move |a: u32| -> Vec<u32> {
-            r.cross_sell_rows(&[a], &[], &weights, k, ranking)
-                .into_iter()
-                .map(|(c, _)| c)
-                .collect()
-        }
+    let popular = |a: u32| -> Vec<u32> {
+        learned
+            .popular
+            .global()
+            .iter()
+            .copied()
+            .filter(other(a))
+            .take(k)
+            .collect()
     };
+    let profile = |c: Option<usize>| c.and_then(|c| profiles.get(c));
+    // Popularity by buyers: customers who bought each product at least once.
+    let mut buyers: HashMap<u32, u32> = HashMap::new();
+    let distinct: HashSet<(u32, u32)> =
+        training.purchases.iter().map(|&(u, r, _)| (u, r)).collect();
+    for (_, r) in distinct {
+        *buyers.entry(r).or_default() += 1;
+    }
+    let mut by_buyers: Vec<(u32, u32)> = buyers.into_iter().collect();
+    by_buyers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    by_buyers.truncate(256);
     let mut results = vec![
-        score("popularity", catalog, &queries, k, &|a| {
-            learned
-                .popular
-                .global()
+        score("popularity by buyers", catalog, queries, k, &|a, _| {
+            by_buyers
                 .iter()
-                .copied()
+                .map(|e| e.0)
                 .filter(other(a))
                 .take(k)
                 .collect()
         }),
-        score("dept-popularity", catalog, &queries, k, &|a| {
+        score("popularity", catalog, queries, k, &|a, _| popular(a)),
+        score("dept-popularity", catalog, queries, k, &|a, _| {
             catalog
                 .group(a)
                 .and_then(|g| by_group.get(&g))
                 .map(|items| items.iter().copied().filter(other(a)).take(k).collect())
                 .unwrap_or_default()
         }),
-        score("co-occurrence", catalog, &queries, k, &|a| {
-            let list = learned.stats.items.of(a as usize);
-            list.into_iter()
-                .map(|e| e.0)
+    ];
+    if !profiles.is_empty() {
+        // What the customer buys most (recency-weighted), then best sellers.
+        results.push(score("personal frequency", catalog, queries, k, &|a, c| {
+            let mut list: Vec<u32> = profile(c)
+                .map(|p| p.favourites(usize::MAX))
+                .unwrap_or_default()
+                .into_iter()
                 .filter(other(a))
                 .take(k)
-                .collect()
-        }),
-        score("content", catalog, &queries, k, &|a| {
-            let vectors = index.vectors();
-            let mask = catalog.other_group_mask(a);
-            vectors
-                .top_k(vectors.row(a as usize), Some(&mask), k)
-                .into_iter()
-                .map(|(r, _)| r as u32)
-                .collect()
-        }),
-    ];
+                .collect();
+            for r in popular(a) {
+                if list.len() < k && !list.contains(&r) {
+                    list.push(r);
+                }
+            }
+            list
+        }));
+    }
+    results.push(score("co-occurrence", catalog, queries, k, &|a, _| {
+        let list = learned.stats.items.of(a as usize);
+        list.into_iter()
+            .map(|e| e.0)
+            .filter(other(a))
+            .take(k)
+            .collect()
+    }));
+    results.push(score("content", catalog, queries, k, &|a, _| {
+        let vectors = index.vectors();
+        let mask = catalog.other_group_mask(a);
+        vectors
+            .top_k(vectors.row(a as usize), Some(&mask), k)
+            .into_iter()
+            .map(|(r, _)| r as u32)
+            .collect()
+    }));
     drop(learned);
-    let mut blends = vec![("blend", config.weights)];
+    let weights = recommender.config().weights;
+    let mut blends = vec![("blend", weights)];
     if options.als_weight > 0.0 {
+        let rows = catalog.products().len();
         let als = super::als::AlsModel::train(
             &training.purchases,
             training.customers,
@@ -370,34 +531,227 @@ fn run_strategies(
             recommender.set_factors(model);
             let with_als = Weights {
                 als: options.als_weight,
-                ..config.weights
+                ..weights
             };
             blends.push(("blend + als", with_als));
         }
     }
     for (name, weights) in blends {
-        results.push(score(
-            name,
-            catalog,
-            &queries,
-            k,
-            &blend(weights, Ranking::BLEND),
-        ));
-        let plain = format!("{name}, undiversified");
-        results.push(score(
-            &plain,
-            catalog,
-            &queries,
-            k,
-            &blend(weights, Ranking::PLAIN),
-        ));
+        for (label, ranking) in [
+            (name.to_string(), Ranking::BLEND),
+            (format!("{name}, accurate"), Ranking::PLAIN),
+        ] {
+            results.push(score(&label, catalog, queries, k, &|a, c| {
+                recommender
+                    .cross_sell_rows(&[a], &[], &weights, k, ranking, profile(c))
+                    .into_iter()
+                    .map(|(c, _)| c)
+                    .collect()
+            }));
+        }
     }
-    (results, queries.len())
+    results.into_iter().unzip()
 }
 
-/// Learns from `train`, predicts cross-sell for every item of every `test` basket, and scores
-/// each strategy; then repeats with the co-purchase data of a share of products withheld.
-/// `embedder` (the index's) lays the complement map over the catalog.
+/// What tuning chose, and on what.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tuned {
+    /// How the validation split was drawn.
+    pub validation: String,
+    /// Validation queries.
+    pub queries: usize,
+    /// Settings tried.
+    pub tried: usize,
+    /// The chosen value of each tuned setting, by its `shopclerk.toml` name.
+    pub settings: Vec<(String, f32)>,
+    /// Validation NDCG@k of the accurate blend with the starting settings.
+    pub ndcg_before: f64,
+    /// The same with the chosen settings.
+    pub ndcg_after: f64,
+}
+
+/// One tunable setting: its name, where it lives, and the values tried.
+struct Knob {
+    name: &'static str,
+    get: fn(&RecommendConfig) -> f32,
+    set: fn(&mut RecommendConfig, f32),
+    values: &'static [f32],
+    personal: bool,
+}
+
+const KNOBS: &[Knob] = &[
+    Knob {
+        name: "weights.popularity",
+        get: |c| c.weights.popularity,
+        set: |c, v| c.weights.popularity = v,
+        values: &[0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+        personal: false,
+    },
+    Knob {
+        name: "shrinkage",
+        get: |c| c.shrinkage,
+        set: |c, v| c.shrinkage = v,
+        values: &[1.0, 5.0, 20.0, 50.0, 100.0, 200.0, 500.0, 2000.0],
+        personal: false,
+    },
+    Knob {
+        name: "category_shrinkage",
+        get: |c| c.category_shrinkage,
+        set: |c, v| c.category_shrinkage = v,
+        values: &[1.0, 5.0, 20.0, 100.0, 500.0, 2000.0],
+        personal: false,
+    },
+    Knob {
+        name: "weights.copurchase",
+        get: |c| c.weights.copurchase,
+        set: |c, v| c.weights.copurchase = v,
+        values: &[0.5, 0.75, 1.0, 1.25, 1.5],
+        personal: false,
+    },
+    Knob {
+        name: "weights.category",
+        get: |c| c.weights.category,
+        set: |c, v| c.weights.category = v,
+        values: &[0.5, 1.0, 1.5, 2.0],
+        personal: false,
+    },
+    Knob {
+        name: "weights.content",
+        get: |c| c.weights.content,
+        set: |c, v| c.weights.content = v,
+        values: &[0.0, 0.5, 1.0, 2.0],
+        personal: false,
+    },
+    Knob {
+        name: "weights.personal",
+        get: |c| c.weights.personal,
+        set: |c, v| c.weights.personal = v,
+        values: &[0.25, 0.5, 1.0, 2.0, 4.0],
+        personal: true,
+    },
+    Knob {
+        name: "personal_prior",
+        get: |c| c.personal_prior,
+        set: |c, v| c.personal_prior = v,
+        values: &[0.1, 0.5, 1.0, 3.0, 10.0, 30.0],
+        personal: true,
+    },
+    Knob {
+        name: "personal_shrinkage",
+        get: |c| c.personal_shrinkage,
+        set: |c, v| c.personal_shrinkage = v,
+        values: &[1.0, 5.0, 20.0, 50.0, 200.0],
+        personal: true,
+    },
+    Knob {
+        name: "personal_decay",
+        get: |c| c.personal_decay,
+        set: |c, v| c.personal_decay = v,
+        values: &[0.7, 0.8, 0.9, 0.95, 1.0],
+        personal: true,
+    },
+];
+
+/// Passes of coordinate search over the knobs.
+const TUNING_PASSES: usize = 2;
+/// Share of the training customers tuning validates on.
+const VALIDATION_SHARE: f64 = 0.2;
+
+/// Tunes the blend's settings by coordinate search (each knob over its grid, the others
+/// fixed; twice) for the NDCG@k of the accurate blend on `held`, with `fit` (learned without
+/// the validation customers) as the base: the shop-wide knobs under the anchor protocol, the
+/// customer's own (personal) knobs under next-basket.
+fn tune(
+    fit: &Recommender,
+    stats: &BasketStats,
+    held: &HeldOut,
+    options: &CrossSellOptions,
+    validation: String,
+) -> Option<(RecommendConfig, Tuned)> {
+    let personal = options.protocol == Protocol::NextBasket;
+    let evaluate = |config: &RecommendConfig| -> Option<(f64, usize)> {
+        let r = fit.variant(stats.clone(), config.clone()).ok()?;
+        let profiles = profiles_of(&r, held);
+        let queries = queries(r.catalog(), held, &profiles, &|_| true);
+        let profile = |c: Option<usize>| c.and_then(|c| profiles.get(c));
+        let (all, _) = score("tuning", r.catalog(), &queries, options.k, &|a, c| {
+            r.cross_sell_rows(
+                &[a],
+                &[],
+                &config.weights,
+                options.k,
+                Ranking::PLAIN,
+                profile(c),
+            )
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect()
+        });
+        Some((all.ndcg, queries.len()))
+    };
+    let mut best = fit.config().clone();
+    let (before, queries) = evaluate(&best)?;
+    let mut best_ndcg = before;
+    let mut tried = 1;
+    for _ in 0..TUNING_PASSES {
+        for knob in KNOBS.iter().filter(|k| k.personal == personal) {
+            for &v in knob.values {
+                if ((knob.get)(&best) - v).abs() < 1e-6 {
+                    continue;
+                }
+                let mut candidate = best.clone();
+                (knob.set)(&mut candidate, v);
+                tried += 1;
+                if let Some((ndcg, _)) = evaluate(&candidate)
+                    && ndcg > best_ndcg
+                {
+                    best_ndcg = ndcg;
+                    best = candidate;
+                }
+            }
+        }
+    }
+    let settings = KNOBS
+        .iter()
+        .filter(|k| k.personal == personal)
+        .map(|k| (k.name.to_string(), (k.get)(&best)))
+        .collect();
+    Some((
+        best,
+        Tuned {
+            validation,
+            queries,
+            tried,
+            settings,
+            ndcg_before: before,
+            ndcg_after: best_ndcg,
+        },
+    ))
+}
+
+/// The held-out customers' profiles, with the recommender's recency decay.
+fn profiles_of(recommender: &Recommender, held: &HeldOut) -> Vec<Profile> {
+    held.histories
+        .iter()
+        .map(|h| {
+            Profile::new(
+                h,
+                recommender.config().personal_decay,
+                &recommender.catalog().leaves,
+            )
+        })
+        .collect()
+}
+
+/// Learns from `train`, predicts cross-sell for the `test` baskets as `options.protocol`
+/// says, and scores each strategy; then repeats with the co-purchase data of a share of
+/// products withheld (cold start). With `options.tune`, the blend's settings are first tuned
+/// on a split of the training customers (by customer, `VALIDATION_SHARE` of them, seeded from
+/// `options.seed`); the test orders are never seen while tuning. `embedder` (the index's) lays
+/// the complement map over the catalog.
+///
+/// # Errors
+/// A bad A/B setup, an unreadable complement map or the embedder failing.
 pub fn evaluate_cross_sell(
     index: &Arc<ProductIndex>,
     train: &[Order],
@@ -405,19 +759,43 @@ pub fn evaluate_cross_sell(
     config: &RecommendConfig,
     options: &CrossSellOptions,
     embedder: &dyn crate::embed::Embedder,
-) -> CrossSellReport {
-    let row_of = |id: &str| index.row_of(id);
-    let mut test_baskets = baskets_of(test, &row_of);
-    test_baskets.retain(|b| !b.is_empty());
-    let training = Training::new(index, train, &HashSet::new());
-    let (results, queries) = run_strategies(
-        index,
-        &training,
-        &|c| self::queries(c, &test_baskets, &|_| true),
-        config,
-        options,
+) -> super::Result<CrossSellReport> {
+    let mut config = config.clone();
+    config.cross_sell_depth = options.depth;
+    // Arms split live sessions; offline, every strategy is measured on every query.
+    config.ab = super::AbConfig::default();
+    let leaves = super::Leaves::of(index.products());
+    let rows = index.products().len();
+    let (learn, held) = hold_out(index, train, test, options.protocol);
+    let training = Training::new(index, &learn, &HashSet::new());
+    let mut recommender = Recommender::new(
+        index.clone(),
+        training.stats(rows, &leaves),
+        config.clone(),
         embedder,
-    );
+    )?;
+
+    let mut tuned = None;
+    if options.tune {
+        let seed = options.seed ^ 0x7a11;
+        let (fit, validation) = split_orders(train, Split::Customer, seed, VALIDATION_SHARE);
+        let (fit_learn, fit_held) = hold_out(index, &fit, &validation, options.protocol);
+        let fit_stats = Training::new(index, &fit_learn, &HashSet::new()).stats(rows, &leaves);
+        let label = format!(
+            "{:.0}% of the training customers (seed {seed}), {} orders",
+            VALIDATION_SHARE * 100.0,
+            validation.len()
+        );
+        if let Some((chosen, report)) = tune(&recommender, &fit_stats, &fit_held, options, label) {
+            recommender = recommender.variant(training.stats(rows, &leaves), chosen)?;
+            tuned = Some(report);
+        }
+    }
+
+    let profiles = profiles_of(&recommender, &held);
+    let queries = queries(recommender.catalog(), &held, &profiles, &|_| true);
+    let (results, explore) = run_strategies(&recommender, &training, &queries, &profiles, options);
+    let explore_queries = queries.iter().filter(|q| !q.explore.is_empty()).count();
 
     // Cold start: products drawn among those bought in training lose all their baskets.
     let products = index.products();
@@ -428,25 +806,32 @@ pub fn evaluate_cross_sell(
             unit(stable_hash(options.seed ^ 0xc01d, &products[r as usize].id)) < options.cold_share
         })
         .collect();
-    let warm = Training::new(index, train, &cold);
-    let (cold_start, cold_queries) = run_strategies(
-        index,
-        &warm,
-        &|c| self::queries(c, &test_baskets, &|a| cold.contains(&a)),
-        config,
-        options,
-        embedder,
-    );
-    CrossSellReport {
+    let warm = Training::new(index, &learn, &cold);
+    let cold_recommender =
+        recommender.variant(warm.stats(rows, &leaves), recommender.config().clone())?;
+    let cold_queries = self::queries(cold_recommender.catalog(), &held, &profiles, &|a| {
+        cold.contains(&a)
+    });
+    let (cold_start, _) =
+        run_strategies(&cold_recommender, &warm, &cold_queries, &profiles, options);
+    Ok(CrossSellReport {
+        protocol: options.protocol,
         train_orders: training.baskets.len(),
-        test_orders: test_baskets.len(),
-        queries,
+        test_orders: held.targets.len(),
+        queries: queries.len(),
         k: options.k,
         results,
+        explore_queries,
+        explore: if profiles.is_empty() {
+            Vec::new()
+        } else {
+            explore
+        },
+        tuned,
         cold_products: cold.len(),
-        cold_queries,
+        cold_queries: cold_queries.len(),
         cold_start,
-    }
+    })
 }
 
 /// Upsell promises kept over a catalog.
@@ -654,7 +1039,7 @@ pub fn evaluate_judged(
         report.anchor_types += 1;
         for a in rows {
             report.anchors += 1;
-            let list = recommender.cross_sell(&[a], &[], &recommender.config.weights, k);
+            let list = recommender.cross_sell(&[a], &[], &recommender.config.weights, k, None);
             empty += usize::from(list.is_empty());
             let mut judged_list = JudgedList {
                 anchor: j.anchor.clone(),

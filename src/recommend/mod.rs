@@ -13,6 +13,7 @@ mod cross_sell;
 pub mod eval;
 pub mod feedback;
 mod online;
+pub mod personal;
 pub mod product_types;
 pub mod reason;
 pub mod signals;
@@ -92,17 +93,24 @@ pub struct Weights {
     /// The complement map and "made for" words: a prior log lift that fades as the anchor's
     /// category gathers baskets (see [`signals::Complements`]).
     pub complements: f32,
+    /// The customer's own history mixed into the basket evidence (see
+    /// [`signals::Personal`]); nothing without a customer.
+    pub personal: f32,
 }
 
 impl Default for Weights {
     fn default() -> Weights {
+        // Tuned on a validation split of Instacart's training customers (`shopclerk eval
+        // cross-sell --tune`, protocol anchor for the shop-wide weights, next-basket for the
+        // customer's own history); see the README.
         Weights {
-            popularity: 1.0,
-            copurchase: 1.0,
-            category: 1.0,
-            content: 1.0,
+            popularity: 1.5,
+            copurchase: 0.5,
+            category: 1.5,
+            content: 2.0,
             als: 0.0,
             complements: 1.0,
+            personal: 1.0,
         }
     }
 }
@@ -118,19 +126,26 @@ pub struct RecommendConfig {
     pub cross_sell_depth: usize,
     /// Cross-sell suggestions allowed from one leaf category in one list.
     pub max_per_leaf: usize,
-    /// Maximal marginal relevance trade-off: 1 ranks by score alone, lower values push
-    /// suggestions apart.
-    pub mmr_lambda: f32,
     /// Embedding similarity at or above which two products (or the mean embeddings of their
     /// leaf categories) count as substitutes.
     pub substitute_similarity: f32,
     /// The same for products in sibling leaf categories (same parent category).
     pub sibling_substitute_similarity: f32,
-    /// Scores are divided by (baskets holding the candidate + 1) to this power, so the long
-    /// tail gets shown and not only best sellers.
-    pub popularity_debias: f32,
-    /// Pseudo-baskets of shrinkage in conditional probabilities (rare anchors count less).
+    /// Pseudo-baskets of shrinkage of an anchor's item-to-item evidence towards its
+    /// category-level prior (`m` in [`signals::Context`]): an anchor in fewer baskets than
+    /// this scores mostly like its category.
     pub shrinkage: f32,
+    /// Pseudo-baskets of shrinkage of category-to-category evidence towards the base rate
+    /// (`m_c` in [`signals::Context`]).
+    pub category_shrinkage: f32,
+    /// Weight of each of a customer's orders relative to the one after it (recency).
+    pub personal_decay: f32,
+    /// Orders at which a customer's own history counts as much as the shop's baskets
+    /// (`k` in [`signals::Personal`]).
+    pub personal_prior: f32,
+    /// Pseudo-orders of shrinkage of a customer's usual companions of the anchor towards
+    /// what they buy in general (`m_u` in [`signals::Personal`]).
+    pub personal_shrinkage: f32,
     /// Weight of each earlier session item relative to the one after it.
     pub recency_decay: f32,
     /// Upsell price cap as a multiple of the anchor's price.
@@ -157,12 +172,14 @@ impl Default for RecommendConfig {
         RecommendConfig {
             weights: Weights::default(),
             cross_sell_depth: 0,
-            max_per_leaf: 1,
-            mmr_lambda: 0.8,
+            max_per_leaf: 2,
             substitute_similarity: 0.85,
             sibling_substitute_similarity: 0.6,
-            popularity_debias: 0.1,
-            shrinkage: 5.0,
+            shrinkage: 20.0,
+            category_shrinkage: 100.0,
+            personal_decay: 0.9,
+            personal_prior: 0.5,
+            personal_shrinkage: 20.0,
             recency_decay: 0.7,
             upsell_max_ratio: 2.0,
             upsell_budget_ratio: 1.25,
@@ -217,6 +234,9 @@ pub struct Request {
     pub weights: Option<Weights>,
     /// The customer's session: picks its A/B arm.
     pub session: Option<String>,
+    /// The returning customer, whose purchase history ([`Recommender::customer_profile`])
+    /// joins the cross-sell blend.
+    pub customer: Option<String>,
 }
 
 impl Request {
@@ -230,6 +250,7 @@ impl Request {
             exclude: Vec::new(),
             weights: None,
             session: None,
+            customer: None,
         }
     }
 }
@@ -264,6 +285,7 @@ pub struct Recommendations {
 }
 
 /// The catalog as recommendation needs it: products, vectors, and category structure.
+#[derive(Clone)]
 pub struct Catalog {
     /// The product index (products by row, embedding matrix).
     pub index: Arc<ProductIndex>,
@@ -536,6 +558,14 @@ struct Learned {
     als: Option<als::AlsModel>,
 }
 
+/// One customer's orders as product rows, oldest first, and the id of the latest (purchases
+/// under the same id join it).
+#[derive(Debug, Clone, Default)]
+struct History {
+    orders: Vec<Vec<u32>>,
+    latest: Option<String>,
+}
+
 /// Review analysis by product id.
 pub type Reviews = std::collections::HashMap<String, crate::reviews::ReviewSummary>;
 
@@ -550,6 +580,8 @@ pub struct Recommender {
     reviews: RwLock<Arc<Reviews>>,
     /// The complement map laid over the catalog.
     types: product_types::ProductTypes,
+    /// Purchase histories of returning customers by id.
+    customers: RwLock<std::collections::HashMap<String, History>>,
 }
 
 impl std::fmt::Debug for Recommender {
@@ -606,8 +638,13 @@ impl Recommender {
         } else {
             Vec::new()
         };
+        let orders = catalog.index.orders().unwrap_or_else(|e| {
+            tracing::warn!("customer histories: {e}");
+            Vec::new()
+        });
         let recommender = Recommender::with_catalog(catalog, stats, config, embedder)?;
         recommender.set_reviews(reviews);
+        recommender.set_customer_orders(&orders);
         Ok(recommender)
     }
 
@@ -649,7 +686,130 @@ impl Recommender {
             arms,
             reviews: Default::default(),
             types,
+            customers: Default::default(),
         })
+    }
+
+    /// The same catalog and complement map with other basket statistics and settings (a
+    /// cheap copy: evaluation tries many settings and splits).
+    ///
+    /// # Errors
+    /// A bad A/B setup.
+    pub fn variant(&self, stats: BasketStats, config: RecommendConfig) -> Result<Recommender> {
+        let catalog = if config.cross_sell_depth == self.config.cross_sell_depth {
+            self.catalog.clone()
+        } else {
+            Catalog::new(self.catalog.index.clone(), config.cross_sell_depth)
+        };
+        let popular = Popular::of(&catalog, &stats);
+        let recommender = Recommender {
+            arms: Recommender::assigner(&config.ab)?,
+            catalog,
+            config,
+            learned: RwLock::new(Learned {
+                stats,
+                popular,
+                als: None,
+            }),
+            online: Default::default(),
+            reviews: RwLock::new(self.reviews()),
+            types: self.types.clone(),
+            customers: RwLock::new(
+                self.customers
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone(),
+            ),
+        };
+        Ok(recommender)
+    }
+
+    /// Replaces the purchase histories with those of `orders` that name a customer: each
+    /// customer's orders as product rows, ordered by their sequence number where the source
+    /// gives one, else as listed. Unknown product ids are skipped.
+    pub fn set_customer_orders(&self, orders: &[crate::catalog::Order]) {
+        let mut by_customer: std::collections::HashMap<String, Vec<(u32, usize, Vec<u32>)>> =
+            Default::default();
+        let row_of = |id: &str| self.catalog.index.row_of(id);
+        for (i, (order, rows)) in orders
+            .iter()
+            .zip(stats::baskets_of(orders, &row_of))
+            .enumerate()
+        {
+            if let Some(c) = &order.customer_id
+                && !rows.is_empty()
+            {
+                by_customer.entry(c.clone()).or_default().push((
+                    order.sequence.unwrap_or(0),
+                    i,
+                    rows,
+                ));
+            }
+        }
+        let histories = by_customer
+            .into_iter()
+            .map(|(c, mut list)| {
+                list.sort_by_key(|&(seq, i, _)| (seq, i));
+                let latest = list.last().map(|&(_, i, _)| orders[i].order_id.clone());
+                let orders = list.into_iter().map(|(_, _, rows)| rows).collect();
+                (c, History { orders, latest })
+            })
+            .collect();
+        *self.customers.write().unwrap_or_else(|e| e.into_inner()) = histories;
+    }
+
+    /// Adds products `customer` bought (ids; unknown ones skipped) to their history: to their
+    /// latest order when it has the id `order` (a session's purchases are one order), else as
+    /// a new latest order.
+    pub fn record_order(&self, customer: &str, order: &str, items: &[String]) {
+        let mut rows: Vec<u32> = Vec::with_capacity(items.len());
+        for id in items {
+            if let Some(r) = self.catalog.index.row_of(id)
+                && !rows.contains(&(r as u32))
+            {
+                rows.push(r as u32);
+            }
+        }
+        if rows.is_empty() {
+            return;
+        }
+        let mut customers = self.customers.write().unwrap_or_else(|e| e.into_inner());
+        let history = customers.entry(customer.to_string()).or_default();
+        match history.orders.last_mut() {
+            Some(latest) if history.latest.as_deref() == Some(order) => {
+                for r in rows {
+                    if !latest.contains(&r) {
+                        latest.push(r);
+                    }
+                }
+            }
+            _ => {
+                history.orders.push(rows);
+                history.latest = Some(order.to_string());
+            }
+        }
+        let excess = history.orders.len().saturating_sub(personal::MAX_ORDERS);
+        history.orders.drain(..excess);
+    }
+
+    /// Forgets everything about `customer` (privacy erasure); true when there was a history.
+    pub fn forget_customer(&self, customer: &str) -> bool {
+        self.customers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(customer)
+            .is_some()
+    }
+
+    /// The profile of `customer`'s purchase history, when they have one.
+    pub fn customer_profile(&self, customer: &str) -> Option<personal::Profile> {
+        let customers = self.customers.read().unwrap_or_else(|e| e.into_inner());
+        let history = customers.get(customer)?;
+        Some(personal::Profile::new(
+            &history.orders,
+            self.config.personal_decay,
+            &self.catalog.leaves,
+        ))
     }
 
     /// Uses this review analysis as upsell evidence ("reviews praise its battery life").
@@ -737,7 +897,17 @@ impl Recommender {
         out.arm = arm;
         if matches!(request.kind, Kind::Cross | Kind::Both) {
             let weights = request.weights.unwrap_or(arm_weights);
-            out.cross_sell = self.cross_sell(&anchors, &exclude, &weights, request.limit);
+            let profile = request
+                .customer
+                .as_deref()
+                .and_then(|c| self.customer_profile(c));
+            out.cross_sell = self.cross_sell(
+                &anchors,
+                &exclude,
+                &weights,
+                request.limit,
+                profile.as_ref(),
+            );
         }
         if matches!(request.kind, Kind::Up | Kind::Both)
             && let Some(&focus) = anchors.last()
@@ -748,14 +918,22 @@ impl Recommender {
     }
 
     /// What the signals see: the catalog and the current statistics.
-    fn context<'a>(&'a self, learned: &'a Learned) -> signals::Context<'a> {
+    fn context<'a>(
+        &'a self,
+        learned: &'a Learned,
+        customer: Option<&'a personal::Profile>,
+    ) -> signals::Context<'a> {
         signals::Context {
             catalog: &self.catalog,
             stats: &learned.stats,
             popular: &learned.popular,
             shrinkage: self.config.shrinkage,
+            category_shrinkage: self.config.category_shrinkage,
             als: learned.als.as_ref(),
             types: &self.types,
+            customer,
+            personal_prior: self.config.personal_prior,
+            personal_shrinkage: self.config.personal_shrinkage,
         }
     }
 

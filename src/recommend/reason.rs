@@ -5,16 +5,17 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::Money;
 use crate::catalog::model::group_digits;
 
-/// Baskets that held the anchor and the suggestion together.
+/// Shoppers who put the anchor and the suggestion in one basket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoPurchaseEvidence {
     /// The anchor product id.
     pub anchor: String,
-    /// Baskets holding both.
+    /// Shoppers who bought both in one basket (each counted once, however often).
     pub count: u32,
-    /// Baskets holding the anchor.
+    /// Shoppers who bought the anchor.
     pub anchor_count: u32,
-    /// How much likelier the suggestion is in a basket with the anchor than in any basket.
+    /// How much likelier a shopper of the anchor is to add the suggestion than any shopper
+    /// is to buy it.
     pub lift: f32,
 }
 
@@ -29,6 +30,19 @@ pub struct CategoryPairEvidence {
     pub share: f32,
     /// Baskets with both.
     pub baskets: u32,
+}
+
+/// What the customer's own orders say (a returning customer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonalEvidence {
+    /// Their orders known (the latest 100 at most).
+    pub orders: usize,
+    /// Of those, the orders that held the suggestion.
+    pub with_suggestion: usize,
+    /// Of those, the orders that also held the anchor.
+    pub with_anchor: usize,
+    /// The anchor as a shopper names it ("Organic Whole Milk").
+    pub anchor_name: String,
 }
 
 /// What the product-type complement map or the suggestion's own words say (cross-sell).
@@ -102,6 +116,9 @@ pub struct Reason {
     /// Complement map or "made for" evidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub complement: Option<ComplementEvidence>,
+    /// The customer's own orders (cross-sell for a returning customer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal: Option<PersonalEvidence>,
     /// Embedding similarity to the closest anchor (cosine).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f32>,
@@ -155,19 +172,34 @@ pub(crate) fn review_advantage(
 
 /// Co-purchase counts below this are too thin to be quoted to a customer.
 const QUOTABLE_BASKETS: u32 = 3;
+/// A customer's own orders holding a product before "often" is true of it.
+const QUOTABLE_OWN_ORDERS: usize = 2;
 
 fn count_text(n: u64) -> String {
     group_digits(&n.to_string(), false)
 }
 
 impl Reason {
-    /// The cross-sell sentence, from the strongest evidence: orders when there are enough to
-    /// quote ("Shoppers who buy televisions often add one (12% of their orders)"), then a
+    /// The cross-sell sentence, from the strongest evidence: the customer's own orders ("You
+    /// often add this with Organic Whole Milk", "You buy this often: 4 of your 6 orders"), then
+    /// the shop's orders when there are enough to quote ("Shoppers who buy televisions often
+    /// add one (12% of them)"), then a
     /// product made for the anchor's brand ("Made for Samsung televisions"), then what the
     /// complement map says it does ("Mounts the TV on the wall"), then made for the type.
     /// `anchor_noun` names the anchor's kind in the plural ("televisions", "fresh fruits").
     pub fn cross_sell_text(&self, anchor_noun: &str) -> String {
         let percent = |share: f32| (share * 100.0).round().max(1.0);
+        if let Some(p) = &self.personal {
+            if p.with_anchor >= QUOTABLE_OWN_ORDERS {
+                return format!("You often add this with {}", p.anchor_name);
+            }
+            if p.with_suggestion >= QUOTABLE_OWN_ORDERS {
+                return format!(
+                    "You buy this often: {} of your {} orders",
+                    p.with_suggestion, p.orders
+                );
+            }
+        }
         if let Some(c) = self
             .copurchase
             .as_ref()
@@ -175,7 +207,7 @@ impl Reason {
         {
             let share = c.count as f32 / c.anchor_count.max(1) as f32;
             return format!(
-                "Shoppers who buy {anchor_noun} often add one ({}% of their orders)",
+                "Shoppers who buy {anchor_noun} often add one ({}% of them)",
                 percent(share)
             );
         }
@@ -274,8 +306,29 @@ mod tests {
         };
         assert_eq!(
             r.cross_sell_text("smartphones"),
-            "Shoppers who buy smartphones often add one (42% of their orders)"
+            "Shoppers who buy smartphones often add one (42% of them)"
         );
+        r.personal = Some(PersonalEvidence {
+            orders: 6,
+            with_suggestion: 4,
+            with_anchor: 1,
+            anchor_name: "Organic Whole Milk".into(),
+        });
+        assert_eq!(
+            r.cross_sell_text("smartphones"),
+            "You buy this often: 4 of your 6 orders"
+        );
+        r.personal.as_mut().unwrap().with_anchor = 3;
+        assert_eq!(
+            r.cross_sell_text("smartphones"),
+            "You often add this with Organic Whole Milk"
+        );
+        r.personal = Some(PersonalEvidence {
+            orders: 6,
+            with_suggestion: 1,
+            with_anchor: 1,
+            anchor_name: "Organic Whole Milk".into(),
+        });
         r.copurchase.as_mut().unwrap().count = 1;
         assert_eq!(r.cross_sell_text("smartphones"), "Goes with smartphones");
         r.complement = Some(ComplementEvidence {

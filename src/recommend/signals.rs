@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::als::AlsModel;
+use super::personal::Profile;
 use super::product_types::{Fit, ProductTypes};
 use super::stats::BasketStats;
 use super::{Catalog, Popular};
@@ -16,14 +17,44 @@ pub struct Context<'a> {
     pub stats: &'a BasketStats,
     /// Best sellers derived from `stats`.
     pub popular: &'a Popular,
-    /// Pseudo-baskets of shrinkage: how much evidence a lift needs before it moves a score.
+    /// Pseudo-baskets of shrinkage of an anchor's item-to-item evidence towards its
+    /// category-level prior: the `m` of `(c_ab + m P~(b|A)) / (c_a + m)`.
     pub shrinkage: f32,
+    /// Pseudo-baskets of shrinkage of category-to-category evidence towards the base rate:
+    /// the `m_c` of `(C_AB + m_c P(B)) / (C_A + m_c)`.
+    pub category_shrinkage: f32,
     /// Implicit-feedback factors, when trained.
     pub als: Option<&'a AlsModel>,
     /// The complement map over the catalog.
     pub types: &'a ProductTypes,
+    /// The customer's purchase history, when the request names a customer with one.
+    pub customer: Option<&'a Profile>,
+    /// Orders at which a customer's own history counts as much as the shop's ranking (`k` of
+    /// the mixture weight `W / (W + k)`).
+    pub personal_prior: f32,
+    /// Pseudo-orders of shrinkage of a customer's companions of the anchor towards their
+    /// frequencies ([`Personal`]'s `m_u`).
+    pub personal_shrinkage: f32,
 }
 
+/// The smoothed probabilities the basket signals are made of. With `N` baskets, `n_b`
+/// holding product `b`, `C_B` holding a product of leaf category `B` and `C_AB` holding both
+/// categories, `c_a` holding `a` and `c_ab` holding `a` and `b`:
+///
+/// - `P(b) = (n_b + 1) / (N + 1)`, the base rate;
+/// - `P(B) = (C_B + 1) / (N + 1)` and `P(b|B) = (n_b + 1) / (C_B + 2)`, popularity inside
+///   the category;
+/// - `P^(B|A) = (C_AB + m_c P(B)) / (C_A + m_c)`, category complementarity shrunk to the
+///   base rate;
+/// - `P~(b|A) = P^(B|A) P(b|B)`, the category-level prior of `b` given anchor `a`;
+/// - `P^(b|a) = (c_ab + m P~(b|A)) / (c_a + m)`, item-to-item evidence shrunk to that prior.
+///
+/// So a rare anchor scores like its category's complements and a product without a category
+/// like popularity, and `log P^(b|a) = log P(b) + log [P^(B|A) / P(B)] + log [P^(b|a) /
+/// P~(b|A)]` is exactly what [`Popularity`], [`CategoryPairs`] and [`CoPurchase`] score: with
+/// weights 1, 1, 1 the blend ranks by the smoothed conditional probability; a popularity
+/// weight below 1 divides by `P(b)` to that power (RP3beta's `beta`, Paudel et al. 2017).
+/// The m-estimate is Cestnik's (1990).
 impl Context<'_> {
     fn item_count(&self, row: u32) -> f32 {
         self.stats
@@ -33,24 +64,92 @@ impl Context<'_> {
             .unwrap_or(0) as f32
     }
 
-    /// P(row in a basket), add-one smoothed so a product nobody bought yet is merely unlikely.
-    fn probability(&self, row: u32) -> f32 {
-        (self.item_count(row) + 1.0) / (self.stats.baskets as f32 + 1.0)
-    }
-
-    /// Baskets holding the anchor's leaf category.
-    fn leaf_baskets(&self, anchor: u32) -> f32 {
-        self.catalog
-            .leaves
-            .get(anchor as usize)
-            .and_then(|l| self.stats.category_counts.get(l as usize))
+    /// `c_a`: customers who bought `row`.
+    fn buyers(&self, row: u32) -> f32 {
+        self.stats
+            .item_buyers
+            .get(row as usize)
             .copied()
             .unwrap_or(0) as f32
     }
 
-    /// `observed` baskets against `expected` ones, shrunk towards 1 (no evidence either way).
-    fn shrunk_log_lift(&self, observed: f32, expected: f32) -> f32 {
-        ((observed + self.shrinkage) / (expected + self.shrinkage)).ln()
+    fn leaf(&self, row: u32) -> Option<u32> {
+        self.catalog.leaves.get(row as usize)
+    }
+
+    /// `C_B`: baskets holding a product of leaf `leaf`.
+    fn leaf_count(&self, leaf: u32) -> f32 {
+        self.stats
+            .category_counts
+            .get(leaf as usize)
+            .copied()
+            .unwrap_or(0) as f32
+    }
+
+    fn baskets(&self) -> f32 {
+        self.stats.baskets as f32
+    }
+
+    /// `P(b)`, add-one smoothed so a product nobody bought yet is merely unlikely.
+    fn probability(&self, row: u32) -> f32 {
+        (self.item_count(row) + 1.0) / (self.baskets() + 1.0)
+    }
+
+    /// `P(B)`.
+    fn leaf_probability(&self, leaf: u32) -> f32 {
+        (self.leaf_count(leaf) + 1.0) / (self.baskets() + 1.0)
+    }
+
+    /// `P^(B|A)` from `C_AB` (`both`).
+    fn leaf_conditional(&self, from: u32, to: u32, both: f32) -> f32 {
+        let m = self.category_shrinkage.max(1e-3);
+        (both + m * self.leaf_probability(to)) / (self.leaf_count(from) + m)
+    }
+
+    /// `P~(b|A)`: the category-level prior of `b` given `anchor` (`P(b)` when either has no
+    /// category), with `C_AB` looked up in `pairs` (the anchor leaf's category neighbours).
+    fn category_prior(&self, anchor: u32, b: u32, pairs: &HashMap<u32, u32>) -> f32 {
+        match (self.leaf(anchor), self.leaf(b)) {
+            (Some(from), Some(to)) => {
+                let both = pairs.get(&to).copied().unwrap_or(0) as f32;
+                self.leaf_conditional(from, to, both) * self.within_leaf(b)
+            }
+            _ => self.probability(b),
+        }
+    }
+
+    /// `P^(b|a)`, with `c_ab` looked up in `items` (the anchor's neighbours) and `C_AB` in
+    /// `leaf_pairs`.
+    fn conditional(
+        &self,
+        anchor: u32,
+        b: u32,
+        items: &HashMap<u32, u32>,
+        leaf_pairs: &HashMap<u32, u32>,
+    ) -> f32 {
+        let both = items.get(&b).copied().unwrap_or(0) as f32;
+        let m = self.shrinkage.max(1e-3);
+        (both + m * self.category_prior(anchor, b, leaf_pairs)) / (self.buyers(anchor) + m)
+    }
+
+    /// `P(b|B)`, popularity inside `b`'s leaf category (`P(b)` without one).
+    fn within_leaf(&self, b: u32) -> f32 {
+        match self.leaf(b) {
+            Some(l) => (self.item_count(b) + 1.0) / (self.leaf_count(l) + 2.0),
+            None => self.probability(b),
+        }
+    }
+
+    /// The anchor leaf's category neighbours with `C_AB`, empty without a category.
+    fn leaf_pairs(&self, anchor: u32) -> HashMap<u32, u32> {
+        self.leaf(anchor)
+            .map(|l| self.stats.categories.of(l as usize).into_iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// Baskets holding the anchor's leaf category.
+    fn leaf_baskets(&self, anchor: u32) -> f32 {
+        self.leaf(anchor).map_or(0.0, |l| self.leaf_count(l))
     }
 }
 
@@ -95,9 +194,11 @@ impl Signal for Popularity {
     }
 }
 
-/// Item-to-item co-purchase: log lift of the candidate in baskets holding the anchor, shrunk
-/// (an anchor bought once says almost nothing). Directional through the base rate: a memory
-/// card is far likelier than usual given a camera; a camera is barely likelier given a card.
+/// Item-to-item co-purchase: `log [P^(b|a) / P~(b|A)]`, how far the baskets holding the
+/// anchor itself move the candidate beyond what its category-level prior says (see
+/// [`Context`]). An anchor bought a few times says little, so it stays near 0; one with no
+/// baskets says nothing. Directional through the base rates: a memory card is far likelier
+/// than usual given a camera; a camera is barely likelier given a card.
 pub struct CoPurchase;
 
 impl Signal for CoPurchase {
@@ -110,17 +211,17 @@ impl Signal for CoPurchase {
     }
 
     fn score(&self, ctx: &Context<'_>, anchor: u32, candidates: &[u32], out: &mut [f32]) {
-        let pairs: HashMap<u32, u32> = ctx.stats.items.of(anchor as usize).into_iter().collect();
-        let n = ctx.item_count(anchor);
-        for (c, o) in candidates.iter().zip(out.iter_mut()) {
-            let both = pairs.get(c).copied().unwrap_or(0) as f32;
-            *o = ctx.shrunk_log_lift(both, n * ctx.probability(*c));
+        let items: HashMap<u32, u32> = ctx.stats.items.of(anchor as usize).into_iter().collect();
+        let leaf_pairs = ctx.leaf_pairs(anchor);
+        for (&c, o) in candidates.iter().zip(out.iter_mut()) {
+            let prior = ctx.category_prior(anchor, c, &leaf_pairs);
+            *o = (ctx.conditional(anchor, c, &items, &leaf_pairs) / prior).ln();
         }
     }
 }
 
-/// Category complementarity: log lift of the candidate's category in baskets holding the
-/// anchor's category. Needs no history of the anchor itself, so a new product still gets a
+/// Category complementarity: `log [P^(B|A) / P(B)]`, the lift of the candidate's category in
+/// baskets holding the anchor's, shrunk to 1 (see [`Context`]). Needs no history of the anchor itself, so a new product still gets a
 /// sensible cross-sell (cold start).
 pub struct CategoryPairs;
 
@@ -169,20 +270,16 @@ impl Signal for CategoryPairs {
     }
 
     fn score(&self, ctx: &Context<'_>, anchor: u32, candidates: &[u32], out: &mut [f32]) {
-        let Some(from) = ctx.catalog.leaves.get(anchor as usize) else {
+        let Some(from) = ctx.leaf(anchor) else {
             out.fill(0.0);
             return;
         };
-        let pairs: HashMap<u32, u32> = ctx.stats.categories.of(from as usize).into_iter().collect();
-        let counts = &ctx.stats.category_counts;
-        let n_from = counts.get(from as usize).copied().unwrap_or(0) as f32;
-        let baskets = ctx.stats.baskets.max(1) as f32;
+        let pairs = ctx.leaf_pairs(anchor);
         for (&c, o) in candidates.iter().zip(out.iter_mut()) {
-            *o = match ctx.catalog.leaves.get(c as usize) {
+            *o = match ctx.leaf(c) {
                 Some(to) => {
                     let both = pairs.get(&to).copied().unwrap_or(0) as f32;
-                    let n_to = counts.get(to as usize).copied().unwrap_or(0) as f32;
-                    ctx.shrunk_log_lift(both, n_from * n_to / baskets)
+                    (ctx.leaf_conditional(from, to, both) / ctx.leaf_probability(to)).ln()
                 }
                 None => 0.0,
             };
@@ -298,6 +395,61 @@ impl Signal for Factors {
             *o = ctx
                 .als
                 .map_or(0.0, |m| m.item_similarity(anchor as usize, c as usize));
+        }
+    }
+}
+
+/// The customer's own history ([`Profile`]): `P_u(b|a) = (w_ab + m_u f~(b)) / (w_a + m_u)`,
+/// how often they add `b` when they buy `a` (`w` are recency-weighted orders), shrunk to
+/// `f~(b) = f(b) + (1 - f(b)) aff(B) P(b|B)`: how often they buy `b`, or else their affinity
+/// for its category times its popularity there (so a customer who always buys yoghurt is
+/// offered the popular one). The blend mixes it with the shop-wide ranking as a mixture of
+/// experts (see `Recommender::cross_sell_rows`), so it is no log-evidence [`Signal`].
+pub struct Personal;
+
+/// Products a customer buys most that the personal model proposes.
+const PERSONAL_CANDIDATES: usize = 64;
+/// Categories a customer buys in most whose best sellers the personal model proposes.
+const AFFINITY_CATEGORIES: usize = 8;
+/// Best sellers taken from each of those categories.
+const ITEMS_PER_AFFINITY: usize = 6;
+
+impl Personal {
+    /// `f~(b)`, the customer's smoothed frequency of `b`.
+    fn frequency(ctx: &Context<'_>, profile: &Profile, b: u32) -> f32 {
+        let f = profile.frequency(b);
+        let affinity = ctx.leaf(b).map_or(0.0, |l| profile.affinity(l));
+        f + (1.0 - f) * affinity * ctx.within_leaf(b)
+    }
+
+    /// Adds the customer's candidates: what they buy most, and the best sellers of the
+    /// categories they buy in most.
+    pub fn candidates(ctx: &Context<'_>, out: &mut Vec<u32>) {
+        let Some(profile) = ctx.customer else {
+            return;
+        };
+        out.extend(profile.favourites(PERSONAL_CANDIDATES));
+        for leaf in profile.top_leaves(AFFINITY_CATEGORIES) {
+            out.extend(
+                ctx.popular
+                    .best_sellers(leaf)
+                    .iter()
+                    .take(ITEMS_PER_AFFINITY),
+            );
+        }
+    }
+
+    /// Writes `P_u(b|a)` for each candidate into `out` (0 without a customer).
+    pub fn probabilities(ctx: &Context<'_>, anchor: u32, candidates: &[u32], out: &mut [f32]) {
+        let Some(profile) = ctx.customer.filter(|p| p.weight() > 0.0) else {
+            out.fill(0.0);
+            return;
+        };
+        let m = ctx.personal_shrinkage.max(1e-3);
+        let (companions, with_anchor) = profile.companions(anchor);
+        for (&c, o) in candidates.iter().zip(out.iter_mut()) {
+            let both = companions.get(&c).copied().unwrap_or(0.0);
+            *o = (both + m * Personal::frequency(ctx, profile, c)) / (with_anchor + m);
         }
     }
 }

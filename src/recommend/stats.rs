@@ -16,7 +16,9 @@ use super::{Error, Result};
 /// File name of the statistics inside an index generation.
 pub const STATS_FILE: &str = "copurchase.bin";
 
-const MAGIC: &[u8; 8] = b"SCRSTAT1";
+const MAGIC: &[u8; 8] = b"SCRSTAT2";
+/// The first format, without buyers: read with each basket its own customer.
+const MAGIC_V1: &[u8; 8] = b"SCRSTAT1";
 
 /// How much to keep when learning.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -178,7 +180,13 @@ pub struct BasketStats {
     pub baskets: u32,
     /// Per product row: baskets holding it.
     pub item_counts: Vec<u32>,
-    /// Per product row: products bought with it.
+    /// Per product row: customers who bought it (a basket without a customer counts as one).
+    pub item_buyers: Vec<u32>,
+    /// Customers learned from.
+    pub customers: u32,
+    /// Per product row: products bought with it, counted once per customer who put both in
+    /// one basket (so one customer's weekly habit counts once, as what it says about
+    /// other shoppers is that one customer's taste).
     pub items: Neighbours,
     /// Per leaf category: baskets holding one of its products.
     pub category_counts: Vec<u32>,
@@ -212,22 +220,61 @@ pub fn baskets_of(orders: &[Order], row_of: &dyn Fn(&str) -> Option<usize>) -> V
         .collect()
 }
 
+/// The customer of each order as a small id, in order: orders of one `customer_id` share
+/// one; an order without a customer is its own.
+pub fn customers_of(orders: &[Order]) -> Vec<u32> {
+    let mut ids: HashMap<&str, u32> = HashMap::new();
+    let mut next = 0u32;
+    orders
+        .iter()
+        .map(|o| {
+            let mut fresh = || {
+                next += 1;
+                next - 1
+            };
+            match o.customer_id.as_deref() {
+                Some(c) => *ids.entry(c).or_insert_with(fresh),
+                None => fresh(),
+            }
+        })
+        .collect()
+}
+
 impl BasketStats {
     /// Counts products and leaf categories over `baskets` (rows into a catalog of `rows`
-    /// products whose leaves are `leaves`).
+    /// products whose leaves are `leaves`), each basket its own customer.
     pub fn learn(
         rows: usize,
         leaves: &Leaves,
         baskets: &[Vec<u32>],
         options: &LearnOptions,
     ) -> BasketStats {
+        let customers: Vec<u32> = (0..baskets.len() as u32).collect();
+        BasketStats::learn_by_customer(rows, leaves, baskets, &customers, options)
+    }
+
+    /// Counts products and leaf categories over `baskets`, where `customers[i]` is the
+    /// customer of basket `i`: product pairs and buyers count once per customer.
+    pub fn learn_by_customer(
+        rows: usize,
+        leaves: &Leaves,
+        baskets: &[Vec<u32>],
+        customers: &[u32],
+        options: &LearnOptions,
+    ) -> BasketStats {
         let mut item_counts = vec![0u32; rows];
+        let mut item_buyers = vec![0u32; rows];
         let mut category_counts = vec![0u32; leaves.paths.len()];
         let mut item_pairs: HashMap<u64, u32> = HashMap::new();
         let mut category_pairs: HashMap<u64, u32> = HashMap::new();
         let mut learned = 0u32;
         let mut cats: Vec<u32> = Vec::new();
-        for basket in baskets {
+        // What each customer has counted already: (customer, pair) and (customer, item).
+        let mut seen_pairs: std::collections::HashSet<(u32, u64)> = Default::default();
+        let mut seen_items: std::collections::HashSet<(u32, u32)> = Default::default();
+        let mut distinct: std::collections::HashSet<u32> = Default::default();
+        for (i, basket) in baskets.iter().enumerate() {
+            let customer = customers.get(i).copied().unwrap_or(u32::MAX - i as u32);
             let mut kept: Vec<u32> = Vec::with_capacity(basket.len().min(options.max_basket));
             for &r in basket {
                 if (r as usize) < rows && !kept.contains(&r) && kept.len() < options.max_basket {
@@ -239,11 +286,16 @@ impl BasketStats {
                 continue;
             }
             learned += 1;
+            distinct.insert(customer);
             for (i, &a) in basket.iter().enumerate() {
                 item_counts[a as usize] += 1;
+                if seen_items.insert((customer, a)) {
+                    item_buyers[a as usize] += 1;
+                }
                 for &b in &basket[i + 1..] {
-                    if a != b {
-                        *item_pairs.entry(pair_key(a, b)).or_default() += 1;
+                    let key = pair_key(a, b);
+                    if a != b && seen_pairs.insert((customer, key)) {
+                        *item_pairs.entry(key).or_default() += 1;
                     }
                 }
             }
@@ -260,7 +312,8 @@ impl BasketStats {
         }
         BasketStats {
             baskets: learned,
-            items: Neighbours::from_pairs(rows, &item_pairs, &item_counts, options.neighbours),
+            customers: distinct.len() as u32,
+            items: Neighbours::from_pairs(rows, &item_pairs, &item_buyers, options.neighbours),
             categories: Neighbours::from_pairs(
                 leaves.paths.len(),
                 &category_pairs,
@@ -268,6 +321,7 @@ impl BasketStats {
                 options.category_neighbours,
             ),
             item_counts,
+            item_buyers,
             category_counts,
         }
     }
@@ -291,10 +345,15 @@ impl BasketStats {
         if item as usize >= self.item_counts.len() || earlier.contains(&item) {
             return;
         }
+        // An online basket (a session) is its own customer.
         if earlier.is_empty() {
             self.baskets += 1;
+            self.customers += 1;
         }
         self.item_counts[item as usize] += 1;
+        if let Some(n) = self.item_buyers.get_mut(item as usize) {
+            *n += 1;
+        }
         for &e in earlier {
             self.items.bump(e, item);
         }
@@ -329,8 +388,9 @@ impl BasketStats {
             }
             Ok(())
         };
-        put(&[self.baskets])?;
+        put(&[self.baskets, self.customers])?;
         put(&self.item_counts)?;
+        put(&self.item_buyers)?;
         put(&self.items.offsets)?;
         put(&flatten(&self.items.entries))?;
         put(&self.category_counts)?;
@@ -349,9 +409,14 @@ impl BasketStats {
             path: path.display().to_string(),
             reason: reason.to_string(),
         };
-        let body = bytes
-            .strip_prefix(MAGIC.as_slice())
-            .ok_or_else(|| bad("not a shopclerk statistics file (bad magic)"))?;
+        let (body, v1) = match (
+            bytes.strip_prefix(MAGIC.as_slice()),
+            bytes.strip_prefix(MAGIC_V1.as_slice()),
+        ) {
+            (Some(body), _) => (body, false),
+            (None, Some(body)) => (body, true),
+            (None, None) => return Err(bad("not a shopclerk statistics file (bad magic)")),
+        };
         let mut words = body
             .chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
@@ -368,13 +433,23 @@ impl BasketStats {
             }
             Ok(v)
         };
-        let baskets = take("header")?.first().copied().unwrap_or(0);
+        let header = take("header")?;
+        let baskets = header.first().copied().unwrap_or(0);
         let item_counts = take("item counts")?;
+        let (customers, item_buyers) = if v1 {
+            (baskets, item_counts.clone())
+        } else {
+            (
+                header.get(1).copied().unwrap_or(baskets),
+                take("item buyers")?,
+            )
+        };
         let (item_offsets, item_pairs) = (take("item offsets")?, take("item pairs")?);
         let category_counts = take("category counts")?;
         let (category_offsets, category_pairs) =
             (take("category offsets")?, take("category pairs")?);
-        if item_counts.len() != rows || category_counts.len() != leaves {
+        if item_counts.len() != rows || item_buyers.len() != rows || category_counts.len() != leaves
+        {
             return Err(bad(&format!(
                 "made for {} products and {} categories, the catalog has {rows} and {leaves}; rebuild the index",
                 item_counts.len(),
@@ -387,7 +462,9 @@ impl BasketStats {
             .map_err(|r| bad(&format!("category neighbours: {r}")))?;
         Ok(BasketStats {
             baskets,
+            customers,
             item_counts,
+            item_buyers,
             items,
             category_counts,
             categories,

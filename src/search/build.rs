@@ -351,10 +351,12 @@ pub fn build_index(
     })
 }
 
-/// Co-purchase statistics of the new generation: from the orders, and from the also-bought
-/// lists of catalogs that record them (each listed pair counts as a two-item basket).
+/// Co-purchase statistics of the new generation: from the orders (pairs counted once per
+/// customer), and from the also-bought lists of catalogs that record them (each listed pair
+/// counts as a two-item basket of its own shopper).
 fn basket_stats(products: &[Product], orders: &[Order]) -> crate::recommend::BasketStats {
-    use crate::recommend::{BasketStats, LearnOptions, Leaves, stats::baskets_of};
+    use crate::recommend::stats::{baskets_of, customers_of};
+    use crate::recommend::{BasketStats, LearnOptions, Leaves};
     let rows: HashMap<&str, usize> = products
         .iter()
         .enumerate()
@@ -362,17 +364,22 @@ fn basket_stats(products: &[Product], orders: &[Order]) -> crate::recommend::Bas
         .collect();
     let row_of = |id: &str| rows.get(id).copied();
     let mut baskets = baskets_of(orders, &row_of);
+    let mut customers = customers_of(orders);
+    let mut next = customers.iter().max().map_or(0, |&c| c + 1);
     for (a, p) in products.iter().enumerate() {
         for b in p.related.also_bought.iter().filter_map(|id| row_of(id)) {
             if b != a {
                 baskets.push(vec![a as u32, b as u32]);
+                customers.push(next);
+                next += 1;
             }
         }
     }
-    BasketStats::learn(
+    BasketStats::learn_by_customer(
         products.len(),
         &Leaves::of(products),
         &baskets,
+        &customers,
         &LearnOptions::default(),
     )
 }

@@ -13,7 +13,7 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get};
 use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::json;
@@ -114,6 +114,7 @@ pub(super) fn quick_routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/v1/agent/sessions", get(live_sessions))
         .route("/v1/agent/sessions/{id}", get(session))
+        .route("/v1/customers/{id}", delete(super::customers::erase))
         .layer(axum::middleware::from_fn_with_state(state, require_key))
 }
 

@@ -48,9 +48,18 @@ fn new_session_id() -> String {
     format!("s_{:032x}", rand::random::<u128>())
 }
 
-/// Stores a new session with this id (a fresh one when `None`).
-pub(super) async fn create(state: &AppState, id: Option<String>) -> Result<Session, ApiError> {
-    let session = Session::new(id.unwrap_or_else(new_session_id));
+/// Stores a new session with this id (a fresh one when `None`), for a returning `customer`
+/// when one is named.
+pub(super) async fn create(
+    state: &AppState,
+    id: Option<String>,
+    customer: Option<String>,
+) -> Result<Session, ApiError> {
+    if let Some(c) = &customer {
+        check_id("invalid_customer_id", c)?;
+    }
+    let mut session = Session::new(id.unwrap_or_else(new_session_id));
+    session.customer_id = customer;
     let stored = session.clone();
     state
         .blocking(move |store| store.create(&stored, now_ms()))
@@ -58,9 +67,27 @@ pub(super) async fn create(state: &AppState, id: Option<String>) -> Result<Sessi
     Ok(session)
 }
 
-/// `POST /v1/sessions`.
-pub(super) async fn create_session(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let session = create(&state, None).await?;
+/// Body of `POST /v1/sessions` (optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSession {
+    /// The shop's id of a returning (signed-in) customer.
+    #[serde(default)]
+    customer_id: Option<String>,
+}
+
+/// `POST /v1/sessions`, with an optional JSON body `{"customer_id": "..."}`.
+pub(super) async fn create_session(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let body: NewSession = if body.iter().all(u8::is_ascii_whitespace) {
+        NewSession::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request("invalid_json", format!("request body: {e}")))?
+    };
+    let session = create(&state, None, body.customer_id).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "session_id": session.id })),
@@ -315,6 +342,19 @@ fn run_turn(
         return Err(session_not_found(&session.id));
     }
     observe(state, &record, started);
+    if let Some(customer) = &session.customer_id {
+        let bought: Vec<String> = session
+            .bought
+            .iter()
+            .filter(|id| !base.bought.contains(id))
+            .cloned()
+            .collect();
+        if let Err(e) =
+            super::customers::record_purchases(state, assistant, customer, &session.id, &bought)
+        {
+            tracing::warn!("recording purchases: {}", e.message);
+        }
+    }
     let impressions = suggestions
         .cross_sell
         .iter()

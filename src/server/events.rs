@@ -60,14 +60,23 @@ pub(super) fn record(
             && assistant.searcher().index().product(&event.item).is_some()
         {
             // Read and written in one transaction: a turn saving meanwhile merges it in.
-            store.update_state(
-                &event.session,
-                event.at_ms,
-                &mut |session| match event.kind {
+            let mut customer = None;
+            store.update_state(&event.session, event.at_ms, &mut |session| {
+                customer = session.customer_id.clone();
+                match event.kind {
                     EventKind::AddToCart => session.add_to_cart(&event.item),
                     _ => session.bought(&event.item),
-                },
-            )?;
+                }
+            })?;
+            if let (EventKind::Purchase, Some(customer)) = (event.kind, customer) {
+                super::customers::record_purchases(
+                    state,
+                    assistant,
+                    &customer,
+                    &event.session,
+                    std::slice::from_ref(&event.item),
+                )?;
+            }
         }
     }
     Ok(())

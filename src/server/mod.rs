@@ -8,6 +8,7 @@
 
 mod agent;
 mod chat;
+mod customers;
 pub mod error;
 mod events;
 mod limits;
@@ -89,6 +90,10 @@ pub struct ServerConfig {
     pub live_session_minutes: u64,
     /// Seconds open streams get to finish after a shutdown signal.
     pub shutdown_grace_secs: u64,
+    /// Whether the `user` field of `/v1/chat/completions` names a returning customer (their
+    /// purchase history then joins cross-sell). Off by default: many clients put anything
+    /// there.
+    pub openai_user_is_customer: bool,
 }
 
 impl Default for ServerConfig {
@@ -106,6 +111,7 @@ impl Default for ServerConfig {
             max_turns_in_flight: 16,
             live_session_minutes: 30,
             shutdown_grace_secs: 30,
+            openai_user_is_customer: false,
         }
     }
 }
@@ -168,6 +174,10 @@ impl AppState {
         })?;
         if replayed > 0 {
             tracing::info!("replayed {replayed} stored feedback events into the recommender");
+        }
+        let orders = customers::load_histories(self.inner.store.as_ref(), &assistant)?;
+        if orders > 0 {
+            tracing::info!("loaded {orders} stored customer orders into the recommender");
         }
         let _ = self.inner.assistant.set(assistant);
         Ok(())

@@ -3,8 +3,9 @@
 //! conversation it continues is the session the `X-Session-Id` header names (created on first
 //! use); without the header, a new session per request, into which the request's earlier user
 //! messages are replayed, so "the second one" points into what the client was shown. The
-//! `user` field is accepted whatever it holds and keys nothing: one customer may hold many
-//! conversations. Products and suggestions ride along in a `shopclerk` extension field.
+//! `user` field keys no session (one customer may hold many conversations); when the shop sets
+//! `openai_user_is_customer`, it names the returning customer whose purchase history joins
+//! cross-sell. Products and suggestions ride along in a `shopclerk` extension field.
 
 use std::convert::Infallible;
 
@@ -35,6 +36,10 @@ pub(super) struct CompletionRequest {
     messages: Vec<ChatMessage>,
     #[serde(default)]
     stream: bool,
+    /// The end user; a returning customer's id when the shop says so
+    /// (`openai_user_is_customer`).
+    #[serde(default)]
+    user: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +120,7 @@ async fn session_for(
     state: &AppState,
     headers: &HeaderMap,
     history: Vec<String>,
+    customer: Option<String>,
 ) -> Result<Session, ApiError> {
     let named = headers
         .get("x-session-id")
@@ -122,12 +128,18 @@ async fn session_for(
         .map(str::to_string);
     if let Some(id) = named {
         check_id("invalid_session_id", &id)?;
-        return match load(state, &id).await {
-            Err(e) if e.code == "session_not_found" => create(state, Some(id)).await,
+        let mut session = match load(state, &id).await {
+            Err(e) if e.code == "session_not_found" => {
+                create(state, Some(id), customer.clone()).await
+            }
             found => found,
-        };
+        }?;
+        if session.customer_id.is_none() {
+            session.customer_id = customer;
+        }
+        return Ok(session);
     }
-    let mut session = create(state, None).await?;
+    let mut session = create(state, None, customer).await?;
     if history.is_empty() {
         return Ok(session);
     }
@@ -169,7 +181,11 @@ pub(super) async fn completions(
         .map(|m| m.content.text())
         .filter(|t| !t.trim().is_empty())
         .collect();
-    let session = session_for(&state, &headers, earlier).await?;
+    let customer = request
+        .user
+        .clone()
+        .filter(|u| state.config().openai_user_is_customer && !u.trim().is_empty());
+    let session = session_for(&state, &headers, earlier, customer).await?;
     let id = format!("chatcmpl-{:024x}", rand::random::<u128>() >> 32);
     let created = now_ms() / 1000;
     let mut extension = Extension {

@@ -147,8 +147,8 @@ pub(super) struct RecommendQuery {
     kind: Option<String>,
     #[serde(default)]
     limit: Option<usize>,
-    /// The customer's session: picks its A/B arm, and its cart, purchases and declined items
-    /// are never suggested.
+    /// The customer's session: picks its A/B arm, its cart, purchases and declined items are
+    /// never suggested, and its returning customer's history joins cross-sell.
     #[serde(default)]
     session: Option<String>,
     /// Product ids never to suggest, comma-separated (`exclude=ID,ID`).
@@ -205,6 +205,7 @@ pub(super) async fn recommendations(
                 .chain(&session.declined)
                 .cloned(),
         );
+        request.customer = session.customer_id;
     }
     request.session = query.session;
     let found = tokio::task::spawn_blocking(move || assistant.recommender().recommend(&request))

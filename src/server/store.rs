@@ -94,6 +94,22 @@ pub trait SessionStore: Send + Sync {
     fn recent(&self, since_ms: u64, limit: usize) -> Result<Vec<SessionInfo>>;
     /// Erases a session with its turns and events. False when there was none.
     fn delete(&self, id: &str) -> Result<bool>;
+    /// Adds products `customer` bought in `session` to their purchase history (one order per
+    /// customer and session).
+    fn record_purchases(
+        &self,
+        customer: &str,
+        session: &str,
+        items: &[String],
+        at_ms: u64,
+    ) -> Result<()>;
+    /// The customers erased (to be forgotten in the shop's orders file too), then every
+    /// stored purchase as orders: one per customer and session, items in purchase order,
+    /// oldest first.
+    fn customer_orders(&self) -> Result<(Vec<String>, Vec<crate::catalog::Order>)>;
+    /// Erases `customer`'s purchase history and remembers the erasure. True when they had
+    /// stored purchases.
+    fn erase_customer(&self, customer: &str, now_ms: u64) -> Result<bool>;
 }
 
 /// The embedded default: one SQLite file.
@@ -127,6 +143,18 @@ CREATE TABLE IF NOT EXISTS events (
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_session ON events (session);
+CREATE TABLE IF NOT EXISTS purchases (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    customer TEXT NOT NULL,
+    session TEXT NOT NULL,
+    item TEXT NOT NULL,
+    at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS purchases_customer ON purchases (customer);
+CREATE TABLE IF NOT EXISTS erased_customers (
+    customer TEXT PRIMARY KEY,
+    at_ms INTEGER NOT NULL
+);
 ";
 
 impl SqliteStore {
@@ -387,6 +415,80 @@ impl SessionStore for SqliteStore {
             tx.execute("DELETE FROM events WHERE session = ?1", params![id])?;
             tx.execute("DELETE FROM turns WHERE session = ?1", params![id])?;
             let n = tx.execute("DELETE FROM sessions WHERE id = ?1", params![id])?;
+            tx.commit()?;
+            Ok(n > 0)
+        })
+    }
+
+    fn record_purchases(
+        &self,
+        customer: &str,
+        session: &str,
+        items: &[String],
+        at_ms: u64,
+    ) -> Result<()> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            for item in items {
+                tx.execute(
+                    "INSERT INTO purchases (customer, session, item, at_ms) VALUES (?1, ?2, ?3, ?4)",
+                    params![customer, session, item, at_ms as i64],
+                )?;
+            }
+            tx.commit()
+        })
+    }
+
+    fn customer_orders(&self) -> Result<(Vec<String>, Vec<crate::catalog::Order>)> {
+        self.with(|c| {
+            let erased = c
+                .prepare_cached("SELECT customer FROM erased_customers ORDER BY customer")?
+                .query_map([], |row| row.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            let mut stmt =
+                c.prepare_cached("SELECT customer, session, item FROM purchases ORDER BY id")?;
+            let rows = stmt.query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })?;
+            let mut orders: Vec<crate::catalog::Order> = Vec::new();
+            let mut at: std::collections::HashMap<(String, String), usize> = Default::default();
+            for row in rows {
+                let (customer, session, item) = row?;
+                let i = *at
+                    .entry((customer.clone(), session.clone()))
+                    .or_insert_with(|| {
+                        orders.push(crate::catalog::Order {
+                            order_id: session,
+                            customer_id: Some(customer),
+                            items: Vec::new(),
+                            sequence: None,
+                        });
+                        orders.len() - 1
+                    });
+                if !orders[i].items.contains(&item) {
+                    orders[i].items.push(item);
+                }
+            }
+            Ok((erased, orders))
+        })
+    }
+
+    fn erase_customer(&self, customer: &str, now_ms: u64) -> Result<bool> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "DELETE FROM purchases WHERE customer = ?1",
+                params![customer],
+            )?;
+            tx.execute(
+                "INSERT INTO erased_customers (customer, at_ms) VALUES (?1, ?2)
+                 ON CONFLICT (customer) DO UPDATE SET at_ms = excluded.at_ms",
+                params![customer, now_ms as i64],
+            )?;
             tx.commit()?;
             Ok(n > 0)
         })
