@@ -1093,7 +1093,8 @@ async fn a_signed_in_customers_purchases_shape_their_suggestions_until_erased() 
             r.json()["cross_sell"][0].clone()
         }
     };
-    let mine = first(open(Some("cust-7")).await).await;
+    let mine_session = open(Some("cust-7")).await;
+    let mine = first(mine_session.clone()).await;
     assert_eq!(mine["id"], "bag", "{mine}");
     assert!(
         mine["reason"]
@@ -1104,6 +1105,28 @@ async fn a_signed_in_customers_purchases_shape_their_suggestions_until_erased() 
     );
     let anonymous = first(open(None).await).await;
     assert_ne!(anonymous["id"], "bag", "{anonymous}");
+
+    // The history is stored: a restarted server over the same database still knows it.
+    let restarted = |dir: &Path| {
+        let state = shop::state(index(), shop::config(dir));
+        app(state)
+    };
+    let again = restarted(s._dir.path());
+    let r = call(
+        &again,
+        "POST",
+        "/v1/sessions",
+        Some(json!({"customer_id": "cust-7"})),
+        None,
+    )
+    .await;
+    let id = r.json()["session_id"].as_str().unwrap().to_string();
+    let uri = format!("/v1/products/cam-a/recommendations?kind=cross&session={id}");
+    let after_restart = call(&again, "GET", &uri, None, None).await.json();
+    assert_eq!(
+        after_restart["cross_sell"][0]["id"], "bag",
+        "{after_restart}"
+    );
 
     // Erasing needs the agent key, then forgets the history for good.
     let denied = call(&s.app, "DELETE", "/v1/customers/cust-7", None, None).await;
@@ -1119,7 +1142,24 @@ async fn a_signed_in_customers_purchases_shape_their_suggestions_until_erased() 
     assert_eq!(erased.status, StatusCode::OK, "{}", erased.body);
     assert_eq!(erased.json()["had_history"], true);
     assert_eq!(first(open(Some("cust-7")).await).await, anonymous);
+    // ... and the erasure outlives a restart.
+    let again = restarted(s._dir.path());
+    let r = call(
+        &again,
+        "POST",
+        "/v1/sessions",
+        Some(json!({"customer_id": "cust-7"})),
+        None,
+    )
+    .await;
+    let id = r.json()["session_id"].as_str().unwrap().to_string();
+    let uri = format!("/v1/products/cam-a/recommendations?kind=cross&session={id}");
+    let erased_after_restart = call(&again, "GET", &uri, None, None).await.json();
+    assert_ne!(erased_after_restart["cross_sell"][0]["id"], "bag");
     let (gone, orders) = s.state.store().customer_orders().unwrap();
     assert_eq!(gone, vec!["cust-7".to_string()]);
     assert!(orders.is_empty(), "{orders:?}");
+    // The sessions they had no longer name them: buying there adds to no history.
+    let (_, session) = s.state.store().session(&mine_session).unwrap().unwrap();
+    assert_eq!(session.customer_id, None);
 }

@@ -546,6 +546,75 @@ mod tests {
     }
 
     #[test]
+    fn a_customers_habit_counts_once_for_pairs_and_buyers() {
+        let (leaves, rows) = catalog();
+        // Customer 0 buys camera and card together every week; customer 1 once.
+        let baskets = vec![vec![0, 1], vec![0, 1], vec![0, 1], vec![0, 1, 2]];
+        let customers = vec![0, 0, 0, 1];
+        let stats = BasketStats::learn_by_customer(
+            rows,
+            &leaves,
+            &baskets,
+            &customers,
+            &LearnOptions::default(),
+        );
+        assert_eq!((stats.baskets, stats.customers), (4, 2));
+        assert_eq!(
+            stats.item_counts[..3],
+            [4, 4, 1],
+            "popularity stays per basket"
+        );
+        assert_eq!(stats.item_buyers[..3], [2, 2, 1]);
+        assert_eq!(stats.items.count(0, 1), 2, "two shoppers, not four baskets");
+        // Orders without a customer are each their own.
+        let orders: Vec<Order> = ["a", "a", ""]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Order {
+                order_id: i.to_string(),
+                customer_id: (!c.is_empty()).then(|| c.to_string()),
+                items: vec![],
+                sequence: None,
+            })
+            .collect();
+        assert_eq!(customers_of(&orders), vec![0, 0, 1]);
+    }
+
+    #[test]
+    fn reads_the_first_format_with_each_basket_its_own_customer() {
+        let (leaves, rows) = catalog();
+        let stats = BasketStats::learn(
+            rows,
+            &leaves,
+            &[vec![0, 1], vec![0, 2]],
+            &LearnOptions::default(),
+        );
+        let mut bytes = Vec::new();
+        stats.write(&mut bytes).unwrap();
+        // The same file as the first format wrote it: no customers in the header, no buyers.
+        let mut v1 = MAGIC_V1.to_vec();
+        let words: Vec<u32> = bytes[8..]
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let mut kept: Vec<u32> = vec![1, words[1]];
+        let rest = &words[3..];
+        let n = rest[0] as usize;
+        kept.extend_from_slice(&rest[..=n]);
+        kept.extend_from_slice(&rest[n + 1 + 1 + n..]);
+        for w in kept {
+            v1.extend_from_slice(&w.to_le_bytes());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(STATS_FILE);
+        std::fs::write(&path, &v1).unwrap();
+        let read = BasketStats::read(&path, rows, 3).unwrap();
+        assert_eq!(read.item_buyers, read.item_counts);
+        assert_eq!((read.baskets, read.customers), (2, 2));
+        assert_eq!(read.items, stats.items);
+    }
+
+    #[test]
     fn round_trips_through_the_file_and_refuses_a_damaged_one() {
         let (leaves, rows) = catalog();
         let baskets = vec![vec![0, 1], vec![0, 1, 2], vec![3, 1]];

@@ -107,8 +107,8 @@ pub trait SessionStore: Send + Sync {
     /// stored purchase as orders: one per customer and session, items in purchase order,
     /// oldest first.
     fn customer_orders(&self) -> Result<(Vec<String>, Vec<crate::catalog::Order>)>;
-    /// Erases `customer`'s purchase history and remembers the erasure. True when they had
-    /// stored purchases.
+    /// Erases `customer`'s purchase history, unlinks their sessions from them and remembers
+    /// the erasure. True when they had stored purchases.
     fn erase_customer(&self, customer: &str, now_ms: u64) -> Result<bool>;
 }
 
@@ -482,6 +482,12 @@ impl SessionStore for SqliteStore {
             let tx = c.transaction()?;
             let n = tx.execute(
                 "DELETE FROM purchases WHERE customer = ?1",
+                params![customer],
+            )?;
+            // Their sessions no longer name them: nothing they do there joins a history.
+            tx.execute(
+                "UPDATE sessions SET state = json_remove(state, '$.customer_id')
+                 WHERE json_extract(state, '$.customer_id') = ?1",
                 params![customer],
             )?;
             tx.execute(
