@@ -1053,15 +1053,6 @@ async fn clicks_on_a_card_raise_that_anchor_and_item_pair() {
 #[tokio::test]
 async fn a_signed_in_customers_purchases_shape_their_suggestions_until_erased() {
     let s = server();
-    let open = |customer: Option<&str>| {
-        let body = customer.map(|c| json!({ "customer_id": c }));
-        let app = s.app.clone();
-        async move {
-            let r = call(&app, "POST", "/v1/sessions", body, None).await;
-            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-            r.json()["session_id"].as_str().unwrap().to_string()
-        }
-    };
     let bad = call(
         &s.app,
         "POST",
@@ -1075,7 +1066,7 @@ async fn a_signed_in_customers_purchases_shape_their_suggestions_until_erased() 
 
     // The customer buys the Lumix with a bag in two visits.
     for _ in 0..2 {
-        let id = open(Some("cust-7")).await;
+        let (id, _) = visit(&s.app, Some("cust-7")).await;
         for item in ["cam-a", "bag"] {
             let purchase = json!({"session": id, "kind": "purchase", "item": item});
             let r = call(&s.app, "POST", "/v1/events", Some(purchase), None).await;
@@ -1084,17 +1075,7 @@ async fn a_signed_in_customers_purchases_shape_their_suggestions_until_erased() 
     }
     // On the Lumix's page in a new visit, the bag comes first, with their own reason; an
     // anonymous visitor gets the shop-wide list.
-    let first = |session: String| {
-        let app = s.app.clone();
-        async move {
-            let uri = format!("/v1/products/cam-a/recommendations?kind=cross&session={session}");
-            let r = call(&app, "GET", &uri, None, None).await;
-            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-            r.json()["cross_sell"][0].clone()
-        }
-    };
-    let mine_session = open(Some("cust-7")).await;
-    let mine = first(mine_session.clone()).await;
+    let (mine_session, mine) = visit(&s.app, Some("cust-7")).await;
     assert_eq!(mine["id"], "bag", "{mine}");
     assert!(
         mine["reason"]
@@ -1103,30 +1084,13 @@ async fn a_signed_in_customers_purchases_shape_their_suggestions_until_erased() 
             .starts_with("You often add this with"),
         "{mine}"
     );
-    let anonymous = first(open(None).await).await;
+    let (_, anonymous) = visit(&s.app, None).await;
     assert_ne!(anonymous["id"], "bag", "{anonymous}");
 
     // The history is stored: a restarted server over the same database still knows it.
-    let restarted = |dir: &Path| {
-        let state = shop::state(index(), shop::config(dir));
-        app(state)
-    };
-    let again = restarted(s._dir.path());
-    let r = call(
-        &again,
-        "POST",
-        "/v1/sessions",
-        Some(json!({"customer_id": "cust-7"})),
-        None,
-    )
-    .await;
-    let id = r.json()["session_id"].as_str().unwrap().to_string();
-    let uri = format!("/v1/products/cam-a/recommendations?kind=cross&session={id}");
-    let after_restart = call(&again, "GET", &uri, None, None).await.json();
-    assert_eq!(
-        after_restart["cross_sell"][0]["id"], "bag",
-        "{after_restart}"
-    );
+    let restarted = || app(shop::state(index(), shop::config(s._dir.path())));
+    let (_, after_restart) = visit(&restarted(), Some("cust-7")).await;
+    assert_eq!(after_restart["id"], "bag", "{after_restart}");
 
     // Erasing needs the agent key, then forgets the history for good.
     let denied = call(&s.app, "DELETE", "/v1/customers/cust-7", None, None).await;
@@ -1141,25 +1105,28 @@ async fn a_signed_in_customers_purchases_shape_their_suggestions_until_erased() 
     .await;
     assert_eq!(erased.status, StatusCode::OK, "{}", erased.body);
     assert_eq!(erased.json()["had_history"], true);
-    assert_eq!(first(open(Some("cust-7")).await).await, anonymous);
+    assert_eq!(visit(&s.app, Some("cust-7")).await.1, anonymous);
     // ... and the erasure outlives a restart.
-    let again = restarted(s._dir.path());
-    let r = call(
-        &again,
-        "POST",
-        "/v1/sessions",
-        Some(json!({"customer_id": "cust-7"})),
-        None,
-    )
-    .await;
-    let id = r.json()["session_id"].as_str().unwrap().to_string();
-    let uri = format!("/v1/products/cam-a/recommendations?kind=cross&session={id}");
-    let erased_after_restart = call(&again, "GET", &uri, None, None).await.json();
-    assert_ne!(erased_after_restart["cross_sell"][0]["id"], "bag");
+    let (_, erased_after_restart) = visit(&restarted(), Some("cust-7")).await;
+    assert_ne!(erased_after_restart["id"], "bag", "{erased_after_restart}");
     let (gone, orders) = s.state.store().customer_orders().unwrap();
     assert_eq!(gone, vec!["cust-7".to_string()]);
     assert!(orders.is_empty(), "{orders:?}");
     // The sessions they had no longer name them: buying there adds to no history.
     let (_, session) = s.state.store().session(&mine_session).unwrap().unwrap();
     assert_eq!(session.customer_id, None);
+}
+
+/// A new session (for `customer` when given) and the first cross-sell on the Lumix's page in
+/// it.
+async fn visit(app: &Router, customer: Option<&str>) -> (String, Value) {
+    let body = customer.map(|c| json!({ "customer_id": c }));
+    let r = call(app, "POST", "/v1/sessions", body, None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let session = r.json()["session_id"].as_str().unwrap().to_string();
+    let uri = format!("/v1/products/cam-a/recommendations?kind=cross&session={session}");
+    let r = call(app, "GET", &uri, None, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let first = r.json()["cross_sell"][0].clone();
+    (session, first)
 }

@@ -673,8 +673,19 @@ impl Recommender {
             .unwrap_or_else(|| {
                 BasketStats::learn(rows, &catalog.leaves, &[], &LearnOptions::default())
             });
+        Ok(Recommender::assemble(catalog, config, stats, arms, types))
+    }
+
+    /// A recommender from its parts, with nothing learned online yet.
+    fn assemble(
+        catalog: Catalog,
+        config: RecommendConfig,
+        stats: BasketStats,
+        arms: Option<feedback::ArmAssigner>,
+        types: product_types::ProductTypes,
+    ) -> Recommender {
         let popular = Popular::of(&catalog, &stats);
-        Ok(Recommender {
+        Recommender {
             catalog,
             config,
             learned: RwLock::new(Learned {
@@ -687,7 +698,7 @@ impl Recommender {
             reviews: Default::default(),
             types,
             customers: Default::default(),
-        })
+        }
     }
 
     /// The same catalog and complement map with other basket statistics and settings (a
@@ -701,26 +712,17 @@ impl Recommender {
         } else {
             Catalog::new(self.catalog.index.clone(), config.cross_sell_depth)
         };
-        let popular = Popular::of(&catalog, &stats);
-        let recommender = Recommender {
-            arms: Recommender::assigner(&config.ab)?,
-            catalog,
-            config,
-            learned: RwLock::new(Learned {
-                stats,
-                popular,
-                als: None,
-            }),
-            online: Default::default(),
-            reviews: RwLock::new(self.reviews()),
-            types: self.types.clone(),
-            customers: RwLock::new(
-                self.customers
-                    .read()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .clone(),
-            ),
-        };
+        let arms = Recommender::assigner(&config.ab)?;
+        let recommender = Recommender::assemble(catalog, config, stats, arms, self.types.clone());
+        recommender.set_reviews_map(self.reviews());
+        *recommender
+            .customers
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = self
+            .customers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         Ok(recommender)
     }
 
@@ -818,7 +820,11 @@ impl Recommender {
             .into_iter()
             .map(|s| (s.product_id.clone(), s))
             .collect();
-        *self.reviews.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(map);
+        self.set_reviews_map(Arc::new(map));
+    }
+
+    fn set_reviews_map(&self, reviews: Arc<Reviews>) {
+        *self.reviews.write().unwrap_or_else(|e| e.into_inner()) = reviews;
     }
 
     /// The review analysis in use (empty when the index has none and none was set).
