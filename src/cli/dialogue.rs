@@ -40,6 +40,10 @@ pub struct ChatArgs {
     /// Session id (picks the A/B arm).
     #[arg(long, default_value = "cli")]
     pub session: String,
+    /// A returning customer (a `customer_id` of the index's orders): their purchase history
+    /// shapes the cross-sell.
+    #[arg(long)]
+    pub customer: Option<String>,
 }
 
 /// Flags of `shopclerk eval understand`.
@@ -247,6 +251,7 @@ pub fn chat(config: &Config, args: &ChatArgs, progress: bool) -> Result<()> {
 /// Runs the chat over a loaded assistant: the script when given, else a REPL on stdin.
 pub fn run_chat(assistant: &Assistant, args: &ChatArgs) -> Result<()> {
     let mut session = Session::new(args.session.clone());
+    session.customer_id = args.customer.clone();
     if let Some(script) = &args.script {
         for (line_no, message) in read_script(script)? {
             if !args.json {

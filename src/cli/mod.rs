@@ -653,6 +653,7 @@ fn demo(
         json: false,
         no_model: false,
         session: "demo".into(),
+        customer: None,
     };
     dialogue::run_chat(&assistant, &args)
 }

@@ -47,6 +47,10 @@ impl Ranking {
 const BOUGHT_TOGETHER: u32 = 3;
 const BOUGHT_TOGETHER_LIFT: f32 = 1.0;
 
+/// One category while diversifying: its share of the candidates' scores, the seats it has
+/// taken, and its candidates not yet taken, best first.
+type Seats = (f32, usize, std::collections::VecDeque<(u32, f32)>);
+
 /// Candidates kept for diversification, per suggestion asked for.
 const POOL_PER_SUGGESTION: usize = 8;
 /// Fewer candidates than this many per suggestion asked for makes scanning signals (content)
@@ -279,7 +283,7 @@ impl Recommender {
                 (None, None) => (2, c),
             }
         };
-        let mut categories: Vec<(f32, usize, std::collections::VecDeque<(u32, f32)>)> = Vec::new();
+        let mut categories: Vec<Seats> = Vec::new();
         let mut at: std::collections::HashMap<(u8, u32), usize> = Default::default();
         for (c, s) in pool {
             let i = *at.entry(key(c)).or_insert_with(|| {
