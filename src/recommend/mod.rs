@@ -140,8 +140,8 @@ pub struct RecommendConfig {
     pub category_shrinkage: f32,
     /// Weight of each of a customer's orders relative to the one after it (recency).
     pub personal_decay: f32,
-    /// Orders at which a customer's own history counts as much as the shop's baskets
-    /// (`k` in [`signals::Personal`]).
+    /// Orders at which a customer's own history counts as much as the shop's ranking: the
+    /// `k` of their share `W / (W + k)` of the mixture, `W` their effective orders.
     pub personal_prior: f32,
     /// Pseudo-orders of shrinkage of a customer's usual companions of the anchor towards
     /// what they buy in general (`m_u` in [`signals::Personal`]).
@@ -938,7 +938,6 @@ impl Recommender {
             als: learned.als.as_ref(),
             types: &self.types,
             customer,
-            personal_prior: self.config.personal_prior,
             personal_shrinkage: self.config.personal_shrinkage,
         }
     }

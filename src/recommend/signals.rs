@@ -29,9 +29,6 @@ pub struct Context<'a> {
     pub types: &'a ProductTypes,
     /// The customer's purchase history, when the request names a customer with one.
     pub customer: Option<&'a Profile>,
-    /// Orders at which a customer's own history counts as much as the shop's ranking (`k` of
-    /// the mixture weight `W / (W + k)`).
-    pub personal_prior: f32,
     /// Pseudo-orders of shrinkage of a customer's companions of the anchor towards their
     /// frequencies ([`Personal`]'s `m_u`).
     pub personal_shrinkage: f32,
