@@ -36,7 +36,8 @@ pub struct Context<'a> {
 
 /// The smoothed probabilities the basket signals are made of. With `N` baskets, `n_b`
 /// holding product `b`, `C_B` holding a product of leaf category `B` and `C_AB` holding both
-/// categories, `c_a` holding `a` and `c_ab` holding `a` and `b`:
+/// categories, `c_a` shoppers who bought `a` and `c_ab` shoppers who put `a` and `b` in one
+/// basket (each shopper counted once, see [`BasketStats`]):
 ///
 /// - `P(b) = (n_b + 1) / (N + 1)`, the base rate;
 /// - `P(B) = (C_B + 1) / (N + 1)` and `P(b|B) = (n_b + 1) / (C_B + 2)`, popularity inside
@@ -48,9 +49,10 @@ pub struct Context<'a> {
 ///
 /// So a rare anchor scores like its category's complements and a product without a category
 /// like popularity, and `log P^(b|a) = log P(b) + log [P^(B|A) / P(B)] + log [P^(b|a) /
-/// P~(b|A)]` is exactly what [`Popularity`], [`CategoryPairs`] and [`CoPurchase`] score: with
-/// weights 1, 1, 1 the blend ranks by the smoothed conditional probability; a popularity
-/// weight below 1 divides by `P(b)` to that power (RP3beta's `beta`, Paudel et al. 2017).
+/// P~(b|A)]` (up to the smoothing, which makes `P(B) P(b|B)` about `P(b)`) is what
+/// [`Popularity`], [`CategoryPairs`] and [`CoPurchase`] score: with weights 1, 1, 1 the blend
+/// ranks by the smoothed conditional probability; a popularity weight `w` multiplies that by
+/// `P(b)^(w - 1)` (RP3beta's `beta = 1 - w`, Paudel et al. 2017: above 1 favours best sellers).
 /// The m-estimate is Cestnik's (1990).
 impl Context<'_> {
     fn item_count(&self, row: u32) -> f32 {
