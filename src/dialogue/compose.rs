@@ -851,9 +851,18 @@ fn compare(w: &Wordings, c: &Compose<'_>, a: &ProductView, b: &ProductView) -> S
     )
 }
 
-/// The orders behind a cross-sell, in a shopper's words, when there are enough to quote.
+/// The orders behind a cross-sell, in a shopper's words, when there are enough to quote: the
+/// customer's own first ("one you often add with it"), then the shop's.
 fn cross_sell_evidence(s: &Suggestion) -> Option<&'static str> {
     let r = &s.reason;
+    if let Some(p) = &r.personal {
+        if p.with_anchor >= 2 {
+            return Some("one you often add with it");
+        }
+        if p.with_suggestion >= 2 {
+            return Some("one you buy often");
+        }
+    }
     match (&r.copurchase, &r.category_pair) {
         (Some(c), _) if c.count >= 3 => Some("often bought together"),
         (_, Some(p)) if p.baskets >= 3 && p.share >= 0.05 => {
@@ -957,6 +966,8 @@ pub fn card_reason(s: &Suggestion, upsell: bool, anchor: Option<&ProductView>) -
         }
     } else {
         match (cross_sell_evidence(s), &s.reason.complement, anchor) {
+            // The customer's own orders: the recommender's sentence names the product.
+            (Some(_), _, _) if s.reason.text.starts_with("You ") => s.reason.text.clone(),
             (Some(e), _, _) => e.to_string(),
             (None, Some(_), _) => s.reason.text.clone(),
             (None, None, Some(a)) => format!("goes with the {}", a.short_name),
@@ -1236,6 +1247,44 @@ mod tests {
 
     fn wordings() -> Wordings {
         Wordings::load(Path::new("prompts/replies.txt")).expect("the shipped wordings load")
+    }
+
+    #[test]
+    fn a_customers_own_habit_is_said_in_the_reply_and_on_the_card() {
+        use crate::recommend::reason::{CategoryPairEvidence, PersonalEvidence};
+        let mut reason = crate::recommend::Reason {
+            category_pair: Some(CategoryPairEvidence {
+                from: "In-Ear".into(),
+                to: "USB Cables".into(),
+                share: 0.4,
+                baskets: 40,
+            }),
+            ..Default::default()
+        };
+        reason.text = reason.cross_sell_text("earbuds");
+        let product = crate::catalog::Product::new("cable", "boAt A350 Type-C Cable");
+        let mut s = Suggestion {
+            product: ProductView::of(&product),
+            score: 1.0,
+            reason,
+            anchor: "buds".into(),
+        };
+        assert_eq!(
+            cross_sell_reason(&s),
+            ", a common add-on in the same basket"
+        );
+        s.reason.personal = Some(PersonalEvidence {
+            orders: 5,
+            with_suggestion: 3,
+            with_anchor: 3,
+            anchor_name: "Noise Buds VS104".into(),
+        });
+        s.reason.text = s.reason.cross_sell_text("earbuds");
+        assert_eq!(cross_sell_reason(&s), ", one you often add with it");
+        assert_eq!(
+            card_reason(&s, false, None),
+            "You often add this with Noise Buds VS104"
+        );
     }
 
     #[test]
