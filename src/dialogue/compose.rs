@@ -156,6 +156,13 @@ impl Wordings {
             [((seed ^ salt).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 33) as usize % options.len()];
         let mut out = pick.clone();
         for (key, value) in vars {
+            // An empty value takes its frame with it: "the X at {price}" and "the X ({price})"
+            // read "the X" for a product the catalog gives no price.
+            if value.is_empty() {
+                for frame in [format!(" at {{{key}}}"), format!(" ({{{key}}})")] {
+                    out = out.replace(&frame, "");
+                }
+            }
             out = out.replace(&format!("{{{key}}}"), value);
         }
         out
@@ -428,7 +435,7 @@ pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
             Some(p) => parts.push(w.fill(
                 "cart.added",
                 seed,
-                &[("name", &p.short_name), ("price", &p.price_text)],
+                &[("name", &p.short_name), ("price", price_said(p))],
             )),
             None => {
                 parts.push(w.fill("cart.which", seed, &[]));
@@ -460,7 +467,7 @@ pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
                 seed,
                 &[
                     ("name", &s.product.short_name),
-                    ("price", &s.product.price_text),
+                    ("price", price_said(&s.product)),
                     ("reason", &cross_sell_reason(s)),
                 ],
             ));
@@ -473,7 +480,7 @@ pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
                 seed,
                 &[
                     ("name", &s.product.short_name),
-                    ("price", &s.product.price_text),
+                    ("price", price_said(&s.product)),
                     ("reason", &reason),
                 ],
             ));
@@ -513,6 +520,20 @@ fn matching_highlights<'p>(p: &'p ProductView, words: &str) -> Vec<&'p crate::ca
                 })
         })
         .collect()
+}
+
+/// The price as a reply says it: empty when the catalog gives none (the wording's frame goes
+/// with it, see [`Wordings::fill`]).
+fn price_said(p: &ProductView) -> &str {
+    if p.price.is_some() { &p.price_text } else { "" }
+}
+
+/// "the Noise Buds VS104 (₹1,299)", or "the Organic Bananas" without a price.
+fn the_named(p: &ProductView) -> String {
+    match p.price {
+        Some(_) => format!("the {} ({})", p.short_name, p.price_text),
+        None => format!("the {}", p.short_name),
+    }
 }
 
 fn rating_clause(p: &ProductView) -> String {
@@ -586,7 +607,7 @@ fn search(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
                 seed,
                 &[
                     ("name", &p.short_name),
-                    ("price", &p.price_text),
+                    ("price", price_said(p)),
                     ("why", &why(p, c.asked)),
                 ],
             )),
@@ -600,7 +621,7 @@ fn search(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
         seed,
         &[
             ("name", &top.short_name),
-            ("price", &top.price_text),
+            ("price", price_said(top)),
             ("why", &why(top, c.asked)),
         ],
     ));
@@ -638,7 +659,7 @@ fn need(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
             .iter()
             .filter_map(|p| {
                 let (_, reason) = n.items.iter().find(|(id, _)| *id == p.id)?;
-                Some(format!("the {} ({}) {reason}", p.short_name, p.price_text))
+                Some(format!("{} {reason}", the_named(p)))
             })
             .collect();
         parts.push(w.fill(
@@ -668,7 +689,7 @@ fn need(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
         seed,
         &[
             ("name", &top.short_name),
-            ("price", &top.price_text),
+            ("price", price_said(top)),
             ("why", &rating_clause(top)),
         ],
     ));
@@ -714,13 +735,7 @@ fn with_article(kind: &str) -> String {
 
 /// "Also worth a look: the X (₹...) and the Y (₹...)": the second and third products shown.
 fn alternatives(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
-    let others: Vec<String> = c
-        .products
-        .iter()
-        .skip(1)
-        .take(2)
-        .map(|p| format!("the {} ({})", p.short_name, p.price_text))
-        .collect();
+    let others: Vec<String> = c.products.iter().skip(1).take(2).map(the_named).collect();
     if !others.is_empty() {
         parts.push(w.fill(
             "search.alternatives",
@@ -750,7 +765,10 @@ fn answer(w: &Wordings, c: &Compose<'_>, p: &ProductView) -> String {
         ),
         None => {
             // No question to answer ("tell me about it"): its price, rating and highlights.
-            let mut fact = format!("{}{}", p.price_text, rating_clause(p));
+            let mut fact = match p.price {
+                Some(_) => format!("{}{}", p.price_text, rating_clause(p)),
+                None => rating_clause(p).trim_start_matches(", ").to_string(),
+            };
             let specs: Vec<&str> = p.highlights.iter().map(|h| h.text.as_str()).collect();
             if !specs.is_empty() {
                 fact.push_str(&format!("; {}", specs.join(", ")));
@@ -835,7 +853,10 @@ fn compare(w: &Wordings, c: &Compose<'_>, a: &ProductView, b: &ProductView) -> S
                 ("b", &b.short_name),
                 (
                     "diffs",
-                    &format!("both cost {}{}", a.price_text, rating_clause(a)),
+                    &match a.price {
+                        Some(_) => format!("both cost {}{}", a.price_text, rating_clause(a)),
+                        None => "the catalog lists no price for either".to_string(),
+                    },
                 ),
             ],
         );
@@ -1063,11 +1084,14 @@ pub fn answer_question(
                 .iter()
                 .any(|&c| (c - m.amount()).abs() > 0.005)
         });
-        let mut text = format!(
-            "{}it costs {}",
-            if wrong_claim { "no, " } else { "" },
-            view.price_text
-        );
+        let mut text = match view.price {
+            Some(_) => format!(
+                "{}it costs {}",
+                if wrong_claim { "no, " } else { "" },
+                view.price_text
+            ),
+            None => "the catalog lists no price for it".to_string(),
+        };
         if let (Some(list), Some(price)) = (view.list_price, view.price)
             && list.minor > price.minor
         {
@@ -1247,6 +1271,28 @@ mod tests {
 
     fn wordings() -> Wordings {
         Wordings::load(Path::new("prompts/replies.txt")).expect("the shipped wordings load")
+    }
+
+    #[test]
+    fn a_product_without_a_price_is_named_without_one() {
+        let w = wordings();
+        for seed in 0..8 {
+            let text = w.fill(
+                "cart.added",
+                seed,
+                &[("name", "Organic Bananas"), ("price", "")],
+            );
+            assert!(!text.contains("()") && !text.contains("  "), "{text}");
+            assert!(text.contains("Organic Bananas"), "{text}");
+            let text = w.fill(
+                "search.pick",
+                seed,
+                &[("name", "Organic Bananas"), ("price", ""), ("why", "")],
+            );
+            assert!(!text.contains(" at ") && !text.contains("()"), "{text}");
+        }
+        let product = crate::catalog::Product::new("b", "Organic Bananas");
+        assert_eq!(the_named(&ProductView::of(&product)), "the Organic Bananas");
     }
 
     #[test]
