@@ -245,6 +245,9 @@ pub fn chat(config: &Config, args: &ChatArgs, progress: bool) -> Result<()> {
     let index = open_index(config, &args.index)?;
     let embedder = load_embedder(config, progress)?;
     let assistant = load_assistant(config, index, embedder, !args.no_model, progress)?;
+    if args.customer.is_some() {
+        super::recommend::stored_customers(config, assistant.recommender())?;
+    }
     run_chat(&assistant, args)
 }
 

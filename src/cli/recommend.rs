@@ -45,6 +45,23 @@ pub struct RecommendArgs {
     json: bool,
 }
 
+/// Applies the server database's customer records (`[server] database`, when it exists):
+/// erased customers are forgotten, their stored purchases added, so the command line sees
+/// returning customers as the service does.
+pub(super) fn stored_customers(config: &Config, recommender: &Recommender) -> Result<()> {
+    use shopclerk::server::{SessionStore, SqliteStore};
+    let path = &config.server.database;
+    if !path.exists() {
+        return Ok(());
+    }
+    let store = SqliteStore::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let (erased, orders) = store
+        .customer_orders()
+        .with_context(|| format!("reading customers from {}", path.display()))?;
+    recommender.apply_customer_records(&erased, &orders);
+    Ok(())
+}
+
 /// `shopclerk eval cross-sell`.
 #[derive(Debug, Args)]
 pub struct EvalCrossSellArgs {
@@ -152,6 +169,9 @@ pub fn recommend(config: &Config, args: &RecommendArgs) -> Result<()> {
         customer: args.customer.clone(),
         ..Request::new(args.items.clone(), args.limit)
     };
+    if args.customer.is_some() {
+        stored_customers(config, &recommender)?;
+    }
     if let Some(c) = &args.customer
         && recommender.customer_profile(c).is_none()
     {

@@ -794,6 +794,27 @@ impl Recommender {
         history.orders.drain(..excess);
     }
 
+    /// Applies what a session store keeps about customers: forgets the `erased` ones (their
+    /// rows of the index's orders file too), then adds the stored `orders` (purchases in
+    /// sessions, one order per customer and session, oldest first). Returns the orders added.
+    pub fn apply_customer_records(
+        &self,
+        erased: &[String],
+        orders: &[crate::catalog::Order],
+    ) -> usize {
+        for customer in erased {
+            self.forget_customer(customer);
+        }
+        let mut added = 0;
+        for order in orders {
+            if let Some(customer) = &order.customer_id {
+                self.record_order(customer, &order.order_id, &order.items);
+                added += 1;
+            }
+        }
+        added
+    }
+
     /// Forgets everything about `customer` (privacy erasure); true when there was a history.
     pub fn forget_customer(&self, customer: &str) -> bool {
         self.customers

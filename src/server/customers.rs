@@ -40,16 +40,9 @@ pub(super) fn load_histories(
     assistant: &Assistant,
 ) -> Result<usize, super::store::Error> {
     let (erased, orders) = store.customer_orders()?;
-    let recommender = assistant.recommender();
-    for customer in &erased {
-        recommender.forget_customer(customer);
-    }
-    for order in &orders {
-        if let Some(customer) = &order.customer_id {
-            recommender.record_order(customer, &order.order_id, &order.items);
-        }
-    }
-    Ok(orders.len())
+    Ok(assistant
+        .recommender()
+        .apply_customer_records(&erased, &orders))
 }
 
 /// `DELETE /v1/customers/{id}`: erases the customer's purchase history, stored and learned,
