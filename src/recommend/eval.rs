@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cross_sell::Ranking;
 use super::personal::Profile;
-use super::stats::{BasketStats, LearnOptions, baskets_of};
+use super::stats::{BasketStats, LearnOptions, baskets_of, customers_of, orders_by_customer};
 use super::{Catalog, RecommendConfig, Recommender, Weights};
 use crate::catalog::present::all_specs;
 use crate::catalog::{Order, SpecKind};
@@ -232,25 +232,12 @@ fn hold_out(
                 .collect();
         }
         Protocol::NextBasket => {
-            let mut by_customer: Vec<(&str, Vec<(u32, usize)>)> = Vec::new();
-            let mut seen: HashMap<&str, usize> = HashMap::new();
-            for (i, o) in test.iter().enumerate() {
-                let Some(c) = o.customer_id.as_deref() else {
+            for (_, orders) in orders_by_customer(test) {
+                let Some((&last, earlier)) = orders.split_last().filter(|(_, e)| !e.is_empty())
+                else {
                     continue;
                 };
-                let at = *seen.entry(c).or_insert_with(|| {
-                    by_customer.push((c, Vec::new()));
-                    by_customer.len() - 1
-                });
-                by_customer[at].1.push((o.sequence.unwrap_or(0), i));
-            }
-            for (_, mut orders) in by_customer {
-                if orders.len() < 2 {
-                    continue;
-                }
-                orders.sort_unstable();
-                let (&(_, last), earlier) = orders.split_last().expect("two orders or more");
-                let earlier: Vec<Order> = earlier.iter().map(|&(_, i)| test[i].clone()).collect();
+                let earlier: Vec<Order> = earlier.iter().map(|&i| test[i].clone()).collect();
                 let target = baskets_of(std::slice::from_ref(&test[last]), &row_of).remove(0);
                 if target.is_empty() {
                     continue;
@@ -391,17 +378,11 @@ impl Training {
                 .row_of(id)
                 .filter(|r| !withheld.contains(&(*r as u32)))
         };
-        let mut customers: HashMap<&str, u32> = HashMap::new();
+        let ids = customers_of(orders);
         let mut purchases = Vec::new();
         let mut baskets = Vec::new();
         let mut customer_of = Vec::new();
-        for (order, basket) in orders.iter().zip(baskets_of(orders, &row_of)) {
-            let customer = order
-                .customer_id
-                .as_deref()
-                .unwrap_or(order.order_id.as_str());
-            let next = customers.len() as u32;
-            let user = *customers.entry(customer).or_insert(next);
+        for (&user, basket) in ids.iter().zip(baskets_of(orders, &row_of)) {
             purchases.extend(basket.iter().map(|&r| (user, r, 1.0)));
             if !basket.is_empty() {
                 baskets.push(basket);
@@ -412,7 +393,7 @@ impl Training {
             baskets,
             customer_of,
             purchases,
-            customers: customers.len(),
+            customers: ids.iter().max().map_or(0, |&m| m as usize + 1),
         }
     }
 
@@ -454,23 +435,14 @@ fn run_strategies(
     };
     let profile = |c: Option<usize>| c.and_then(|c| profiles.get(c));
     // Popularity by buyers: customers who bought each product at least once.
-    let mut buyers: HashMap<u32, u32> = HashMap::new();
-    let distinct: HashSet<(u32, u32)> =
-        training.purchases.iter().map(|&(u, r, _)| (u, r)).collect();
-    for (_, r) in distinct {
-        *buyers.entry(r).or_default() += 1;
-    }
-    let mut by_buyers: Vec<(u32, u32)> = buyers.into_iter().collect();
-    by_buyers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut by_buyers: Vec<u32> = (0..catalog.products().len() as u32)
+        .filter(|&r| learned.stats.item_buyers[r as usize] > 0)
+        .collect();
+    by_buyers.sort_by_key(|&r| (std::cmp::Reverse(learned.stats.item_buyers[r as usize]), r));
     by_buyers.truncate(256);
     let mut results = vec![
         score("popularity by buyers", catalog, queries, k, &|a, _| {
-            by_buyers
-                .iter()
-                .map(|e| e.0)
-                .filter(other(a))
-                .take(k)
-                .collect()
+            by_buyers.iter().copied().filter(other(a)).take(k).collect()
         }),
         score("popularity", catalog, queries, k, &|a, _| popular(a)),
         score("dept-popularity", catalog, queries, k, &|a, _| {

@@ -730,31 +730,24 @@ impl Recommender {
     /// customer's orders as product rows, ordered by their sequence number where the source
     /// gives one, else as listed. Unknown product ids are skipped.
     pub fn set_customer_orders(&self, orders: &[crate::catalog::Order]) {
-        let mut by_customer: std::collections::HashMap<String, Vec<(u32, usize, Vec<u32>)>> =
-            Default::default();
         let row_of = |id: &str| self.catalog.index.row_of(id);
-        for (i, (order, rows)) in orders
-            .iter()
-            .zip(stats::baskets_of(orders, &row_of))
-            .enumerate()
-        {
-            if let Some(c) = &order.customer_id
-                && !rows.is_empty()
-            {
-                by_customer.entry(c.clone()).or_default().push((
-                    order.sequence.unwrap_or(0),
-                    i,
-                    rows,
-                ));
-            }
-        }
-        let histories = by_customer
+        let baskets = stats::baskets_of(orders, &row_of);
+        let histories = stats::orders_by_customer(orders)
             .into_iter()
-            .map(|(c, mut list)| {
-                list.sort_by_key(|&(seq, i, _)| (seq, i));
-                let latest = list.last().map(|&(_, i, _)| orders[i].order_id.clone());
-                let orders = list.into_iter().map(|(_, _, rows)| rows).collect();
-                (c, History { orders, latest })
+            .filter_map(|(c, list)| {
+                let list: Vec<usize> = list
+                    .into_iter()
+                    .filter(|&i| !baskets[i].is_empty())
+                    .collect();
+                let latest = Some(orders[*list.last()?].order_id.clone());
+                let kept = list.iter().map(|&i| baskets[i].clone()).collect();
+                Some((
+                    c.to_string(),
+                    History {
+                        orders: kept,
+                        latest,
+                    },
+                ))
             })
             .collect();
         *self.customers.write().unwrap_or_else(|e| e.into_inner()) = histories;

@@ -240,6 +240,28 @@ pub fn customers_of(orders: &[Order]) -> Vec<u32> {
         .collect()
 }
 
+/// The orders of each named customer, as indices into `orders`, oldest first: by their
+/// sequence number where the source gives one, else as listed. Customers come in the order
+/// they first appear; orders without a customer are left out.
+pub fn orders_by_customer(orders: &[Order]) -> Vec<(&str, Vec<usize>)> {
+    let mut out: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for (i, o) in orders.iter().enumerate() {
+        let Some(c) = o.customer_id.as_deref() else {
+            continue;
+        };
+        let slot = *at.entry(c).or_insert_with(|| {
+            out.push((c, Vec::new()));
+            out.len() - 1
+        });
+        out[slot].1.push(i);
+    }
+    for (_, list) in &mut out {
+        list.sort_by_key(|&i| (orders[i].sequence.unwrap_or(0), i));
+    }
+    out
+}
+
 impl BasketStats {
     /// Counts products and leaf categories over `baskets` (rows into a catalog of `rows`
     /// products whose leaves are `leaves`), each basket its own customer.
