@@ -213,7 +213,7 @@ impl Config {
             self.server.listen = v;
         }
         if let Some(v) = get("SHOPCLERK_DATABASE") {
-            self.server.database = v.into();
+            self.server.database = v;
         }
         let list = |v: String| -> Vec<String> {
             v.split(',')

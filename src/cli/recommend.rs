@@ -49,15 +49,16 @@ pub struct RecommendArgs {
 /// erased customers are forgotten, their stored purchases added, so the command line sees
 /// returning customers as the service does.
 pub(super) fn stored_customers(config: &Config, recommender: &Recommender) -> Result<()> {
-    use shopclerk::server::{SessionStore, SqliteStore};
-    let path = &config.server.database;
-    if !path.exists() {
+    let database = &config.server.database;
+    let is_url = database.contains("://");
+    if !is_url && !std::path::Path::new(database).exists() {
         return Ok(());
     }
-    let store = SqliteStore::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let store = shopclerk::server::store::open(database)
+        .with_context(|| format!("opening the session database {database}"))?;
     let (erased, orders) = store
         .customer_orders()
-        .with_context(|| format!("reading customers from {}", path.display()))?;
+        .with_context(|| format!("reading customers from {}", store.describe()))?;
     recommender.apply_customer_records(&erased, &orders);
     Ok(())
 }

@@ -52,3 +52,86 @@ pub fn chat_model() -> shopclerk::llm::LocalModel {
         })
         .clone()
 }
+
+/// The PostgreSQL server the tests use (`SHOPCLERK_TEST_POSTGRES`, else the local one with
+/// trust auth), as an administrator's URL.
+pub fn postgres_admin_url() -> String {
+    std::env::var("SHOPCLERK_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Runs `sql` as the administrator; the error as text.
+fn postgres_admin(sql: &str) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let mut config: tokio_postgres::Config =
+            postgres_admin_url().parse().map_err(|e| format!("{e}"))?;
+        config.connect_timeout(std::time::Duration::from_secs(5));
+        let (client, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .map_err(|e| e.to_string())?;
+        let driver = tokio::spawn(connection);
+        let out = client
+            .batch_execute(sql)
+            .await
+            .map_err(|e| format!("{e:?}"));
+        drop(client);
+        let _ = driver.await;
+        out
+    })
+}
+
+/// A database of its own for one test on the PostgreSQL server, dropped with the guard.
+#[derive(Debug)]
+pub struct ScratchDatabase {
+    /// Its URL.
+    pub url: String,
+    name: String,
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        let _ = postgres_admin(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+/// A fresh database for `test`, or `None` when no PostgreSQL server answers: then the test
+/// prints that it skipped, unless `SHOPCLERK_REQUIRE_POSTGRES=1` (as in CI), which makes a
+/// missing server a failure.
+pub fn postgres(test: &str) -> Option<ScratchDatabase> {
+    let name = format!(
+        "shopclerk_test_{}_{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    );
+    match postgres_admin(&format!("CREATE DATABASE {name}")) {
+        Ok(()) => {
+            let admin = postgres_admin_url();
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            Some(ScratchDatabase {
+                url: format!("{base}/{name}"),
+                name,
+            })
+        }
+        Err(e) => {
+            if std::env::var("SHOPCLERK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                panic!(
+                    "{test}: PostgreSQL is required (SHOPCLERK_REQUIRE_POSTGRES=1) but {} did not answer: {e}",
+                    postgres_admin_url()
+                );
+            }
+            eprintln!(
+                "{test}: skipped the PostgreSQL run: no server at {} ({e})",
+                postgres_admin_url()
+            );
+            None
+        }
+    }
+}

@@ -88,7 +88,7 @@ pub fn assistant(index: Arc<ProductIndex>) -> Assistant {
 pub fn config(dir: &Path) -> ServerConfig {
     ServerConfig {
         web_dir: root("web"),
-        database: dir.join("sessions.sqlite"),
+        database: dir.join("sessions.sqlite").display().to_string(),
         agent_keys: vec![AGENT_KEY.into()],
         ..ServerConfig::default()
     }
@@ -96,7 +96,7 @@ pub fn config(dir: &Path) -> ServerConfig {
 
 /// A ready server state over `index` with `config`.
 pub fn state(index: Arc<ProductIndex>, config: ServerConfig) -> AppState {
-    let store = SqliteStore::open(&config.database).unwrap();
+    let store = SqliteStore::open(std::path::Path::new(&config.database)).unwrap();
     let state = AppState::new(config, Arc::new(store));
     state.set_assistant(Arc::new(assistant(index))).unwrap();
     state

@@ -1,116 +1,14 @@
-//! Where sessions, their turns and feedback events live: the [`SessionStore`] trait, and
-//! [`SqliteStore`], an embedded SQLite database in WAL mode with `synchronous = FULL`, so a write
-//! that returned is on disk and survives a `kill -9` (or a power cut). A PostgreSQL
-//! implementation of the same trait lets several chat servers share state.
+//! [`SqliteStore`]: the embedded default, one SQLite file used by one server process.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 
-use super::views::StoredTurn;
+use super::{Error, Result, SessionInfo, SessionStore, Snapshot, decode, json, orders_of};
 use crate::dialogue::Session;
 use crate::recommend::feedback::FeedbackEvent;
-
-/// Errors from the store.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The database failed.
-    #[error("session database {path}: {source}")]
-    Sqlite {
-        /// Database file.
-        path: PathBuf,
-        /// Underlying error.
-        source: rusqlite::Error,
-    },
-    /// Creating the database's directory failed.
-    #[error("creating {path}: {source}")]
-    Io {
-        /// Directory.
-        path: PathBuf,
-        /// Underlying error.
-        source: std::io::Error,
-    },
-    /// A stored row does not decode.
-    #[error("session database {path}: {what} does not decode: {reason}")]
-    Corrupt {
-        /// Database file.
-        path: PathBuf,
-        /// Which row.
-        what: String,
-        /// Why.
-        reason: String,
-    },
-}
-
-/// Result alias for the store.
-pub type Result<T> = std::result::Result<T, Error>;
-
-/// A session's bookkeeping.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SessionInfo {
-    /// Session id.
-    pub session_id: String,
-    /// Created, milliseconds since the Unix epoch.
-    pub created_ms: u64,
-    /// Last changed.
-    pub updated_ms: u64,
-    /// Turns so far.
-    pub turns: u32,
-    /// The customer's last message.
-    pub last_message: String,
-}
-
-/// Persistent sessions, turns and feedback events. Every method is atomic, and once it returns
-/// `Ok` its write survives a crash of the process.
-pub trait SessionStore: Send + Sync {
-    /// Stores a new session.
-    fn create(&self, session: &Session, now_ms: u64) -> Result<()>;
-    /// A session's bookkeeping and state.
-    fn session(&self, id: &str) -> Result<Option<(SessionInfo, Session)>>;
-    /// Stores a finished turn and the session state after it, together. `base` is the state
-    /// the turn started from: what changed in the stored state since (a cart event while the
-    /// reply streamed) is merged in, never overwritten ([`Session::merge_concurrent`]). Returns
-    /// false (and stores nothing) when the session was deleted meanwhile.
-    fn save_turn(&self, base: &Session, session: &Session, turn: &StoredTurn) -> Result<bool>;
-    /// Changes the stored state of session `id` with `change`, read and written in one
-    /// transaction so no concurrent change is lost. False when there is no session.
-    fn update_state(
-        &self,
-        id: &str,
-        now_ms: u64,
-        change: &mut dyn FnMut(&mut Session),
-    ) -> Result<bool>;
-    /// A session's turns, oldest first.
-    fn turns(&self, id: &str) -> Result<Vec<StoredTurn>>;
-    /// Appends feedback events, all or none.
-    fn record_events(&self, events: &[FeedbackEvent]) -> Result<()>;
-    /// A session's feedback events, oldest first.
-    fn events(&self, session: &str) -> Result<Vec<FeedbackEvent>>;
-    /// Every stored event, oldest first (to replay into the recommender at start-up).
-    fn each_event(&self, visit: &mut dyn FnMut(FeedbackEvent)) -> Result<usize>;
-    /// Sessions changed at or after `since_ms`, newest first.
-    fn recent(&self, since_ms: u64, limit: usize) -> Result<Vec<SessionInfo>>;
-    /// Erases a session with its turns and events. False when there was none.
-    fn delete(&self, id: &str) -> Result<bool>;
-    /// Adds products `customer` bought in `session` to their purchase history (one order per
-    /// customer and session).
-    fn record_purchases(
-        &self,
-        customer: &str,
-        session: &str,
-        items: &[String],
-        at_ms: u64,
-    ) -> Result<()>;
-    /// The customers erased (to be forgotten in the shop's orders file too), then every
-    /// stored purchase as orders: one per customer and session, items in purchase order,
-    /// oldest first.
-    fn customer_orders(&self) -> Result<(Vec<String>, Vec<crate::catalog::Order>)>;
-    /// Erases `customer`'s purchase history, unlinks their sessions from them and remembers
-    /// the erasure. True when they had stored purchases.
-    fn erase_customer(&self, customer: &str, now_ms: u64) -> Result<bool>;
-}
+use crate::server::views::StoredTurn;
 
 /// The embedded default: one SQLite file.
 #[derive(Debug)]
@@ -154,6 +52,12 @@ CREATE INDEX IF NOT EXISTS purchases_customer ON purchases (customer);
 CREATE TABLE IF NOT EXISTS erased_customers (
     customer TEXT PRIMARY KEY,
     at_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    name TEXT PRIMARY KEY,
+    cursor INTEGER NOT NULL,
+    at_ms INTEGER NOT NULL,
+    data TEXT NOT NULL
 );
 ";
 
@@ -238,17 +142,8 @@ impl SqliteStore {
     }
 
     fn decode<T: serde::de::DeserializeOwned>(&self, what: String, text: &str) -> Result<T> {
-        serde_json::from_str(text).map_err(|e| Error::Corrupt {
-            path: self.path.clone(),
-            what,
-            reason: e.to_string(),
-        })
+        decode(&self.path.display().to_string(), what, text)
     }
-}
-
-fn json(value: &impl Serialize) -> String {
-    // Sessions, turns and events are plain data: serialising them cannot fail.
-    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
 fn info(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionInfo> {
@@ -262,6 +157,10 @@ fn info(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionInfo> {
 }
 
 impl SessionStore for SqliteStore {
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+
     fn create(&self, session: &Session, now_ms: u64) -> Result<()> {
         self.with(|c| {
             c.execute(
@@ -316,7 +215,7 @@ impl SessionStore for SqliteStore {
         &self,
         id: &str,
         now_ms: u64,
-        change: &mut dyn FnMut(&mut Session),
+        change: &mut (dyn FnMut(&mut Session) + Send),
     ) -> Result<bool> {
         self.in_transaction(|tx| {
             let Some(mut session) = self.state_in(tx, id)? else {
@@ -371,19 +270,18 @@ impl SessionStore for SqliteStore {
             .collect()
     }
 
-    fn each_event(&self, visit: &mut dyn FnMut(FeedbackEvent)) -> Result<usize> {
-        let mut count = 0;
+    fn events_after(&self, after: i64, visit: &mut dyn FnMut(i64, FeedbackEvent)) -> Result<i64> {
+        let mut last = after;
         let mut bad = 0;
         self.with(|c| {
-            let mut stmt = c.prepare("SELECT data FROM events ORDER BY id")?;
-            let mut rows = stmt.query([])?;
+            let mut stmt = c.prepare("SELECT id, data FROM events WHERE id > ?1 ORDER BY id")?;
+            let mut rows = stmt.query(params![after])?;
             while let Some(row) = rows.next()? {
-                let data: String = row.get(0)?;
+                let id: i64 = row.get(0)?;
+                let data: String = row.get(1)?;
+                last = id;
                 match serde_json::from_str(&data) {
-                    Ok(event) => {
-                        visit(event);
-                        count += 1;
-                    }
+                    Ok(event) => visit(id, event),
                     Err(_) => bad += 1,
                 }
             }
@@ -395,7 +293,55 @@ impl SessionStore for SqliteStore {
                 self.path.display()
             );
         }
-        Ok(count)
+        Ok(last)
+    }
+
+    fn settled_event_id(&self, _older_than_ms: u64) -> Result<i64> {
+        // One process writes, one transaction at a time: every id handed out has committed.
+        self.with(|c| c.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0)))
+    }
+
+    fn snapshot(&self, name: &str) -> Result<Option<Snapshot>> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT cursor, at_ms, data FROM snapshots WHERE name = ?1",
+                params![name],
+                |r| {
+                    Ok(Snapshot {
+                        cursor: r.get(0)?,
+                        at_ms: r.get::<_, i64>(1)? as u64,
+                        data: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+        })
+    }
+
+    fn save_snapshot(&self, name: &str, previous: i64, snapshot: &Snapshot) -> Result<bool> {
+        self.in_transaction(|tx| {
+            let sql = |e| self.sql(e);
+            let stored: i64 = tx
+                .query_row(
+                    "SELECT cursor FROM snapshots WHERE name = ?1",
+                    params![name],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(sql)?
+                .unwrap_or(0);
+            if stored != previous {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO snapshots (name, cursor, at_ms, data) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor,
+                     at_ms = excluded.at_ms, data = excluded.data",
+                params![name, snapshot.cursor, snapshot.at_ms as i64, snapshot.data],
+            )
+            .map_err(sql)?;
+            Ok(true)
+        })
     }
 
     fn recent(&self, since_ms: u64, limit: usize) -> Result<Vec<SessionInfo>> {
@@ -417,6 +363,27 @@ impl SessionStore for SqliteStore {
             let n = tx.execute("DELETE FROM sessions WHERE id = ?1", params![id])?;
             tx.commit()?;
             Ok(n > 0)
+        })
+    }
+
+    fn expire(&self, before_ms: u64) -> Result<usize> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let old = "SELECT id FROM sessions WHERE updated_ms < ?1";
+            tx.execute(
+                &format!("DELETE FROM events WHERE session IN ({old})"),
+                params![before_ms as i64],
+            )?;
+            tx.execute(
+                &format!("DELETE FROM turns WHERE session IN ({old})"),
+                params![before_ms as i64],
+            )?;
+            let n = tx.execute(
+                "DELETE FROM sessions WHERE updated_ms < ?1",
+                params![before_ms as i64],
+            )?;
+            tx.commit()?;
+            Ok(n)
         })
     }
 
@@ -454,25 +421,8 @@ impl SessionStore for SqliteStore {
                     row.get::<_, String>(2)?,
                 ))
             })?;
-            let mut orders: Vec<crate::catalog::Order> = Vec::new();
-            let mut at: std::collections::HashMap<(String, String), usize> = Default::default();
-            for row in rows {
-                let (customer, session, item) = row?;
-                let i = *at
-                    .entry((customer.clone(), session.clone()))
-                    .or_insert_with(|| {
-                        orders.push(crate::catalog::Order {
-                            order_id: session,
-                            customer_id: Some(customer),
-                            items: Vec::new(),
-                            sequence: None,
-                        });
-                        orders.len() - 1
-                    });
-                if !orders[i].items.contains(&item) {
-                    orders[i].items.push(item);
-                }
-            }
+            let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            let orders = orders_of(rows);
             Ok((erased, orders))
         })
     }
@@ -498,169 +448,5 @@ impl SessionStore for SqliteStore {
             tx.commit()?;
             Ok(n > 0)
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::recommend::feedback::EventKind;
-    use crate::server::views::SuggestionCards;
-    use crate::understand::Intent;
-
-    fn turn(n: u32, user: &str) -> StoredTurn {
-        StoredTurn {
-            turn: n,
-            at_ms: 1_000 + u64::from(n),
-            user: user.into(),
-            reply: format!("reply {n}"),
-            intent: Intent::Search,
-            products: Vec::new(),
-            suggestions: SuggestionCards::default(),
-        }
-    }
-
-    fn event(session: &str, item: &str) -> FeedbackEvent {
-        FeedbackEvent {
-            session: session.into(),
-            kind: EventKind::Click,
-            item: item.into(),
-            anchor: None,
-            suggestion: None,
-            arm: None,
-            at_ms: 5,
-        }
-    }
-
-    #[test]
-    fn turns_state_and_events_survive_reopening_and_delete_erases_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db/sessions.sqlite");
-        {
-            let store = SqliteStore::open(&path).unwrap();
-            let mut s = Session::new("s1");
-            store.create(&s, 10).unwrap();
-            store.create(&Session::new("s2"), 20).unwrap();
-            s.add_to_cart("B01");
-            s.turns = 1;
-            assert!(
-                store
-                    .save_turn(&Session::new("s1"), &s, &turn(1, "usb cable"))
-                    .unwrap()
-            );
-            store
-                .record_events(&[event("s1", "B02"), event("s2", "B03")])
-                .unwrap();
-        }
-        let store = SqliteStore::open(&path).unwrap();
-        let (info, state) = store.session("s1").unwrap().unwrap();
-        assert_eq!((info.turns, info.last_message.as_str()), (1, "usb cable"));
-        assert_eq!(state.cart, vec!["B01".to_string()]);
-        assert_eq!(store.turns("s1").unwrap(), vec![turn(1, "usb cable")]);
-        assert_eq!(store.events("s1").unwrap(), vec![event("s1", "B02")]);
-        let recent: Vec<String> = store
-            .recent(0, 10)
-            .unwrap()
-            .into_iter()
-            .map(|i| i.session_id)
-            .collect();
-        // s1's turn (at 1001) is its latest change, after s2 was created (at 20).
-        assert_eq!(recent, ["s1", "s2"].map(String::from));
-
-        assert!(store.delete("s1").unwrap());
-        assert!(store.session("s1").unwrap().is_none());
-        assert!(store.turns("s1").unwrap().is_empty());
-        assert!(store.events("s1").unwrap().is_empty());
-        assert_eq!(store.events("s2").unwrap().len(), 1);
-        assert!(!store.delete("s1").unwrap());
-        // A turn finishing after its session was erased does not bring it back.
-        let gone = Session::new("s1");
-        assert!(!store.save_turn(&gone, &gone, &turn(2, "x")).unwrap());
-        assert!(store.turns("s1").unwrap().is_empty());
-    }
-
-    #[test]
-    fn a_cart_event_during_a_turn_is_not_lost_when_the_turn_saves() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
-        let mut base = Session::new("race");
-        base.add_to_cart("kept");
-        store.create(&base, 1).unwrap();
-        // The turn starts from `base` and adds its own item...
-        let mut after_turn = base.clone();
-        after_turn.add_to_cart("from-the-turn");
-        after_turn.turns = 1;
-        // ...while a click on "Add to cart" lands, and another item is bought.
-        assert!(
-            store
-                .update_state("race", 2, &mut |s| {
-                    s.add_to_cart("clicked");
-                    s.bought("kept");
-                })
-                .unwrap()
-        );
-        assert!(store.save_turn(&base, &after_turn, &turn(1, "x")).unwrap());
-        let (_, stored) = store.session("race").unwrap().unwrap();
-        assert!(
-            stored.cart.contains(&"clicked".to_string()),
-            "{:?}",
-            stored.cart
-        );
-        assert!(stored.cart.contains(&"from-the-turn".to_string()));
-        assert!(
-            !stored.cart.contains(&"kept".to_string()),
-            "bought leaves the cart"
-        );
-        assert_eq!(stored.bought, vec!["kept".to_string()]);
-        assert_eq!(stored.turns, 1);
-        assert!(!store.update_state("nobody", 3, &mut |_| {}).unwrap());
-    }
-
-    #[test]
-    fn concurrent_cart_events_and_turns_lose_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = std::sync::Arc::new(SqliteStore::open(&dir.path().join("s.sqlite")).unwrap());
-        store.create(&Session::new("busy"), 1).unwrap();
-        let clicks = std::thread::spawn({
-            let store = store.clone();
-            move || {
-                for i in 0..12 {
-                    store
-                        .update_state("busy", 2, &mut |s| s.add_to_cart(&format!("click-{i}")))
-                        .unwrap();
-                }
-            }
-        });
-        // 24 items: fewer than a cart keeps (`PRODUCTS_KEPT`).
-        for n in 1..=12u32 {
-            let (_, base) = store.session("busy").unwrap().unwrap();
-            let mut after = base.clone();
-            after.add_to_cart(&format!("turn-{n}"));
-            after.turns = n;
-            std::thread::yield_now();
-            assert!(store.save_turn(&base, &after, &turn(n, "x")).unwrap());
-        }
-        clicks.join().unwrap();
-        let (_, stored) = store.session("busy").unwrap().unwrap();
-        for i in 0..12 {
-            assert!(
-                stored.cart.contains(&format!("click-{i}")),
-                "click {i} lost"
-            );
-            assert!(
-                stored.cart.contains(&format!("turn-{}", i + 1)),
-                "turn {} lost",
-                i + 1
-            );
-        }
-    }
-
-    #[test]
-    fn a_file_that_is_not_a_database_is_an_error_naming_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("broken.sqlite");
-        std::fs::write(&path, b"this is not sqlite, just text that is long enough to matter....................................................................................").unwrap();
-        let err = SqliteStore::open(&path).unwrap_err().to_string();
-        assert!(err.contains("broken.sqlite"), "{err}");
     }
 }
