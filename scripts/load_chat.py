@@ -5,7 +5,13 @@ turns of a JSON-lines script ({"user": "..."} per line) through POST /v1/session
 Prints per-turn time to products/suggestions and to the first text, p50/p95, throughput, and
 every non-200 status (503 must carry Retry-After). Standard library only.
 
+With several servers on one shared database (`--base` twice or more), each session's turns go
+to the servers in turn (as a load balancer without stickiness would send them), and the check
+that every acknowledged turn is stored reads each session from a server other than the one
+that answered its last turn.
+
     python3 scripts/load_chat.py --base http://127.0.0.1:8080 --sessions 8 --turns 6
+    python3 scripts/load_chat.py --base http://127.0.0.1:8081 --base http://127.0.0.1:8082 --sessions 16
 """
 
 import argparse
@@ -60,13 +66,16 @@ def turn(host, port, session, text):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--base", default="http://127.0.0.1:8080")
+    ap.add_argument("--base", action="append",
+                    help="server URL; repeat for servers sharing one database")
     ap.add_argument("--sessions", type=int, default=8)
     ap.add_argument("--turns", type=int, default=6, help="turns per session")
     ap.add_argument("--script", default="benches/chat_50.jsonl")
     args = ap.parse_args()
-    url = urllib.parse.urlparse(args.base)
-    host, port = url.hostname, url.port or 80
+    servers = []
+    for base in args.base or ["http://127.0.0.1:8080"]:
+        url = urllib.parse.urlparse(base)
+        servers.append((url.hostname, url.port or 80))
     lines = [json.loads(l)["user"] for l in open(args.script, encoding="utf-8") if l.strip()]
 
     results = []
@@ -75,19 +84,23 @@ def main():
     sessions = {}
 
     def worker(n):
+        host, port = servers[n % len(servers)]
         conn = http.client.HTTPConnection(host, port, timeout=30)
         conn.request("POST", "/v1/sessions")
         session = json.loads(conn.getresponse().read())["session_id"]
         conn.close()
         done = 0
+        last = 0
         for t in range(args.turns):
             text = lines[(n * args.turns + t) % len(lines)]
+            last = (n + t) % len(servers)
+            host, port = servers[last]
             r = turn(host, port, session, text)
             done += r[0] == 200 and r[5]
             with lock:
                 results.append(r)
         with lock:
-            sessions[session] = done
+            sessions[session] = (done, (last + 1) % len(servers))
 
     started = time.monotonic()
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.sessions)]
@@ -99,7 +112,8 @@ def main():
 
     # Every turn acknowledged with `done` must be stored, with its impressions.
     lost_turns = 0
-    for session, done in sessions.items():
+    for session, (done, reader) in sessions.items():
+        host, port = servers[reader]
         conn = http.client.HTTPConnection(host, port, timeout=30)
         conn.request("GET", f"/v1/sessions/{session}")
         stored = json.loads(conn.getresponse().read())
@@ -115,7 +129,7 @@ def main():
     ready = [r[2] * 1000 for r in ok if r[2] is not None]
     first = [r[3] * 1000 for r in ok if r[3] is not None]
     total = [r[4] * 1000 for r in ok]
-    print(f"{args.sessions} sessions x {args.turns} turns: {len(results)} turns in {wall:.1f} s "
+    print(f"{len(servers)} server(s), {args.sessions} sessions x {args.turns} turns: {len(results)} turns in {wall:.1f} s "
           f"({len(ok) / wall:.2f} turns/s)")
     print(f"  completed {len(ok)}, refused {len(refused)}, streams ending in error {len(broken)}, "
           f"acknowledged turns or impressions missing from the store {lost_turns}")

@@ -231,6 +231,70 @@ fn purchases_and_clicks_change_suggestions_without_a_restart() {
 }
 
 #[test]
+fn a_recommender_restored_from_a_snapshot_suggests_as_one_that_learned_every_event() {
+    use shopclerk::recommend::OnlineSnapshot;
+    let (_dir, live) = shop();
+    let event = |session: &str, kind, item: &str, anchor: Option<&str>| FeedbackEvent {
+        session: session.into(),
+        kind,
+        item: item.into(),
+        anchor: anchor.map(String::from),
+        suggestion: None,
+        arm: None,
+        at_ms: 0,
+    };
+    let mut events = Vec::new();
+    for i in 0..4 {
+        for item in ["tripod", "bag", "tripod"] {
+            events.push(event(&format!("s{i}"), EventKind::Purchase, item, None));
+        }
+    }
+    for _ in 0..30 {
+        events.push(event("s9", EventKind::Impression, "tripod", Some("cam-a")));
+    }
+    for _ in 0..3 {
+        events.push(event("s9", EventKind::Click, "bag", Some("cam-a")));
+    }
+    events.push(event(
+        "s9",
+        EventKind::Purchase,
+        "gone-from-the-catalog",
+        None,
+    ));
+    let mut snapshot = OnlineSnapshot::default();
+    for e in &events {
+        live.record(e).unwrap();
+        snapshot.apply(e);
+    }
+    // Stored as text, read back by a server that restarts.
+    let text = snapshot.to_json();
+    let snapshot = OnlineSnapshot::from_json(&text).unwrap();
+    assert_eq!(snapshot.to_json(), text);
+    let (_dir2, restored) = shop();
+    assert_eq!(
+        restored.restore_online(&snapshot),
+        1,
+        "one product is no longer sold"
+    );
+    assert_eq!(restored.baskets(), live.baskets());
+    for anchors in [&["cam-a"][..], &["tripod"]] {
+        let (a, b) = (
+            ask(&live, anchors, Kind::Both),
+            ask(&restored, anchors, Kind::Both),
+        );
+        let scored = |r: &shopclerk::recommend::Recommendations| -> Vec<(String, String)> {
+            r.cross_sell
+                .iter()
+                .chain(&r.upsell)
+                .map(|s| (s.product.id.clone(), format!("{:.6}", s.score)))
+                .collect()
+        };
+        assert_eq!(scored(&a), scored(&b), "{anchors:?}");
+    }
+    assert!(OnlineSnapshot::from_json("{\"total\": 3}").is_err());
+}
+
+#[test]
 fn sessions_keep_their_arm_and_arms_use_their_weights() {
     let dir = tempfile::tempdir().unwrap();
     let index = build(dir.path());

@@ -386,7 +386,7 @@ async fn bad_requests_get_json_errors_with_stable_codes() {
 async fn not_ready_and_rate_limited_clients_are_told_when_to_retry() {
     let dir = tempfile::tempdir().unwrap();
     let config = shop::config(dir.path());
-    let store = SqliteStore::open(&config.database).unwrap();
+    let store = SqliteStore::open(std::path::Path::new(&config.database)).unwrap();
     let loading = app(AppState::new(config, Arc::new(store)));
     let r = call(&loading, "GET", "/readyz", None, None).await;
     assert_eq!(
@@ -835,7 +835,10 @@ fn shopclerk_bin() -> &'static str {
 }
 
 /// Starts `shopclerk serve` on a free port; returns the child and its base URL once ready.
-fn start_server(index_dir: &Path, database: &Path) -> (std::process::Child, String) {
+fn start_server(
+    index_dir: &Path,
+    database: impl AsRef<std::ffi::OsStr>,
+) -> (std::process::Child, String) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(shopclerk_bin())
         .args(["serve", "--no-model", "--listen", "127.0.0.1:0", "--index"])
@@ -1129,4 +1132,220 @@ async fn visit(app: &Router, customer: Option<&str>) -> (String, Value) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let first = r.json()["cross_sell"][0].clone();
     (session, first)
+}
+
+/// Runs one chat turn over HTTP and returns its SSE events (name, data), `done` last.
+fn turn_over_http(base: &str, session: &str, text: &str) -> Vec<(String, Value)> {
+    let body = ureq::post(&format!("{base}/v1/sessions/{session}/messages"))
+        .send_json(json!({ "text": text }))
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let mut events = Vec::new();
+    let mut name = String::new();
+    for line in body.lines() {
+        if let Some(n) = line.strip_prefix("event: ") {
+            name = n.to_string();
+        } else if let Some(data) = line.strip_prefix("data: ") {
+            events.push((
+                name.clone(),
+                serde_json::from_str(data).unwrap_or(Value::Null),
+            ));
+        }
+    }
+    assert!(
+        events.iter().any(|(n, _)| n == "done"),
+        "the turn finished: {body}"
+    );
+    events
+}
+
+/// Polls `check` every 100 ms for up to `secs` seconds.
+fn eventually(secs: u64, mut check: impl FnMut() -> bool) -> bool {
+    for _ in 0..secs * 10 {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    false
+}
+
+#[test]
+fn two_servers_on_one_postgres_share_conversations_carts_consoles_and_new_index_generations() {
+    let Some(db) = common::postgres("two_servers") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let shop_dir = dir.path().join("shop");
+    std::fs::create_dir_all(&shop_dir).unwrap();
+    drop(shop::index(&shop_dir));
+    let index_dir = shop_dir.join("index");
+    let (mut a, base_a) = start_server(&index_dir, &db.url);
+    let (mut b, base_b) = start_server(&index_dir, &db.url);
+
+    // A conversation started on A continues on B: "the second one" is A's second product.
+    let session: Value = ureq::post(&format!("{base_a}/v1/sessions"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let id = session["session_id"].as_str().unwrap().to_string();
+    let shown = turn_over_http(&base_a, &id, "memory card for my camera");
+    let products = &shown.iter().find(|(n, _)| n == "products").unwrap().1["products"];
+    let second = products[1]["id"].as_str().unwrap().to_string();
+    turn_over_http(&base_b, &id, "add the second one to my cart");
+    let cart_on = |base: &str| -> Vec<String> {
+        let stored: Value = ureq::get(&format!("{base}/v1/sessions/{id}"))
+            .call()
+            .unwrap()
+            .into_json()
+            .unwrap();
+        stored["cart"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(cart_on(&base_a), vec![second.clone()]);
+
+    // A cart change made on B is visible on A.
+    let r = ureq::post(&format!("{base_b}/v1/events"))
+        .send_json(json!({"session": id, "kind": "add_to_cart", "item": "tripod"}))
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(cart_on(&base_a), vec![second.clone(), "tripod".to_string()]);
+
+    // A console on B follows the turns made on A.
+    let (tx, rx) = std::sync::mpsc::channel::<(String, String)>();
+    let stream_url = format!("{base_b}/v1/agent/sessions/{id}/stream");
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let agent = ureq::AgentBuilder::new()
+            .timeout_read(std::time::Duration::from_secs(30))
+            .build();
+        let Ok(response) = agent
+            .get(&stream_url)
+            .set("Authorization", &format!("Bearer {}", shop::AGENT_KEY))
+            .call()
+        else {
+            return;
+        };
+        let mut name = String::new();
+        for line in std::io::BufReader::new(response.into_reader()).lines() {
+            let Ok(line) = line else { return };
+            if let Some(n) = line.strip_prefix("event: ") {
+                name = n.to_string();
+            } else if let Some(data) = line.strip_prefix("data: ")
+                && tx.send((name.clone(), data.to_string())).is_err()
+            {
+                return;
+            }
+        }
+    });
+    let (first, _) = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    assert_eq!(first, "snapshot");
+    turn_over_http(&base_a, &id, "do you have a tripod");
+    let followed = (0..20).find_map(|_| {
+        let (name, data) = rx.recv_timeout(std::time::Duration::from_secs(1)).ok()?;
+        (name == "turn").then_some(data)
+    });
+    let followed = followed.expect("B's console got the turn A answered");
+    assert!(followed.contains("do you have a tripod"), "{followed}");
+
+    // Feedback A records reaches B's online learning.
+    ureq::post(&format!("{base_a}/v1/events"))
+        .send_json(json!({"session": id, "kind": "click", "item": "bag"}))
+        .unwrap();
+    let learned_events = || {
+        let metrics = ureq::get(&format!("{base_b}/metrics"))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap();
+        metrics
+            .lines()
+            .any(|l| l.starts_with("shopclerk_cluster_changes_applied_total{kind=\"events\"}"))
+    };
+    assert!(eventually(10, learned_events), "B applied A's events");
+
+    // After kill -9 of A, everything A acknowledged is on B.
+    let messages = ["a mirrorless camera please", "and a memory card"];
+    for m in messages {
+        turn_over_http(&base_a, &id, m);
+    }
+    ureq::post(&format!("{base_a}/v1/events"))
+        .send_json(json!({"session": id, "kind": "click", "item": "card-64"}))
+        .unwrap();
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let stored: Value = ureq::get(&format!("{base_b}/v1/sessions/{id}"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let users: Vec<&str> = stored["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        users,
+        [
+            "memory card for my camera",
+            "add the second one to my cart",
+            "do you have a tripod",
+            "a mirrorless camera please",
+            "and a memory card"
+        ]
+    );
+    let clicks: Vec<&str> = stored["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "click")
+        .map(|e| e["item"].as_str().unwrap())
+        .collect();
+    assert_eq!(clicks, ["bag", "card-64"]);
+
+    // An incremental index that adds a product is searchable on B without a restart.
+    let lantern = json!({
+        "id": "lantern-9",
+        "title": "Solar Camping Lantern with Hanging Hook",
+        "category_path": ["Outdoors", "Camping", "Lanterns"],
+        "price": {"amount": 899, "currency": "INR"},
+        "rating": 4.4, "rating_count": 50, "in_stock": true
+    });
+    let changes = dir.path().join("changes.jsonl");
+    std::fs::write(&changes, format!("{lantern}\n")).unwrap();
+    let out = std::process::Command::new(shopclerk_bin())
+        .args(["index", "--incremental", "--catalog"])
+        .arg(&changes)
+        .arg("--out")
+        .arg(&index_dir)
+        .env("SHOPCLERK_MODELS", common::models_dir())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found = || {
+        ureq::get(&format!(
+            "{base_b}/v1/products/search?q=solar%20camping%20lantern"
+        ))
+        .call()
+        .ok()
+        .and_then(|r| r.into_string().ok())
+        .is_some_and(|body| body.contains("lantern-9"))
+    };
+    let swapped = eventually(30, found);
+    // The conversation goes on over the new generation.
+    turn_over_http(&base_b, &id, "show me lanterns");
+    b.kill().unwrap();
+    let _ = b.wait();
+    assert!(swapped, "B serves the new generation without a restart");
 }

@@ -199,6 +199,24 @@ pub fn load_assistant(
     with_model: bool,
     progress: bool,
 ) -> Result<Assistant> {
+    let prompts = Arc::new(Prompts::load(&config.dialogue.prompts_dir)?);
+    let model = if with_model {
+        Some(load_model(config, &prompts, progress)?)
+    } else {
+        None
+    };
+    assemble_assistant(config, index, embedder, model)
+}
+
+/// The assistant over `index` with models already loaded: search, recommender (with the
+/// generation's review analysis, or one computed now), understanding and prompts. What an
+/// index hot swap rebuilds.
+pub fn assemble_assistant(
+    config: &Config,
+    index: Arc<ProductIndex>,
+    embedder: Arc<dyn Embedder>,
+    model: Option<Arc<dyn ChatModel>>,
+) -> Result<Assistant> {
     let fusion = config.fusion().map_err(anyhow::Error::msg)?;
     let searcher = Arc::new(HybridSearcher::new(
         index.clone(),
@@ -218,11 +236,6 @@ pub fn load_assistant(
         recommender.set_reviews(index.products().iter().map(reviews::analyze).collect());
     }
     let prompts = Arc::new(Prompts::load(&config.dialogue.prompts_dir)?);
-    let model = if with_model {
-        Some(load_model(config, &prompts, progress)?)
-    } else {
-        None
-    };
     let understander = Arc::new(Understander::for_index(
         &index,
         embedder,

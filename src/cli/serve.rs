@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 use shopclerk::config::Config;
-use shopclerk::server::{self, AppState, SqliteStore};
+use shopclerk::server::{self, AppState};
 
 use super::{dialogue, load_embedder, open_index};
 
@@ -20,9 +20,10 @@ pub struct ServeArgs {
     /// Address to listen on (host:port).
     #[arg(long)]
     pub listen: Option<String>,
-    /// SQLite file of sessions, turns and events.
+    /// Where sessions, turns and events live: a SQLite file, or a `postgres://` URL several
+    /// servers share (also `SHOPCLERK_DATABASE`).
     #[arg(long)]
-    pub database: Option<PathBuf>,
+    pub database: Option<String>,
     /// Write every reply with the composer, without loading the chat model.
     #[arg(long)]
     pub no_model: bool,
@@ -49,8 +50,8 @@ pub fn serve(config: &Config, args: &ServeArgs, progress: bool) -> Result<()> {
         let key = format!("{:032x}", rand::random::<u128>());
         config.server.agent_keys.push(key);
     }
-    let store = SqliteStore::open(&config.server.database)?;
-    let state = AppState::new(config.server.clone(), Arc::new(store));
+    let store = server::store::open(&config.server.database)?;
+    let state = AppState::new(config.server.clone(), store);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -89,7 +90,16 @@ pub fn serve(config: &Config, args: &ServeArgs, progress: bool) -> Result<()> {
             let index = open_index(&config, &index_dir)?;
             let embedder = load_embedder(&config, progress)?;
             let assistant =
-                dialogue::load_assistant(&config, index, embedder, with_model, progress)?;
+                dialogue::load_assistant(&config, index, embedder.clone(), with_model, progress)?;
+            // An index hot swap builds the assistant again over the new generation, with
+            // the models loaded once.
+            let model = assistant.model().cloned();
+            let reload_config = config.clone();
+            loader_state.set_reloader(Arc::new(move || {
+                let index = open_index(&reload_config, &index_dir).map_err(|e| format!("{e:#}"))?;
+                dialogue::assemble_assistant(&reload_config, index, embedder.clone(), model.clone())
+                    .map_err(|e| format!("{e:#}"))
+            }));
             loader_state.set_assistant(Arc::new(assistant))?;
             Ok(())
         })();

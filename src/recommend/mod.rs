@@ -29,7 +29,7 @@ use crate::catalog::{Money, Product, ProductView};
 use crate::embed::Embedder;
 use crate::search::{ProductIndex, dot_f32};
 
-pub use online::{AbConfig, ArmConfig};
+pub use online::{AbConfig, ArmConfig, OnlineSnapshot};
 pub use reason::Reason;
 pub use stats::{BasketStats, LearnOptions, Leaves, STATS_FILE};
 

@@ -6,6 +6,7 @@
 //! assigned to A/B arms by a stable hash, each arm with its own blend weights.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -37,10 +38,48 @@ pub struct AbConfig {
 }
 
 /// Impressions and clicks of a suggestion.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Counts {
     impressions: u32,
     clicks: u32,
+}
+
+/// Impressions and clicks of suggestions, per suggested item, per anchor and item, and in all,
+/// keyed by `K`: catalog rows in memory, product ids in an [`OnlineSnapshot`].
+#[derive(Debug, Clone, PartialEq)]
+struct Tallies<K: Eq + Hash> {
+    pairs: HashMap<(K, K), Counts>,
+    items: HashMap<K, Counts>,
+    total: Counts,
+}
+
+impl<K: Eq + Hash> Default for Tallies<K> {
+    fn default() -> Tallies<K> {
+        Tallies {
+            pairs: HashMap::new(),
+            items: HashMap::new(),
+            total: Counts::default(),
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone> Tallies<K> {
+    /// Counts an impression or a click of `item` (suggested for `anchor`); other kinds
+    /// count nothing here.
+    fn count(&mut self, kind: EventKind, anchor: Option<K>, item: K) {
+        let bump = |c: &mut Counts| match kind {
+            EventKind::Impression => c.impressions += 1,
+            _ => c.clicks += 1,
+        };
+        if !matches!(kind, EventKind::Impression | EventKind::Click) {
+            return;
+        }
+        bump(&mut self.total);
+        if let Some(a) = anchor {
+            bump(self.pairs.entry((a, item.clone())).or_default());
+        }
+        bump(self.items.entry(item).or_default());
+    }
 }
 
 /// Pseudo-impressions of the prior: how much evidence moves a suggestion's score.
@@ -53,26 +92,127 @@ const SESSIONS_KEPT: usize = 10_000;
 /// Per-suggestion priors and the baskets of recent sessions.
 #[derive(Debug, Default)]
 pub(super) struct Online {
-    pairs: HashMap<(u32, u32), Counts>,
-    items: HashMap<u32, Counts>,
-    total: Counts,
+    tallies: Tallies<u32>,
     baskets: HashMap<String, Vec<u32>>,
     order: VecDeque<String>,
+}
+
+/// What online learning has counted, by product id, so it outlives a catalog change and a
+/// restart: impressions and clicks of suggestions, and the items each session bought in
+/// order. The server folds stored events into one and keeps it in its session store, so
+/// start-up replays only the events after it ([`Recommender::restore_online`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OnlineSnapshot {
+    tallies: Tallies<String>,
+    baskets: Vec<(String, Vec<String>)>,
+    basket_of: HashMap<String, usize>,
+}
+
+/// [`OnlineSnapshot`] as JSON: maps with pair keys become lists.
+#[derive(Serialize, Deserialize)]
+struct SnapshotWire {
+    total: Counts,
+    items: Vec<(String, Counts)>,
+    pairs: Vec<(String, String, Counts)>,
+    baskets: Vec<(String, Vec<String>)>,
+}
+
+impl OnlineSnapshot {
+    /// Counts one event, as [`Recommender::record`] does (purchases extend their session's
+    /// basket, each item once).
+    pub fn apply(&mut self, event: &FeedbackEvent) {
+        match event.kind {
+            EventKind::Purchase => {
+                let i = *self
+                    .basket_of
+                    .entry(event.session.clone())
+                    .or_insert_with(|| {
+                        self.baskets.push((event.session.clone(), Vec::new()));
+                        self.baskets.len() - 1
+                    });
+                let basket = &mut self.baskets[i].1;
+                if !basket.contains(&event.item) {
+                    basket.push(event.item.clone());
+                }
+            }
+            kind => self
+                .tallies
+                .count(kind, event.anchor.clone(), event.item.clone()),
+        }
+    }
+
+    /// Sessions with purchases counted.
+    pub fn baskets(&self) -> usize {
+        self.baskets.len()
+    }
+
+    /// The snapshot as JSON (sorted, so equal snapshots give equal text).
+    pub fn to_json(&self) -> String {
+        let mut items: Vec<(String, Counts)> = self
+            .tallies
+            .items
+            .iter()
+            .map(|(k, c)| (k.clone(), *c))
+            .collect();
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut pairs: Vec<(String, String, Counts)> = self
+            .tallies
+            .pairs
+            .iter()
+            .map(|((a, b), c)| (a.clone(), b.clone(), *c))
+            .collect();
+        pairs.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        let wire = SnapshotWire {
+            total: self.tallies.total,
+            items,
+            pairs,
+            baskets: self.baskets.clone(),
+        };
+        serde_json::to_string(&wire).unwrap_or_default()
+    }
+
+    /// A snapshot from [`OnlineSnapshot::to_json`]'s text.
+    ///
+    /// # Errors
+    /// The text is not such a snapshot (the reason says where).
+    pub fn from_json(text: &str) -> std::result::Result<OnlineSnapshot, String> {
+        let wire: SnapshotWire = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let basket_of = wire
+            .baskets
+            .iter()
+            .enumerate()
+            .map(|(i, (session, _))| (session.clone(), i))
+            .collect();
+        Ok(OnlineSnapshot {
+            tallies: Tallies {
+                pairs: wire
+                    .pairs
+                    .into_iter()
+                    .map(|(a, b, c)| ((a, b), c))
+                    .collect(),
+                items: wire.items.into_iter().collect(),
+                total: wire.total,
+            },
+            baskets: wire.baskets,
+            basket_of,
+        })
+    }
 }
 
 impl Online {
     /// Multiplier of a suggestion's score from its clicks per impression against everyone's,
     /// shrunk towards 1 and bounded, so a few events never overturn the ranking.
     pub(super) fn factor(&self, anchor: Option<u32>, item: u32) -> f32 {
-        let global = if self.total.impressions > 0 {
-            (self.total.clicks as f32 + PRIOR_CTR * PRIOR_STRENGTH)
-                / (self.total.impressions as f32 + PRIOR_STRENGTH)
+        let total = self.tallies.total;
+        let global = if total.impressions > 0 {
+            (total.clicks as f32 + PRIOR_CTR * PRIOR_STRENGTH)
+                / (total.impressions as f32 + PRIOR_STRENGTH)
         } else {
             PRIOR_CTR
         };
         let counts = anchor
-            .and_then(|a| self.pairs.get(&(a, item)))
-            .or_else(|| self.items.get(&item));
+            .and_then(|a| self.tallies.pairs.get(&(a, item)))
+            .or_else(|| self.tallies.items.get(&item));
         match counts {
             Some(c) => {
                 let ctr = (c.clicks as f32 + global * PRIOR_STRENGTH)
@@ -97,46 +237,82 @@ impl Recommender {
             .as_deref()
             .and_then(|a| self.catalog.index.row_of(a))
             .map(|r| r as u32);
-        let mut online = self.online.write().unwrap_or_else(|e| e.into_inner());
         match event.kind {
-            EventKind::Impression | EventKind::Click => {
-                let bump = |c: &mut Counts| match event.kind {
-                    EventKind::Impression => c.impressions += 1,
-                    _ => c.clicks += 1,
-                };
-                bump(&mut online.total);
-                bump(online.items.entry(item).or_default());
-                if let Some(a) = anchor {
-                    bump(online.pairs.entry((a, item)).or_default());
-                }
-            }
-            EventKind::AddToCart => {}
-            EventKind::Purchase => {
-                let session = event.session.clone();
-                if !online.baskets.contains_key(&session) {
-                    if online.order.len() >= SESSIONS_KEPT
-                        && let Some(old) = online.order.pop_front()
-                    {
-                        online.baskets.remove(&old);
-                    }
-                    online.order.push_back(session.clone());
-                }
-                let basket = online.baskets.entry(session).or_default();
-                if basket.contains(&item) {
-                    return Ok(());
-                }
-                let earlier = basket.clone();
-                basket.push(item);
-                drop(online);
-                let mut learned = self.learned.write().unwrap_or_else(|e| e.into_inner());
-                let learned = &mut *learned;
-                learned
-                    .stats
-                    .add_to_basket(&self.catalog.leaves, &earlier, item);
-                learned.popular.bump(&self.catalog, &learned.stats, item);
-            }
+            EventKind::Purchase => self.learn_purchase(&event.session, item),
+            kind => self
+                .online
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .tallies
+                .count(kind, anchor, item),
         }
         Ok(())
+    }
+
+    /// Adds `item` (a row) to `session`'s online basket, once, and learns the pairs it makes
+    /// with what the session bought before.
+    fn learn_purchase(&self, session: &str, item: u32) {
+        let mut online = self.online.write().unwrap_or_else(|e| e.into_inner());
+        if !online.baskets.contains_key(session) {
+            if online.order.len() >= SESSIONS_KEPT
+                && let Some(old) = online.order.pop_front()
+            {
+                online.baskets.remove(&old);
+            }
+            online.order.push_back(session.to_string());
+        }
+        let basket = online.baskets.entry(session.to_string()).or_default();
+        if basket.contains(&item) {
+            return;
+        }
+        let earlier = basket.clone();
+        basket.push(item);
+        drop(online);
+        let mut learned = self.learned.write().unwrap_or_else(|e| e.into_inner());
+        let learned = &mut *learned;
+        learned
+            .stats
+            .add_to_basket(&self.catalog.leaves, &earlier, item);
+        learned.popular.bump(&self.catalog, &learned.stats, item);
+    }
+
+    /// Starts online learning from `snapshot`: its counts of products this catalog has
+    /// replace what was counted, and its baskets are learned as if their purchases happened
+    /// now. Call before any event is recorded. Returns the products of the snapshot this
+    /// catalog no longer has (their counts are dropped).
+    pub fn restore_online(&self, snapshot: &OnlineSnapshot) -> usize {
+        let row = |id: &str| self.catalog.index.row_of(id).map(|r| r as u32);
+        let mut missing = 0;
+        let mut tallies = Tallies::<u32> {
+            total: snapshot.tallies.total,
+            ..Tallies::default()
+        };
+        for (id, counts) in &snapshot.tallies.items {
+            match row(id) {
+                Some(r) => {
+                    tallies.items.insert(r, *counts);
+                }
+                None => missing += 1,
+            }
+        }
+        for ((a, b), counts) in &snapshot.tallies.pairs {
+            if let (Some(a), Some(b)) = (row(a), row(b)) {
+                tallies.pairs.insert((a, b), *counts);
+            }
+        }
+        self.online
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .tallies = tallies;
+        for (session, items) in &snapshot.baskets {
+            for item in items {
+                match row(item) {
+                    Some(r) => self.learn_purchase(session, r),
+                    None => missing += 1,
+                }
+            }
+        }
+        missing
     }
 
     /// Replays an event log (after a restart). Returns the events applied and the log's

@@ -59,8 +59,28 @@ impl Hub {
         }
     }
 
+    /// Whether a console here watches `session`.
+    pub(super) fn is_watched(&self, session: &str) -> bool {
+        let channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        channels
+            .get(session)
+            .is_some_and(|tx| tx.receiver_count() > 0)
+    }
+
+    /// Sends a stored turn (made here or on another server) to the consoles watching its
+    /// session.
+    pub(super) fn publish_turn(&self, session: &str, turn: &super::views::StoredTurn) {
+        self.publish(
+            session,
+            Update::Turn {
+                turn: turn.into(),
+                suggestions: turn.suggestions.clone(),
+            },
+        );
+    }
+
     /// Sends to the consoles watching `session`, if any; forgets channels nobody watches.
-    pub(super) fn publish(&self, session: &str, update: Update) {
+    fn publish(&self, session: &str, update: Update) {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(tx) = channels.get(session)
             && tx.send(update).is_err()
@@ -71,7 +91,11 @@ impl Hub {
 }
 
 /// Middleware: 401 unless the request carries one of the configured agent keys.
-async fn require_key(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(super) async fn require_key(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let given = request
         .headers()
         .get(header::AUTHORIZATION)

@@ -15,9 +15,9 @@ use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::AppState;
 use super::error::{ApiError, ApiJson, ApiPath, check_id};
 use super::views::{StoredTurn, SuggestionCard, SuggestionCards, now_ms};
-use super::{AppState, agent};
 use crate::dialogue::{Assistant, Session, Timings, TurnEvent, TurnRecord};
 use crate::recommend::feedback::{EventKind, FeedbackEvent, SuggestionKind};
 use crate::understand::{Intent, Slots};
@@ -374,13 +374,7 @@ fn run_turn(
     {
         tracing::warn!("recording impressions: {}", e.message);
     }
-    state.inner.agents.publish(
-        &session.id,
-        agent::Update::Turn {
-            turn: (&stored).into(),
-            suggestions: suggestions.clone(),
-        },
-    );
+    state.inner.agents.publish_turn(&session.id, &stored);
     Ok(Finished {
         turn: record.turn,
         reply: record.reply,

@@ -34,6 +34,10 @@ pub struct Metrics {
     pub llm_tokens: IntGauge,
     /// Turns running now.
     pub turns_in_flight: IntGauge,
+    /// Changes other servers stored and this one applied, by kind.
+    pub changes_applied: IntCounterVec,
+    /// Index generations swapped in without a restart.
+    pub index_reloads: IntCounter,
 }
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -118,6 +122,19 @@ impl Metrics {
             .expect("valid gauge"),
             turns_in_flight: IntGauge::new("chat_turns_in_flight", "Chat turns running now")
                 .expect("valid gauge"),
+            changes_applied: IntCounterVec::new(
+                Opts::new(
+                    "cluster_changes_applied_total",
+                    "Changes stored by other servers and applied here, by kind",
+                ),
+                &["kind"],
+            )
+            .expect("valid counter"),
+            index_reloads: IntCounter::new(
+                "index_reloads_total",
+                "Index generations swapped in without a restart",
+            )
+            .expect("valid counter"),
             registry,
         };
         metrics.register();
@@ -137,6 +154,8 @@ impl Metrics {
             Box::new(self.llm_queue.clone()),
             Box::new(self.llm_tokens.clone()),
             Box::new(self.turns_in_flight.clone()),
+            Box::new(self.changes_applied.clone()),
+            Box::new(self.index_reloads.clone()),
         ];
         for c in collectors {
             self.registry

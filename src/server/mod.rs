@@ -8,6 +8,7 @@
 
 mod agent;
 mod chat;
+mod cluster;
 mod customers;
 pub mod error;
 mod events;
@@ -16,12 +17,13 @@ pub mod metrics;
 mod openai;
 mod ops;
 mod products;
+mod reload;
 pub mod store;
 pub mod views;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -58,7 +60,7 @@ where
 }
 pub use error::ApiError;
 pub use metrics::Metrics;
-pub use store::{SessionStore, SqliteStore};
+pub use store::{PostgresStore, SessionStore, SqliteStore};
 
 /// Server settings (`[server]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,8 +70,9 @@ pub struct ServerConfig {
     pub listen: String,
     /// Directory of the widget, console and shop pages.
     pub web_dir: PathBuf,
-    /// SQLite file of sessions, turns and events (`SHOPCLERK_DATABASE`).
-    pub database: PathBuf,
+    /// Where sessions, turns and events live (`SHOPCLERK_DATABASE`, `--database`): a SQLite
+    /// file (the default, one server), or a `postgres://` URL that several servers share.
+    pub database: String,
     /// Keys the agent API accepts as `Authorization: Bearer <key>` (`SHOPCLERK_AGENT_KEYS`,
     /// comma-separated). With none, `serve` makes one up at start and prints it.
     pub agent_keys: Vec<String>,
@@ -94,6 +97,15 @@ pub struct ServerConfig {
     /// purchase history then joins cross-sell). Off by default: many clients put anything
     /// there.
     pub openai_user_is_customer: bool,
+    /// Sessions (with their turns and events) not changed for this many days are erased
+    /// (0: kept for ever).
+    pub retention_days: u64,
+    /// Seconds between folds of the stored feedback events into the online-learning snapshot
+    /// (start-up replays only the events after it).
+    pub snapshot_secs: u64,
+    /// Seconds between checks of the index directory's `CURRENT` for a new generation (0: only
+    /// `POST /v1/admin/reload` swaps).
+    pub index_watch_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -112,6 +124,9 @@ impl Default for ServerConfig {
             live_session_minutes: 30,
             shutdown_grace_secs: 30,
             openai_user_is_customer: false,
+            retention_days: 90,
+            snapshot_secs: 60,
+            index_watch_secs: 2,
         }
     }
 }
@@ -122,9 +137,17 @@ pub struct AppState {
     inner: Arc<Inner>,
 }
 
+/// Builds the assistant again over the index directory's current generation, with the models
+/// already loaded (for an index hot swap).
+pub type Reloader = Arc<dyn Fn() -> Result<Assistant, String> + Send + Sync>;
+
 struct Inner {
     config: ServerConfig,
-    assistant: OnceLock<Arc<Assistant>>,
+    /// The assistant serving now; a turn keeps the one it started with until it ends.
+    assistant: RwLock<Option<Arc<Assistant>>>,
+    reloader: OnceLock<Reloader>,
+    /// One reload at a time.
+    reloading: tokio::sync::Mutex<()>,
     loading_failed: Mutex<Option<String>>,
     store: Arc<dyn SessionStore>,
     metrics: Metrics,
@@ -139,7 +162,7 @@ impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("config", &self.inner.config)
-            .field("ready", &self.inner.assistant.get().is_some())
+            .field("ready", &self.current().is_some())
             .finish_non_exhaustive()
     }
 }
@@ -152,7 +175,9 @@ impl AppState {
             inner: Arc::new(Inner {
                 turns: Arc::new(Semaphore::new(config.max_turns_in_flight.max(1))),
                 config,
-                assistant: OnceLock::new(),
+                assistant: RwLock::new(None),
+                reloader: OnceLock::new(),
+                reloading: tokio::sync::Mutex::new(()),
                 loading_failed: Mutex::new(None),
                 store,
                 metrics: Metrics::new(),
@@ -165,22 +190,59 @@ impl AppState {
     }
 
     /// Makes the server ready: the assistant (index, recommender, models) it serves with.
-    /// Stored feedback events are replayed into the recommender first, so online learning
-    /// survives restarts.
+    /// Online learning is restored first (the stored snapshot, then the events after it) and
+    /// stored customer histories are loaded, so learning survives restarts.
     pub fn set_assistant(&self, assistant: Arc<Assistant>) -> Result<(), store::Error> {
-        let recommender = assistant.recommender().clone();
-        let replayed = self.inner.store.each_event(&mut |event| {
-            let _ = recommender.record(&event);
+        self.prepare(&assistant)?;
+        self.swap(assistant);
+        Ok(())
+    }
+
+    /// Restores what the store knows into a freshly loaded `assistant`'s recommender: the
+    /// online-learning snapshot, the feedback events stored after it, and customer histories.
+    fn prepare(&self, assistant: &Assistant) -> Result<(), store::Error> {
+        let store = self.inner.store.as_ref();
+        let recommender = assistant.recommender();
+        let cursor = cluster::restore_snapshot(store, recommender)?;
+        let mut replayed = 0;
+        store.events_after(cursor, &mut |_, event| {
+            if recommender.record(&event).is_ok() {
+                replayed += 1;
+            }
         })?;
         if replayed > 0 {
-            tracing::info!("replayed {replayed} stored feedback events into the recommender");
+            tracing::info!("replayed {replayed} feedback events stored after the snapshot");
         }
-        let orders = customers::load_histories(self.inner.store.as_ref(), &assistant)?;
+        let orders = customers::load_histories(store, assistant)?;
         if orders > 0 {
             tracing::info!("loaded {orders} stored customer orders into the recommender");
         }
-        let _ = self.inner.assistant.set(assistant);
         Ok(())
+    }
+
+    /// Serves with `assistant` from the next request on; turns already running finish on
+    /// the one they started with, which is dropped when the last of them ends.
+    fn swap(&self, assistant: Arc<Assistant>) {
+        *self
+            .inner
+            .assistant
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(assistant);
+    }
+
+    /// The assistant serving now, if loaded.
+    fn current(&self) -> Option<Arc<Assistant>> {
+        self.inner
+            .assistant
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Lets the server swap in a new index generation (`POST /v1/admin/reload`, and when the
+    /// index directory's `CURRENT` changes): `reloader` builds the assistant over it.
+    pub fn set_reloader(&self, reloader: Reloader) {
+        let _ = self.inner.reloader.set(reloader);
     }
 
     /// Marks loading as failed: `/readyz` reports why.
@@ -193,8 +255,8 @@ impl AppState {
     }
 
     /// The assistant, or 503 `not_ready` while it loads.
-    fn assistant(&self) -> Result<&Arc<Assistant>, ApiError> {
-        self.inner.assistant.get().ok_or_else(|| {
+    fn assistant(&self) -> Result<Arc<Assistant>, ApiError> {
+        self.current().ok_or_else(|| {
             ApiError::unavailable(
                 "not_ready",
                 "the assistant is still loading its models and index",
@@ -229,9 +291,7 @@ impl AppState {
 
     /// Cards of these product ids (none while loading).
     fn cards(&self, ids: &[String]) -> Vec<crate::catalog::ProductView> {
-        self.inner
-            .assistant
-            .get()
+        self.current()
             .map(|a| views::cards(a.searcher().index(), ids))
             .unwrap_or_default()
     }
@@ -268,6 +328,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/events", post(events::post_event))
         .merge(agent::quick_routes(state.clone()))
+        .merge(reload::routes(state.clone()))
         .layer(axum::middleware::from_fn_with_state(
             timeout,
             limits::deadline,
@@ -328,6 +389,7 @@ pub async fn run(
     if let Some(limiter) = state.inner.limiter.clone() {
         limiter.forget_idle_clients_periodically();
     }
+    state.start_background();
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(signal);
     let mut server = std::pin::pin!(server.into_future());

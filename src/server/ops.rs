@@ -39,11 +39,15 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// 200 when the index and models are loaded, 503 (with why) until then.
 async fn readyz(State(state): State<AppState>) -> Response {
-    if let Some(assistant) = state.inner.assistant.get() {
+    if let Some(assistant) = state.current() {
         let index = assistant.searcher().index();
         return Json(json!({
             "status": "ready",
             "products": index.products().len(),
+            "generation": index
+                .generation_dir()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned()),
             "model": assistant.model().map(|m| m.describe()),
         }))
         .into_response();
@@ -71,7 +75,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let model = state.inner.assistant.get().and_then(|a| a.model().cloned());
+    let model = state.current().and_then(|a| a.model().cloned());
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics().render(model.as_deref()),
