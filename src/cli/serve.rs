@@ -29,6 +29,9 @@ pub struct ServeArgs {
     pub no_model: bool,
 }
 
+/// Texts whose embeddings the server remembers (about 31 MB with MiniLM).
+const EMBEDDINGS_REMEMBERED: usize = 20_000;
+
 /// Prints a line on stdout; a closed stdout (the reader went away) is not a reason to stop
 /// serving.
 fn say(line: String) {
@@ -88,7 +91,13 @@ pub fn serve(config: &Config, args: &ServeArgs, progress: bool) -> Result<()> {
         let started = Instant::now();
         let loaded = (|| -> Result<()> {
             let index = open_index(&config, &index_dir)?;
-            let embedder = load_embedder(&config, progress)?;
+            // Remembered vectors: a hot swap re-embeds names that barely changed, and
+            // shoppers repeat queries.
+            let embedder: Arc<dyn shopclerk::embed::Embedder> =
+                Arc::new(shopclerk::embed::Memoized::new(
+                    load_embedder(&config, progress)?,
+                    EMBEDDINGS_REMEMBERED,
+                ));
             let assistant =
                 dialogue::load_assistant(&config, index, embedder.clone(), with_model, progress)?;
             // An index hot swap builds the assistant again over the new generation, with

@@ -3,7 +3,10 @@
 //! [`BertEmbedder`] runs any BERT-style sentence embedder (default all-MiniLM-L6-v2) on candle:
 //! mean pooling over the attention mask, then L2 normalisation. Texts are sorted by token length
 //! and batched with padding to the longest text of each batch only (the shipped tokenizer.json
-//! pads everything to 128 tokens; short product titles are ~15).
+//! pads everything to 128 tokens; short product titles are ~15). [`Memoized`] remembers recent
+//! texts' vectors (the server wraps its embedder in one).
+
+mod memo;
 
 use std::path::Path;
 
@@ -32,6 +35,8 @@ pub enum Error {
     #[error("embedding model: {0}")]
     Model(#[from] candle_core::Error),
 }
+
+pub use memo::Memoized;
 
 /// Result alias for embedding.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -245,16 +245,16 @@ impl AppState {
 
     async fn fold_periodically(self) {
         let period = Duration::from_secs(self.config().snapshot_secs.max(1));
-        loop {
+        // The first fold waits a period: start-up's own loading comes first.
+        while !self.pause(period).await {
+            let started = std::time::Instant::now();
             match self.blocking(|store| fold_snapshot(store)).await {
-                Ok(Some(cursor)) => {
-                    tracing::debug!("online-learning snapshot saved at event {cursor}")
-                }
+                Ok(Some(cursor)) => tracing::info!(
+                    "online-learning snapshot saved at event {cursor} in {:.2} s",
+                    started.elapsed().as_secs_f64()
+                ),
                 Ok(None) => {}
                 Err(e) => tracing::warn!("saving the online-learning snapshot: {}", e.message),
-            }
-            if self.pause(period).await {
-                return;
             }
         }
     }

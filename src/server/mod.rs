@@ -201,6 +201,7 @@ impl AppState {
     /// Restores what the store knows into a freshly loaded `assistant`'s recommender: the
     /// online-learning snapshot, the feedback events stored after it, and customer histories.
     fn prepare(&self, assistant: &Assistant) -> Result<(), store::Error> {
+        let started = std::time::Instant::now();
         let store = self.inner.store.as_ref();
         let recommender = assistant.recommender();
         let cursor = cluster::restore_snapshot(store, recommender)?;
@@ -217,6 +218,10 @@ impl AppState {
         if orders > 0 {
             tracing::info!("loaded {orders} stored customer orders into the recommender");
         }
+        tracing::info!(
+            "online learning and customer histories restored in {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
         Ok(())
     }
 
