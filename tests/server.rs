@@ -1318,8 +1318,13 @@ fn two_servers_on_one_postgres_share_conversations_carts_consoles_and_new_index_
         "price": {"amount": 899, "currency": "INR"},
         "rating": 4.4, "rating_count": 50, "in_stock": true
     });
+    // The same update deletes the tripod in the session's cart.
     let changes = dir.path().join("changes.jsonl");
-    std::fs::write(&changes, format!("{lantern}\n")).unwrap();
+    std::fs::write(
+        &changes,
+        format!("{lantern}\n{}\n", json!({"id": "tripod", "deleted": true})),
+    )
+    .unwrap();
     let out = std::process::Command::new(shopclerk_bin())
         .args(["index", "--incremental", "--catalog"])
         .arg(&changes)
@@ -1343,9 +1348,15 @@ fn two_servers_on_one_postgres_share_conversations_carts_consoles_and_new_index_
         .is_some_and(|body| body.contains("lantern-9"))
     };
     let swapped = eventually(30, found);
-    // The conversation goes on over the new generation.
-    turn_over_http(&base_b, &id, "show me lanterns");
+    // The conversation goes on over the new generation, without the deleted product.
+    let after = turn_over_http(&base_b, &id, "show me lanterns");
+    let cart = cart_on(&base_b);
     b.kill().unwrap();
     let _ = b.wait();
     assert!(swapped, "B serves the new generation without a restart");
+    assert!(
+        after.iter().any(|(n, _)| n == "products"),
+        "the turn answered: {after:?}"
+    );
+    assert_eq!(cart, vec![second], "the deleted tripod left the cart");
 }

@@ -183,6 +183,40 @@ fn concurrent_cart_events_and_turns_from_two_servers_lose_nothing() {
 }
 
 #[test]
+fn two_turns_of_one_session_answered_at_once_on_two_servers_are_both_kept() {
+    on_every_store("two_turns_at_once", |open| {
+        let (a, b) = (open(), open());
+        let base = Session::new("twice");
+        a.create(&base, 1).unwrap();
+        // Both servers started from the same state and numbered their turn 1.
+        let mut on_a = base.clone();
+        on_a.turns = 1;
+        on_a.add_to_cart("from-a");
+        let mut on_b = base.clone();
+        on_b.turns = 1;
+        on_b.add_to_cart("from-b");
+        assert!(a.save_turn(&base, &on_a, &turn(1, "asked on a")).unwrap());
+        assert!(b.save_turn(&base, &on_b, &turn(1, "asked on b")).unwrap());
+        let users: Vec<(u32, String)> = a
+            .turns("twice")
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.turn, t.user))
+            .collect();
+        assert_eq!(
+            users,
+            vec![(1, "asked on a".to_string()), (2, "asked on b".to_string())]
+        );
+        let (info, stored) = a.session("twice").unwrap().unwrap();
+        assert_eq!((info.turns, stored.turns), (2, 2));
+        assert!(
+            stored.cart.contains(&"from-a".to_string())
+                && stored.cart.contains(&"from-b".to_string())
+        );
+    });
+}
+
+#[test]
 fn purchases_make_orders_and_an_erasure_removes_them_and_unlinks_sessions() {
     on_every_store("customers", |open| {
         let store = open();

@@ -235,6 +235,19 @@ pub fn open(database: &str) -> Result<Arc<dyn SessionStore>> {
     }
 }
 
+/// The turn as it is stored over `current` (the stored state), with `merged` (the state to
+/// store) numbered to match: when another turn of the session was stored meanwhile (answered
+/// by another server at the same time), this one takes the next number instead of replacing
+/// it, so both are kept.
+fn numbered(current: &Session, merged: &mut Session, turn: &StoredTurn) -> StoredTurn {
+    let mut turn = turn.clone();
+    if current.turns >= turn.turn {
+        turn.turn = current.turns + 1;
+    }
+    merged.turns = merged.turns.max(turn.turn);
+    turn
+}
+
 /// JSON text of plain data (sessions, turns, events): serialising them cannot fail.
 fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())

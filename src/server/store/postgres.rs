@@ -24,7 +24,7 @@ use tokio_postgres::NoTls;
 
 use super::{
     Change, Error, Result, SessionInfo, SessionStore, Snapshot, StoredChange, decode, json,
-    orders_of,
+    numbered, orders_of,
 };
 use crate::dialogue::Session;
 use crate::recommend::feedback::FeedbackEvent;
@@ -433,6 +433,7 @@ impl SessionStore for PostgresStore {
             };
             let mut merged = session.clone();
             merged.merge_concurrent(base, &current);
+            let turn = &numbered(&current, &mut merged, turn);
             let (at, number) = (turn.at_ms as i64, turn.turn as i32);
             tx.execute(
                 "UPDATE sessions SET updated_ms = $2, turns = $3, last_message = $4,

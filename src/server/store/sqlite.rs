@@ -5,7 +5,9 @@ use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Error, Result, SessionInfo, SessionStore, Snapshot, decode, json, orders_of};
+use super::{
+    Error, Result, SessionInfo, SessionStore, Snapshot, decode, json, numbered, orders_of,
+};
 use crate::dialogue::Session;
 use crate::recommend::feedback::FeedbackEvent;
 use crate::server::views::StoredTurn;
@@ -196,6 +198,7 @@ impl SessionStore for SqliteStore {
             };
             let mut merged = session.clone();
             merged.merge_concurrent(base, &current);
+            let turn = &numbered(&current, &mut merged, turn);
             let sql = |e| self.sql(e);
             tx.execute(
                 "UPDATE sessions SET updated_ms = ?2, turns = ?3, last_message = ?4, state = ?5 WHERE id = ?1",
