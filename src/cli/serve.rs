@@ -29,9 +29,6 @@ pub struct ServeArgs {
     pub no_model: bool,
 }
 
-/// Texts whose embeddings the server remembers (about 31 MB with MiniLM).
-const EMBEDDINGS_REMEMBERED: usize = 20_000;
-
 /// Prints a line on stdout; a closed stdout (the reader went away) is not a reason to stop
 /// serving.
 fn say(line: String) {
@@ -96,7 +93,7 @@ pub fn serve(config: &Config, args: &ServeArgs, progress: bool) -> Result<()> {
             let embedder: Arc<dyn shopclerk::embed::Embedder> =
                 Arc::new(shopclerk::embed::Memoized::new(
                     load_embedder(&config, progress)?,
-                    EMBEDDINGS_REMEMBERED,
+                    config.server.embeddings_remembered,
                 ));
             let assistant =
                 dialogue::load_assistant(&config, index, embedder.clone(), with_model, progress)?;
