@@ -1,6 +1,7 @@
 //! Command-line interface: parses flags, calls the library, prints results.
 
 mod dialogue;
+mod embed;
 mod llm;
 mod recommend;
 mod serve;
@@ -134,6 +135,8 @@ enum BenchCommand {
     Llm(llm::BenchLlmArgs),
     /// Conversation: per-turn latency (p50, p95) and grounding over a script of turns.
     Chat(dialogue::BenchChatArgs),
+    /// Embedder: embeddings per second over a file of texts or a catalog's index texts.
+    Embed(embed::BenchEmbedArgs),
 }
 
 #[derive(Debug, Args)]
@@ -370,6 +373,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench {
             command: BenchCommand::Chat(args),
         } => dialogue::bench_chat(&config, &args, progress),
+        Command::Bench {
+            command: BenchCommand::Embed(args),
+        } => embed::bench_embed(&config, &args, progress),
         Command::Config {
             command: ConfigCommand::Print,
         } => {
