@@ -55,7 +55,7 @@ session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"
 names = [i.name for i in session.get_inputs()]
 tokenizer = Tokenizer.from_file(tokenizer_path)
 tokenizer.no_padding()
-tokenizer.enable_truncation(128)
+tokenizer.enable_truncation(256)
 
 def embed(chunk):
     encodings = tokenizer.encode_batch(chunk)
