@@ -877,6 +877,24 @@ fn start_server(
     panic!("the server did not become ready");
 }
 
+/// A stored session's (`GET /v1/sessions/{id}`) customer messages and clicked items, in order.
+fn messages_and_clicks(stored: &Value) -> (Vec<&str>, Vec<&str>) {
+    let users = stored["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["user"].as_str().unwrap())
+        .collect();
+    let clicks = stored["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "click")
+        .map(|e| e["item"].as_str().unwrap())
+        .collect();
+    (users, clicks)
+}
+
 #[test]
 fn nothing_acknowledged_is_lost_when_the_server_is_killed() {
     let dir = tempfile::tempdir().unwrap();
@@ -923,20 +941,8 @@ fn nothing_acknowledged_is_lost_when_the_server_is_killed() {
         .unwrap();
     child.kill().unwrap();
     let _ = child.wait();
-    let users: Vec<&str> = stored["turns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["user"].as_str().unwrap())
-        .collect();
+    let (users, clicks) = messages_and_clicks(&stored);
     assert_eq!(users, messages);
-    let clicks: Vec<&str> = stored["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "click")
-        .map(|e| e["item"].as_str().unwrap())
-        .collect();
     assert_eq!(clicks, ["tripod", "bag", "card-64"]);
 }
 
@@ -1285,12 +1291,7 @@ fn two_servers_on_one_postgres_share_conversations_carts_consoles_and_new_index_
         .unwrap()
         .into_json()
         .unwrap();
-    let users: Vec<&str> = stored["turns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["user"].as_str().unwrap())
-        .collect();
+    let (users, clicks) = messages_and_clicks(&stored);
     assert_eq!(
         users,
         [
@@ -1301,13 +1302,6 @@ fn two_servers_on_one_postgres_share_conversations_carts_consoles_and_new_index_
             "and a memory card"
         ]
     );
-    let clicks: Vec<&str> = stored["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "click")
-        .map(|e| e["item"].as_str().unwrap())
-        .collect();
     assert_eq!(clicks, ["bag", "card-64"]);
 
     // An incremental index that adds a product is searchable on B without a restart.
