@@ -50,7 +50,7 @@ pub struct RecommendArgs {
 /// returning customers as the service does.
 pub(super) fn stored_customers(config: &Config, recommender: &Recommender) -> Result<()> {
     let database = &config.server.database;
-    let is_url = database.contains("://");
+    let is_url = shopclerk::server::store::is_postgres_url(database);
     if !is_url && !std::path::Path::new(database).exists() {
         return Ok(());
     }

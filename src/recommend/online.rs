@@ -67,13 +67,11 @@ impl<K: Eq + Hash + Clone> Tallies<K> {
     /// Counts an impression or a click of `item` (suggested for `anchor`); other kinds
     /// count nothing here.
     fn count(&mut self, kind: EventKind, anchor: Option<K>, item: K) {
-        let bump = |c: &mut Counts| match kind {
-            EventKind::Impression => c.impressions += 1,
-            _ => c.clicks += 1,
+        let bump = match kind {
+            EventKind::Impression => |c: &mut Counts| c.impressions += 1,
+            EventKind::Click => |c: &mut Counts| c.clicks += 1,
+            EventKind::AddToCart | EventKind::Purchase => return,
         };
-        if !matches!(kind, EventKind::Impression | EventKind::Click) {
-            return;
-        }
         bump(&mut self.total);
         if let Some(a) = anchor {
             bump(self.pairs.entry((a, item.clone())).or_default());

@@ -71,20 +71,16 @@ pub(super) fn fold_snapshot(store: &dyn SessionStore) -> store::Result<Option<i6
     if settled <= previous {
         return Ok(None);
     }
-    let mut snapshot = match &saved {
-        Some(s) => OnlineSnapshot::from_json(&s.data).unwrap_or_else(|e| {
+    // A snapshot that does not decode is rebuilt from the first event.
+    let (mut snapshot, from) = match saved.map(|s| OnlineSnapshot::from_json(&s.data)) {
+        Some(Ok(snapshot)) => (snapshot, previous),
+        Some(Err(e)) => {
             tracing::warn!(
                 "the stored online-learning snapshot does not decode ({e}); rebuilding it"
             );
-            OnlineSnapshot::default()
-        }),
-        None => OnlineSnapshot::default(),
-    };
-    // A snapshot that did not decode is rebuilt from the first event.
-    let from = if snapshot == OnlineSnapshot::default() {
-        0
-    } else {
-        previous
+            (OnlineSnapshot::default(), 0)
+        }
+        None => (OnlineSnapshot::default(), 0),
     };
     store.events_after(from, &mut |id, event| {
         if id <= settled {

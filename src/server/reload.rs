@@ -40,14 +40,6 @@ async fn reload(State(state): State<AppState>) -> Result<Json<serde_json::Value>
     })))
 }
 
-/// The generation `CURRENT` in `dir` names now, if readable.
-fn generation_on_disk(dir: &std::path::Path) -> Option<String> {
-    std::fs::read_to_string(dir.join("CURRENT"))
-        .ok()
-        .map(|name| name.trim().to_string())
-        .filter(|name| !name.is_empty())
-}
-
 /// The generation an assistant serves.
 fn generation_of(assistant: &crate::dialogue::Assistant) -> String {
     assistant
@@ -106,7 +98,7 @@ impl AppState {
         if secs == 0 {
             return;
         }
-        let mut failed: Option<String> = None;
+        let mut failed: Option<std::path::PathBuf> = None;
         loop {
             if self.pause(Duration::from_secs(secs)).await {
                 return;
@@ -117,16 +109,20 @@ impl AppState {
             let Some(assistant) = self.current() else {
                 continue;
             };
-            let dir = assistant.searcher().index().dir().to_path_buf();
-            let serving = generation_of(&assistant);
+            let index = assistant.searcher().index();
+            let on_disk = crate::search::current_generation(index.dir());
+            let serving = index.generation_dir().to_path_buf();
             drop(assistant);
-            let Some(on_disk) = generation_on_disk(&dir) else {
+            let Ok(Some(on_disk)) = on_disk else {
                 continue;
             };
-            if on_disk == serving || failed.as_deref() == Some(on_disk.as_str()) {
+            if on_disk == serving || failed.as_ref() == Some(&on_disk) {
                 continue;
             }
-            tracing::info!("index generation {on_disk} appeared; loading it");
+            tracing::info!(
+                "index generation {} appeared; loading it",
+                on_disk.display()
+            );
             match self.reload().await {
                 Ok(_) => failed = None,
                 Err(_) => failed = Some(on_disk),

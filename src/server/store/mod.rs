@@ -222,13 +222,19 @@ pub trait SessionStore: Send + Sync {
     }
 }
 
+/// Whether `database` is a PostgreSQL URL (`postgres://` or `postgresql://`) rather than a
+/// SQLite path.
+pub fn is_postgres_url(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
+}
+
 /// Opens the store `database` names: a `postgres://` (or `postgresql://`) URL, or else the
 /// path of a SQLite file (created when missing).
 ///
 /// # Errors
 /// The database cannot be reached or opened, or its migrations fail.
 pub fn open(database: &str) -> Result<Arc<dyn SessionStore>> {
-    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+    if is_postgres_url(database) {
         Ok(Arc::new(PostgresStore::connect(database)?))
     } else {
         Ok(Arc::new(SqliteStore::open(Path::new(database))?))
