@@ -55,7 +55,13 @@ fn plain_loop_per_second(titles: &[String]) -> f64 {
             .expect("config");
     let tokenizer = tokenizers::Tokenizer::from_file(&files.tokenizer).expect("tokenizer");
     let vb = candle_nn::VarBuilder::from_buffered_safetensors(
-        std::fs::read(&files.weights).expect("weights"),
+        std::fs::read(
+            files
+                .weights
+                .as_ref()
+                .expect("the default embedder has safetensors"),
+        )
+        .expect("weights"),
         DTYPE,
         &Device::Cpu,
     )

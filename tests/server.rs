@@ -821,7 +821,8 @@ async fn every_documented_path_is_served() {
             assert!(
                 r.status != StatusCode::NOT_FOUND
                     || r.body.contains("\"code\":\"session_not_found\"")
-                    || r.body.contains("\"code\":\"product_not_found\""),
+                    || r.body.contains("\"code\":\"product_not_found\"")
+                    || r.body.contains("\"code\":\"model_not_found\""),
                 "{method} {path} is documented but not routed: {}",
                 r.body
             );
@@ -839,42 +840,7 @@ fn start_server(
     index_dir: &Path,
     database: impl AsRef<std::ffi::OsStr>,
 ) -> (std::process::Child, String) {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(shopclerk_bin())
-        .args(["serve", "--no-model", "--listen", "127.0.0.1:0", "--index"])
-        .arg(index_dir)
-        .arg("--database")
-        .arg(database)
-        .env("SHOPCLERK_MODELS", common::models_dir())
-        .env("SHOPCLERK_AGENT_KEYS", shop::AGENT_KEY)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut base = String::new();
-    for line in stdout.by_ref() {
-        let line = line.unwrap();
-        if let Some(url) = line.strip_prefix("shopclerk is serving on ") {
-            base = url.trim().to_string();
-            break;
-        }
-    }
-    // Keep reading what it prints, as a terminal would.
-    std::thread::spawn(move || stdout.for_each(drop));
-    if base.is_empty() {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the server printed no address");
-    }
-    for _ in 0..1200 {
-        if ureq::get(&format!("{base}/readyz")).call().is_ok() {
-            return (child, base);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("the server did not become ready");
+    common::start_server(shopclerk_bin(), index_dir, database.as_ref())
 }
 
 /// A stored session's (`GET /v1/sessions/{id}`) customer messages and clicked items, in order.

@@ -116,6 +116,28 @@ impl ProductView {
     pub fn highlight(&self, kind: SpecKind) -> Option<&Highlight> {
         self.highlights.iter().find(|h| h.kind == kind)
     }
+
+    /// Its facts on one line, without the name, for text-only surfaces (the CLI, replies to
+    /// OpenAI clients): `₹249  ★4.1  · 60 W · 1.2 m  (also in White)`, with `out of stock`
+    /// when it is.
+    pub fn facts_line(&self) -> String {
+        let mut line = self.price_text.clone();
+        if let Some(r) = self.rating {
+            line.push_str(&format!("  ★{r:.1}"));
+        }
+        let specs: Vec<&str> = self.highlights.iter().map(|h| h.text.as_str()).collect();
+        if !specs.is_empty() {
+            line.push_str(&format!("  · {}", specs.join(" · ")));
+        }
+        let also: Vec<&str> = self.also_in.iter().map(|v| v.label.as_str()).collect();
+        if !also.is_empty() {
+            line.push_str(&format!("  (also in {})", also.join(", ")));
+        }
+        if !self.in_stock {
+            line.push_str("  out of stock");
+        }
+        line
+    }
 }
 
 /// A catalog price as shown to customers (replies, cards, the CLI).

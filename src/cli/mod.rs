@@ -529,23 +529,10 @@ fn print_results(results: &[ProductView]) {
 
 /// One product as the CLI prints it: short name, price, rating, highlights, leaf category.
 pub(crate) fn product_line(r: &ProductView) -> String {
-    let rating = r.rating.map_or_else(String::new, |x| format!("  ★{x:.1}"));
-    let specs: Vec<&str> = r.highlights.iter().map(|h| h.text.as_str()).collect();
-    let specs = if specs.is_empty() {
-        String::new()
-    } else {
-        format!("  · {}", specs.join(" · "))
-    };
-    let also: Vec<&str> = r.also_in.iter().map(|v| v.label.as_str()).collect();
-    let also = if also.is_empty() {
-        String::new()
-    } else {
-        format!("  (also in {})", also.join(", "))
-    };
     format!(
-        "{}  {}{rating}{specs}{also}  [{}]",
+        "{}  {}  [{}]",
         r.short_name,
-        r.price_text,
+        r.facts_line(),
         r.category.last().map_or("", String::as_str)
     )
 }

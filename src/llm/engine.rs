@@ -288,6 +288,14 @@ pub trait ChatModel: Send + Sync {
         None
     }
 
+    /// Where each token of `text` ends: one byte offset per token, ascending, on character
+    /// boundaries (a byte-level token inside a character counts at its end), for models whose
+    /// tokenizer is loaded here; `None` for a remote model.
+    fn token_ends(&self, text: &str) -> Option<Vec<usize>> {
+        let _ = text;
+        None
+    }
+
     /// Generates a JSON document matching `schema` and returns it parsed and validated.
     fn generate_json(
         &self,

@@ -544,6 +544,23 @@ impl ChatModel for LocalModel {
         Some(LocalModel::tokens_generated(self))
     }
 
+    fn token_ends(&self, text: &str) -> Option<Vec<usize>> {
+        let encoding = self.inner.tokenizer.encode(text, false).ok()?;
+        let ends: Vec<usize> = encoding
+            .get_offsets()
+            .iter()
+            .map(|&(_, end)| {
+                // A byte-level token can end inside a character: count it at the character's end.
+                let mut end = end.min(text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                end
+            })
+            .collect();
+        Some(ends)
+    }
+
     fn generate(&self, request: GenerateRequest) -> Result<EventStream> {
         let (prompt, json) = self.inner.prepare(&request)?;
         let ticket = self.inner.queue.enter()?;

@@ -1,5 +1,7 @@
 //! API errors: an HTTP status, a stable snake_case code and a message safe to show a client.
 //! Internal details are logged (with the request id of the current span), never returned.
+//! Every error body has OpenAI's shape, `{"error": {"message", "type", "param", "code"}}`, so
+//! OpenAI SDKs raise their typed errors for it.
 
 use std::time::Duration;
 
@@ -9,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-/// An error answered to a client as `{"error": {"code", "message"}}`.
+/// An error answered to a client as `{"error": {"code", "message", "type", "param"}}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     /// HTTP status.
@@ -20,6 +22,8 @@ pub struct ApiError {
     pub message: String,
     /// Sent as `Retry-After` (429, 503).
     pub retry_after: Option<Duration>,
+    /// The request field at fault, when one is.
+    pub param: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -34,6 +38,24 @@ pub struct Detail<'a> {
     pub code: &'a str,
     /// Message.
     pub message: &'a str,
+    /// OpenAI's error class: `invalid_request_error` (400, 404, 409, 413, 415, 422),
+    /// `authentication_error` (401), `permission_error` (403), `rate_limit_error` (429),
+    /// `server_error` (5xx).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The request field at fault, or null.
+    pub param: Option<&'a str>,
+}
+
+/// OpenAI's error class for an HTTP status.
+fn error_type(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 => "authentication_error",
+        403 => "permission_error",
+        429 => "rate_limit_error",
+        s if s >= 500 => "server_error",
+        _ => "invalid_request_error",
+    }
 }
 
 impl ApiError {
@@ -44,6 +66,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            param: None,
         }
     }
 
@@ -64,6 +87,12 @@ impl ApiError {
         retry: Duration,
     ) -> ApiError {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message).retry_after(retry)
+    }
+
+    /// The same error, naming the request field at fault.
+    pub fn param(mut self, param: &'static str) -> ApiError {
+        self.param = Some(param);
+        self
     }
 
     /// The same error with a `Retry-After`.
@@ -87,6 +116,8 @@ impl ApiError {
         Detail {
             code: self.code,
             message: &self.message,
+            kind: error_type(self.status),
+            param: self.param,
         }
     }
 

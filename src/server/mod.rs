@@ -337,6 +337,8 @@ pub fn app(state: AppState) -> Router {
             get(products::recommendations),
         )
         .route("/v1/events", post(events::post_event))
+        .route("/v1/models", get(openai::models))
+        .route("/v1/models/{id}", get(openai::model))
         .merge(agent::quick_routes(state.clone()))
         .merge(reload::routes(state.clone()))
         .layer(axum::middleware::from_fn_with_state(

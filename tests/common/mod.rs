@@ -138,3 +138,49 @@ pub fn postgres(test: &str) -> Option<ScratchDatabase> {
         }
     }
 }
+
+/// Starts `bin serve --no-model` over `index_dir` and `database` on a free port; returns the
+/// child and its base URL once `/readyz` answers 200. Panics (killing the child) when it does
+/// not start within two minutes.
+pub fn start_server(
+    bin: &str,
+    index_dir: &std::path::Path,
+    database: &std::ffi::OsStr,
+) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(bin)
+        .args(["serve", "--no-model", "--listen", "127.0.0.1:0", "--index"])
+        .arg(index_dir)
+        .arg("--database")
+        .arg(database)
+        .env("SHOPCLERK_MODELS", models_dir())
+        .env("SHOPCLERK_AGENT_KEYS", shop::AGENT_KEY)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut base = String::new();
+    for line in stdout.by_ref() {
+        let line = line.unwrap();
+        if let Some(url) = line.strip_prefix("shopclerk is serving on ") {
+            base = url.trim().to_string();
+            break;
+        }
+    }
+    // Keep reading what it prints, as a terminal would.
+    std::thread::spawn(move || stdout.for_each(drop));
+    if base.is_empty() {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the server printed no address");
+    }
+    for _ in 0..1200 {
+        if ureq::get(&format!("{base}/readyz")).call().is_ok() {
+            return (child, base);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the server did not become ready");
+}
