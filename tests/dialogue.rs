@@ -652,6 +652,19 @@ fn sizes_are_specs_and_filter_the_products() {
         );
         assert!(in_category(&c, "Televisions"), "{}", c.title);
     }
+    // The size asked for bounds the step up too, in this turn and the next ones.
+    let r2 = say(a, &mut s, "is it good for gaming?");
+    for up in r.upsell.iter().chain(&r2.upsell) {
+        let inches = shopclerk::catalog::present::all_specs(&product(&up.product.id))
+            .into_iter()
+            .find(|h| h.kind == shopclerk::catalog::SpecKind::ScreenSize)
+            .and_then(|h| h.value);
+        assert!(
+            inches.is_some_and(|v| (38.0..=48.0).contains(&v)),
+            "step up {} after asking for about 43 inches",
+            up.product.title
+        );
+    }
     let mut s = Session::new("4k");
     let r = say(a, &mut s, "4k tv");
     assert_eq!(r.slots.budget, None);
