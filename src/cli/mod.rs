@@ -78,6 +78,9 @@ enum Command {
     },
     /// Serve the chat API, the widget, the agent console and the demo shop page.
     Serve(serve::ServeArgs),
+    /// Serve the shop's MCP tools (search, product, recommend, compare, questions, cart) over
+    /// stdio, for a local agent host.
+    Mcp(serve::McpArgs),
     /// Build (or update) an index from catalog files.
     Index(IndexArgs),
     /// Search an index.
@@ -320,6 +323,7 @@ fn run(cli: Cli) -> Result<()> {
             listen,
         } => demo(&config, rebuild, chat, listen, progress),
         Command::Serve(args) => serve::serve(&config, &args, progress),
+        Command::Mcp(args) => serve::mcp(&config, &args),
         Command::Index(args) => index(&config, &args, progress),
         Command::Search(args) => search_command(&config, &args),
         Command::Models {

@@ -137,3 +137,47 @@ pub fn serve(config: &Config, args: &ServeArgs, progress: bool) -> Result<()> {
     eprintln!("stopped");
     Ok(())
 }
+
+/// Flags of `shopclerk mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Index directory.
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+    /// Where carts and sessions live: a SQLite file or a `postgres://` URL (the same one a
+    /// `shopclerk serve` uses shares its sessions).
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Answer questions and comparisons with the composer, without loading the chat model.
+    #[arg(long)]
+    pub no_model: bool,
+}
+
+/// `shopclerk mcp`: the shop's MCP tools over stdio, for a local agent host. Stdout carries
+/// only the protocol; messages go to stderr.
+pub fn mcp(config: &Config, args: &McpArgs) -> Result<()> {
+    use rmcp::ServiceExt;
+    let mut config = config.clone();
+    if let Some(d) = &args.database {
+        config.server.database = d.clone();
+    }
+    let store = server::store::open(&config.server.database)?;
+    let state = AppState::new(config.server.clone(), store);
+    let index = open_index(&config, &args.index)?;
+    let embedder = load_embedder(&config, false)?;
+    let assistant = dialogue::load_assistant(&config, index, embedder, !args.no_model, false)?;
+    state.set_assistant(Arc::new(assistant))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let running = server::mcp::ShopTools::new(state)
+            .serve(rmcp::transport::stdio())
+            .await
+            .context("starting MCP over stdio")?;
+        eprintln!("shopclerk MCP server on stdio: ready");
+        running.waiting().await.context("serving MCP over stdio")?;
+        Ok(())
+    })
+}

@@ -13,6 +13,7 @@ mod customers;
 pub mod error;
 mod events;
 mod limits;
+pub mod mcp;
 pub mod metrics;
 mod openai;
 mod ops;
@@ -79,6 +80,9 @@ pub struct ServerConfig {
     /// Origins (`https://shop.example`) whose pages may call the API from a browser
     /// (`SHOPCLERK_CORS_ORIGINS`, comma-separated); the server's own pages always may.
     pub cors_origins: Vec<String>,
+    /// Host names (or `host:port`) agents may reach `/mcp` by, besides loopback and the
+    /// `listen` host: MCP checks the `Host` header against DNS rebinding.
+    pub mcp_allowed_hosts: Vec<String>,
     /// Largest request body.
     pub max_body_bytes: usize,
     /// Requests per minute per client address on `/v1` (0: no limit).
@@ -120,6 +124,7 @@ impl Default for ServerConfig {
             database: "state/shopclerk.sqlite".into(),
             agent_keys: Vec::new(),
             cors_origins: Vec::new(),
+            mcp_allowed_hosts: Vec::new(),
             max_body_bytes: 64 * 1024,
             rate_limit_per_minute: 600,
             rate_limit_burst: 60,
@@ -347,6 +352,7 @@ pub fn app(state: AppState) -> Router {
         ));
     let streams = Router::new()
         .route("/v1/sessions/{id}/messages", post(chat::post_message))
+        .nest_service("/mcp", mcp::service(state.clone()))
         .route("/v1/chat/completions", post(openai::completions))
         .merge(agent::stream_routes(state.clone()));
     let api = quick

@@ -184,3 +184,54 @@ pub fn start_server(
     let _ = child.wait();
     panic!("the server did not become ready");
 }
+
+/// The client SDK releases the client tests are written against (`tests/clients/`).
+const CLIENT_SDKS: [&str; 2] = ["openai==3.57.0", "mcp==2.3.0"];
+
+/// A Python with the official client SDKs (`openai`, `mcp`): `SHOPCLERK_TEST_PYTHON`, else
+/// `target/client-venv`, made with pip on first use. `None` (after saying why on stderr) when
+/// neither works, unless `SHOPCLERK_REQUIRE_CLIENTS=1` (set by CI) makes that a failure.
+pub fn client_python() -> Option<PathBuf> {
+    static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let has_sdks = |python: &PathBuf| {
+                std::process::Command::new(python)
+                    .args(["-c", "import openai, mcp"])
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            };
+            if let Some(python) = std::env::var_os("SHOPCLERK_TEST_PYTHON").map(PathBuf::from)
+                && has_sdks(&python)
+            {
+                return Some(python);
+            }
+            let venv = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/client-venv"));
+            let python = venv.join("bin/python");
+            if !has_sdks(&python) {
+                let _ = std::process::Command::new("python3")
+                    .args(["-m", "venv"])
+                    .arg(&venv)
+                    .status();
+                let _ = std::process::Command::new(&python)
+                    .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+                    .args(CLIENT_SDKS)
+                    .status();
+            }
+            if has_sdks(&python) {
+                return Some(python);
+            }
+            let required = std::env::var("SHOPCLERK_REQUIRE_CLIENTS").is_ok_and(|v| v == "1");
+            assert!(
+                !required,
+                "could not install {CLIENT_SDKS:?} into {} (python3 with venv and pip, and PyPI, are needed)",
+                venv.display()
+            );
+            eprintln!(
+                "skipped: could not install {CLIENT_SDKS:?} into {} (SHOPCLERK_REQUIRE_CLIENTS=1 makes this a failure)",
+                venv.display()
+            );
+            None
+        })
+        .clone()
+}
