@@ -200,7 +200,8 @@ impl SpecKind {
             SpecKind::Length => &["length", "long", "metre", "meter", "feet"],
             // Not "power": "power bank" names a product, not its wattage.
             SpecKind::Power => &["watt", "watts", "wattage"],
-            SpecKind::Storage => &["storage", "gb", "space"],
+            // A memory card's or drive's "capacity" is its storage.
+            SpecKind::Storage => &["storage", "gb", "space", "capacity"],
             SpecKind::Memory => &["ram"],
             SpecKind::Connectivity => &["wireless", "wired", "bluetooth"],
             SpecKind::Material => &["braided", "material", "steel"],

@@ -1130,18 +1130,27 @@ pub fn answer_question(
         && a.positive + a.negative > 0
     {
         let label = crate::reviews::aspect_label(aspect).unwrap_or(aspect);
-        let verdict = if a.positive >= 2 * a.negative.max(1) {
+        // One-sided evidence is said as it is: a single complaint is not "mixed".
+        let verdict = if a.negative == 0 {
+            format!("praise its {label}")
+        } else if a.positive == 0 {
+            format!("criticise its {label}")
+        } else if a.positive >= 2 * a.negative {
             format!("mostly praise its {label}")
-        } else if a.negative >= 2 * a.positive.max(1) {
+        } else if a.negative >= 2 * a.positive {
             format!("mostly criticise its {label}")
         } else {
             format!("are mixed on its {label}")
         };
+        let mention =
+            |n: u32, what: &str| format!("{n} {what} mention{}", if n == 1 { "" } else { "s" });
+        let counts = match (a.positive, a.negative) {
+            (p, 0) => mention(p, "positive"),
+            (0, n) => mention(n, "negative"),
+            (p, n) => format!("{p} positive, {}", mention(n, "negative")),
+        };
         return Ok(Answer::Reviews {
-            text: format!(
-                "{verdict} ({} positive, {} negative mentions)",
-                a.positive, a.negative
-            ),
+            text: format!("{verdict} ({counts})"),
         });
     }
     let sentences = listing_sentences(product);
@@ -1268,6 +1277,72 @@ fn listing_sentences(p: &Product) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Questions answered from the listing's highlights or review tallies never embed.
+    struct NoEmbedding;
+
+    impl Embedder for NoEmbedding {
+        fn dim(&self) -> usize {
+            384
+        }
+        fn model_id(&self) -> &str {
+            "none"
+        }
+        fn embed(&self, _texts: &[&str]) -> crate::embed::Result<Vec<Vec<f32>>> {
+            panic!("this answer needs no embedding")
+        }
+    }
+
+    fn answer(question: &str, product: &Product, review: Option<&ReviewSummary>) -> String {
+        let aspect = review.map(|r| r.aspects[0].aspect.as_str());
+        match answer_question(
+            question,
+            product,
+            &ProductView::of(product),
+            review,
+            aspect,
+            &NoEmbedding,
+        )
+        .unwrap()
+        {
+            Answer::Fact { text } | Answer::Reviews { text } => text,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_memory_cards_capacity_is_its_storage() {
+        let card = Product::new("c", "SanDisk Ultra 64GB microSDXC UHS-I Card, 140MB/s");
+        assert!(answer("what is the capacity?", &card, None).contains("64 GB"));
+    }
+
+    #[test]
+    fn review_verdicts_follow_the_counts_and_one_complaint_is_not_mixed() {
+        let tv = Product::new("tv", "TCL 43 inch 4K Smart TV");
+        let review = |positive, negative| ReviewSummary {
+            product_id: "tv".into(),
+            reviews: 5,
+            sentiment: 0.0,
+            aspects: vec![crate::reviews::AspectSentiment {
+                aspect: "performance".into(),
+                positive,
+                negative,
+                score: 0.0,
+            }],
+            summary: String::new(),
+        };
+        let said = |p, n| answer("is it good for gaming?", &tv, Some(&review(p, n)));
+        assert_eq!(said(0, 1), "criticise its performance (1 negative mention)");
+        assert_eq!(said(3, 0), "praise its performance (3 positive mentions)");
+        assert_eq!(
+            said(6, 2),
+            "mostly praise its performance (6 positive, 2 negative mentions)"
+        );
+        assert_eq!(
+            said(2, 2),
+            "are mixed on its performance (2 positive, 2 negative mentions)"
+        );
+    }
 
     fn wordings() -> Wordings {
         Wordings::load(Path::new("prompts/replies.txt")).expect("the shipped wordings load")

@@ -565,9 +565,7 @@ pub(super) fn service(
     rmcp::transport::streamable_http_server::session::local::LocalSessionManager,
 > {
     let config = state.config();
-    let mut allowed: Vec<String> = ["localhost", "127.0.0.1", "::1"]
-        .map(String::from)
-        .to_vec();
+    let mut allowed: Vec<String> = ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec();
     if let Ok(addr) = config.listen.parse::<std::net::SocketAddr>()
         && !addr.ip().is_unspecified()
     {
