@@ -1187,10 +1187,12 @@ impl Assistant {
             state.brand.as_deref(),
         );
         let lower = label.to_lowercase();
+        let squeezed = connector_spelling(&lower.replace([' ', '-'], ""));
         for a in state.attributes.iter().filter(|a| !a.contains(' ')).take(2) {
             let said = a
                 .split('-')
-                .all(|part| lower.split_whitespace().any(|w| w == part));
+                .all(|part| lower.split_whitespace().any(|w| w == part))
+                || squeezed.contains(&connector_spelling(&a.replace('-', "")));
             if !said {
                 label = format!("{a} {label}");
             }
@@ -1731,14 +1733,20 @@ fn sort_hits(
 /// brand, which the reply names separately), else the category's name.
 fn search_label(query: &str, category: Option<&[String]>, brand: Option<&str>) -> String {
     let brand = brand.map(str::to_lowercase);
-    let words: Vec<&str> = query
-        .split_whitespace()
-        .filter(|w| {
-            let w = w.to_lowercase();
-            let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-            !w.is_empty() && !state::FILLER_WORDS.contains(&w) && brand.as_deref() != Some(w)
-        })
-        .collect();
+    let kept = |w: &&str| {
+        let w = w.to_lowercase();
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        !w.is_empty() && !state::FILLER_WORDS.contains(&w) && brand.as_deref() != Some(w)
+    };
+    let all: Vec<&str> = query.split_whitespace().collect();
+    // The product is named before "for", "with" or "that": "memory card for my camera" is
+    // memory cards, "a tv with good sound" is TVs (what it is for, or has, is said apart).
+    let head = all
+        .iter()
+        .position(|w| LABEL_BOUNDARIES.contains(&w.to_lowercase().as_str()))
+        .map(|at| &all[..at])
+        .filter(|head| head.iter().any(|w| kept(w)));
+    let words: Vec<&str> = head.unwrap_or(&all).iter().copied().filter(kept).collect();
     // Shoppers type "tv" and "usb"; the reply writes them as they are printed.
     let words: Vec<String> = words.iter().map(|w| as_printed(w)).collect();
     let leaf = category.and_then(|c| c.last()).map(|l| {
@@ -1771,6 +1779,15 @@ fn fits_wanted_specs(p: &Product, wants: &[crate::understand::SpecWant]) -> bool
     })
 }
 
+/// One spelling for a connector written several ways, in text without spaces or hyphens:
+/// "type-c", "usb c" and "usb-c" are the same plug.
+fn connector_spelling(squeezed: &str) -> String {
+    squeezed.replace("typec", "usbc")
+}
+
+/// Words after which a search names what the product is for or has, not the product.
+const LABEL_BOUNDARIES: &[&str] = &["for", "with", "that", "which", "who", "to"];
+
 /// Suggestions help when shopping, never in a complaint, smalltalk or off-topic turn.
 fn suggests(intent: Intent) -> bool {
     !matches!(
@@ -1792,4 +1809,31 @@ fn is_thanks(message: &str) -> bool {
     ]
     .iter()
     .any(|w| m.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_is_named_by_its_product_not_by_what_it_is_for_or_has() {
+        let label = |q: &str| search_label(q, None, None);
+        assert_eq!(label("memory card for my camera"), "memory card");
+        assert_eq!(label("a tv with good sound"), "TV");
+        assert_eq!(label("charger that works with my phone"), "charger");
+        // With nothing before the boundary, the words after it are all there is.
+        assert_eq!(label("something for cooking"), "cooking");
+        let tvs = ["Electronics".to_string(), "Televisions".to_string()];
+        assert_eq!(
+            search_label("for my living room", Some(&tvs), None),
+            "living room"
+        );
+        assert_eq!(search_label("", Some(&tvs), None), "televisions");
+    }
+
+    #[test]
+    fn connector_spellings_are_one_plug() {
+        assert_eq!(connector_spelling("typec"), connector_spelling("usbc"));
+        assert_ne!(connector_spelling("microusb"), connector_spelling("usbc"));
+    }
 }
