@@ -1745,7 +1745,7 @@ fn search_label(query: &str, category: Option<&[String]>, brand: Option<&str>) -
         .iter()
         .position(|w| LABEL_BOUNDARIES.contains(&w.to_lowercase().as_str()))
         .map(|at| &all[..at])
-        .filter(|head| head.iter().any(|w| kept(w)));
+        .filter(|head| head.iter().any(&kept));
     let words: Vec<&str> = head.unwrap_or(&all).iter().copied().filter(kept).collect();
     // Shoppers type "tv" and "usb"; the reply writes them as they are printed.
     let words: Vec<String> = words.iter().map(|w| as_printed(w)).collect();
