@@ -293,21 +293,7 @@ impl BertEmbedder {
 
     /// Runs one batch of token id lists (already sorted by length) through the model.
     fn embed_batch(&self, batch: &[&tokenizers::Encoding]) -> Result<Tensor> {
-        let longest = batch
-            .iter()
-            .map(|e| e.get_ids().len())
-            .max()
-            .unwrap_or(0)
-            .max(1);
-        let mut ids = Vec::with_capacity(batch.len() * longest);
-        let mut mask = Vec::with_capacity(batch.len() * longest);
-        for enc in batch {
-            let n = enc.get_ids().len();
-            ids.extend_from_slice(enc.get_ids());
-            ids.extend(std::iter::repeat_n(0u32, longest - n));
-            mask.extend(std::iter::repeat_n(1u32, n));
-            mask.extend(std::iter::repeat_n(0u32, longest - n));
-        }
+        let (ids, mask, longest) = padded(batch);
         let shape = (batch.len(), longest);
         let ids = Tensor::from_vec(ids, shape, &self.device)?;
         let mask = Tensor::from_vec(mask, shape, &self.device)?;
@@ -397,11 +383,32 @@ fn embed_bucketed(
     Ok(out)
 }
 
+/// A batch's token ids and attention mask (1 for a real token), each `[batch, longest]`
+/// row-major, padded with 0 to the longest text (at least 1 token); and that length.
+fn padded(batch: &[&tokenizers::Encoding]) -> (Vec<u32>, Vec<u32>, usize) {
+    let longest = batch
+        .iter()
+        .map(|e| e.get_ids().len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut ids = Vec::with_capacity(batch.len() * longest);
+    let mut mask = Vec::with_capacity(batch.len() * longest);
+    for enc in batch {
+        let n = enc.get_ids().len();
+        ids.extend_from_slice(enc.get_ids());
+        ids.extend(std::iter::repeat_n(0u32, longest - n));
+        mask.extend(std::iter::repeat_n(1u32, n));
+        mask.extend(std::iter::repeat_n(0u32, longest - n));
+    }
+    (ids, mask, longest)
+}
+
 /// Mean pooling over real tokens, then L2 normalisation (sentence-transformers' recipe).
 ///
 /// `hidden` is `[batch, tokens, dim]` row-major, `mask` `[batch, tokens]` (1 for a real token,
 /// 0 for padding); returns `batch` unit vectors of length `dim` (a zero vector stays zero).
-fn mean_pool(hidden: &[f32], mask: &[i64], tokens: usize, dim: usize) -> Vec<Vec<f32>> {
+fn mean_pool(hidden: &[f32], mask: &[u32], tokens: usize, dim: usize) -> Vec<Vec<f32>> {
     mask.chunks(tokens)
         .zip(hidden.chunks(tokens * dim))
         .map(|(mask, states)| {

@@ -17,7 +17,7 @@ use ort::session::builder::GraphOptimizationLevel;
 use ort::value::Tensor;
 use tokenizers::{Encoding, Tokenizer};
 
-use super::{Embedder, Error, Result, embed_bucketed, load_tokenizer, mean_pool};
+use super::{Embedder, Error, Result, embed_bucketed, load_tokenizer, mean_pool, padded};
 
 /// The process's one ONNX Runtime environment: the library can be loaded once per process.
 static ENVIRONMENT: OnceLock<std::result::Result<(Environment, String), String>> = OnceLock::new();
@@ -138,32 +138,21 @@ impl OnnxEmbedder {
 
     /// Runs one batch (already sorted by length) through the graph: unit vectors in batch order.
     fn embed_batch(&self, batch: &[&Encoding]) -> Result<Vec<Vec<f32>>> {
-        let longest = batch
-            .iter()
-            .map(|e| e.get_ids().len())
-            .max()
-            .unwrap_or(0)
-            .max(1);
-        let mut ids = Vec::with_capacity(batch.len() * longest);
-        let mut mask = Vec::with_capacity(batch.len() * longest);
-        for enc in batch {
-            let n = enc.get_ids().len();
-            ids.extend(enc.get_ids().iter().map(|&t| i64::from(t)));
-            ids.extend(std::iter::repeat_n(0i64, longest - n));
-            mask.extend(std::iter::repeat_n(1i64, n));
-            mask.extend(std::iter::repeat_n(0i64, longest - n));
-        }
+        let (ids, mask, longest) = padded(batch);
         let shape = [batch.len(), longest];
         let run = |e: ort::Error| Error::Runtime(e.to_string());
-        let tensor = |data: Vec<i64>| Tensor::from_array((shape, data)).map_err(run);
+        let tensor = |data: &[u32]| {
+            let data: Vec<i64> = data.iter().map(|&x| i64::from(x)).collect();
+            Tensor::from_array((shape, data)).map_err(run)
+        };
         let mut inputs = vec![
-            ("input_ids", tensor(ids)?.into_dyn()),
-            ("attention_mask", tensor(mask.clone())?.into_dyn()),
+            ("input_ids", tensor(&ids)?.into_dyn()),
+            ("attention_mask", tensor(&mask)?.into_dyn()),
         ];
         if self.token_types {
             inputs.push((
                 "token_type_ids",
-                tensor(vec![0; batch.len() * longest])?.into_dyn(),
+                tensor(&vec![0; batch.len() * longest])?.into_dyn(),
             ));
         }
         let mut session = self
