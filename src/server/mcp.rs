@@ -353,17 +353,24 @@ impl ShopTools {
             .collect()
     }
 
-    /// Runs one dialogue turn on a session that lives only for this call; the reply text.
+    /// Runs one dialogue turn on a session that lives only for this call; the reply's own
+    /// answer, without the sentences that suggest other products (an agent asks `recommend`
+    /// for those).
     async fn turn(&self, mut session: Session, message: String) -> Result<String, ApiError> {
         let assistant = self.state.assistant()?;
-        tokio::task::spawn_blocking(move || {
-            assistant
-                .turn(&mut session, &message, &mut |_| {})
-                .map(|record| record.reply)
+        let record = tokio::task::spawn_blocking(move || {
+            assistant.turn(&mut session, &message, &mut |_| {})
         })
         .await
         .map_err(|e| ApiError::internal("tool turn", e))?
-        .map_err(|e| ApiError::internal("tool turn", e))
+        .map_err(|e| ApiError::internal("tool turn", e))?;
+        let suggested: Vec<&str> = record
+            .cross_sell
+            .iter()
+            .chain(&record.upsell)
+            .map(|s| s.product.short_name.as_str())
+            .collect();
+        Ok(without_sentences_naming(&record.reply, &suggested))
     }
 
     async fn recommendations(&self, args: RecommendArgs) -> Result<Value, ApiError> {
@@ -501,6 +508,26 @@ impl ShopTools {
     }
 }
 
+/// `text` up to its first sentence that names one of `names` (the composer says suggestions
+/// last); all of it when none does, or when the first sentence already does.
+fn without_sentences_naming(text: &str, names: &[&str]) -> String {
+    let mut kept = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '.' | '!' | '?') && text[i + 1..].starts_with(' ') {
+            let sentence = &text[kept..=i];
+            if kept > 0 && names.iter().any(|n| !n.is_empty() && sentence.contains(n)) {
+                return text[..kept].trim_end().to_string();
+            }
+            kept = i + 1;
+        }
+    }
+    let last = &text[kept..];
+    if kept > 0 && names.iter().any(|n| !n.is_empty() && last.contains(n)) {
+        return text[..kept].trim_end().to_string();
+    }
+    text.trim().to_string()
+}
+
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for ShopTools {
     fn get_info(&self) -> ServerConfig {
@@ -580,4 +607,24 @@ pub(super) fn service(
         rmcp::transport::streamable_http_server::StreamableHttpServerConfig::default()
             .with_allowed_hosts(allowed),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_keeps_its_own_sentences_and_drops_the_suggestions() {
+        let reply = "The SanDisk Ultra: it has 32 GB of storage. It pairs well with the Conquer 6 \
+                     (₹549), which moves photos to a laptop. For a step up, the SanDisk Extreme \
+                     (₹939) is rated 4.4 vs 4.2.";
+        assert_eq!(
+            without_sentences_naming(reply, &["Conquer 6", "SanDisk Extreme"]),
+            "The SanDisk Ultra: it has 32 GB of storage."
+        );
+        assert_eq!(without_sentences_naming(reply, &[]), reply);
+        // A first sentence is the answer even when it names a suggestion.
+        let first = "Compared with the Conquer 6 it is cheaper.";
+        assert_eq!(without_sentences_naming(first, &["Conquer 6"]), first);
+    }
 }
