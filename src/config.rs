@@ -208,16 +208,15 @@ impl Config {
             self.embedder = Some(v);
         }
         if let Some(v) = get("SHOPCLERK_EMBEDDER_RUNTIME") {
-            self.embedder_runtime = match v.trim().to_ascii_lowercase().as_str() {
-                "auto" | "" => crate::embed::Runtime::Auto,
-                "onnx" => crate::embed::Runtime::Onnx,
-                "candle" => crate::embed::Runtime::Candle,
-                other => {
-                    return Err(Error::Env {
+            // The same names as the command line's --embedder-runtime.
+            self.embedder_runtime = match v.trim() {
+                "" => crate::embed::Runtime::Auto,
+                name => <crate::embed::Runtime as clap::ValueEnum>::from_str(name, true).map_err(
+                    |_| Error::Env {
                         name: "SHOPCLERK_EMBEDDER_RUNTIME".into(),
-                        reason: format!("'{other}' is not auto, onnx or candle"),
-                    });
-                }
+                        reason: format!("'{name}' is not auto, onnx or candle"),
+                    },
+                )?,
             };
         }
         if let Some(v) = get("SHOPCLERK_DEVICE") {

@@ -1106,7 +1106,7 @@ impl Assistant {
         let mut hits = self.retrieve(&query, vector, &filter, pool)?;
         let products = self.searcher.index().products();
         // A product's specs are read once per check, however many sizes are wanted.
-        let fits_specs = |p: &Product| fits_wanted_specs(p, &state.specs);
+        let fits_specs = |p: &Product| crate::understand::SpecWant::all_fit(&state.specs, p);
         // Hard constraints first: sizes, and the bounds of a move.
         hits.retain(|h| {
             let p = &products[h.row];
@@ -1384,16 +1384,9 @@ impl Assistant {
                 request.exclude = exclude;
                 request.session = Some(session.id.clone());
                 request.budget = self.budget_money(session.search.budget.as_ref(), &anchor);
+                request.specs = session.search.specs.clone();
                 let recs = self.recommender.recommend(&request)?;
-                // A size the shopper asked for ("around 43 inch") bounds the step up too: a
-                // 55-inch TV is another purchase, not a better 43-inch one.
-                let wanted = &session.search.specs;
-                recs.upsell.into_iter().find(|s| {
-                    fresh(s)
-                        && self
-                            .product(&s.product.id)
-                            .is_some_and(|p| fits_wanted_specs(p, wanted))
-                })
+                recs.upsell.into_iter().find(|s| fresh(s))
             }
             _ => None,
         };
@@ -1761,22 +1754,6 @@ fn search_label(query: &str, category: Option<&[String]>, brand: Option<&str>) -
         _ if words.len() > 4 => words[..4].join(" "),
         _ => words.join(" "),
     }
-}
-
-/// Whether `p` has every spec in `wants` within its range (true when nothing is wanted); a
-/// product that does not state a wanted spec does not fit. Specs are read once per call.
-fn fits_wanted_specs(p: &Product, wants: &[crate::understand::SpecWant]) -> bool {
-    if wants.is_empty() {
-        return true;
-    }
-    let specs = crate::catalog::present::all_specs(p);
-    wants.iter().all(|want| {
-        specs
-            .iter()
-            .find(|h| h.kind == want.kind)
-            .and_then(|h| h.value)
-            .is_some_and(|v| want.contains(v))
-    })
 }
 
 /// One spelling for a connector written several ways, in text without spaces or hyphens:

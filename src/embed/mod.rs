@@ -194,17 +194,36 @@ pub fn embed_many(
     texts: &[&str],
     mut on_progress: impl FnMut(usize),
 ) -> Result<Vec<Vec<f32>>> {
-    let mut order: Vec<usize> = (0..texts.len()).collect();
-    order.sort_by_key(|&i| texts[i].len());
-    let mut out = vec![Vec::new(); texts.len()];
     let mut done = 0;
-    for round in order.chunks(ROUND) {
-        let batch: Vec<&str> = round.iter().map(|&i| texts[i]).collect();
-        for (vector, &i) in embedder.embed(&batch)?.into_iter().zip(round) {
+    by_length(
+        texts.len(),
+        |i| texts[i].len(),
+        ROUND,
+        |round| {
+            let batch: Vec<&str> = round.iter().map(|&i| texts[i]).collect();
+            let vectors = embedder.embed(&batch)?;
+            done += round.len();
+            on_progress(done);
+            Ok(vectors)
+        },
+    )
+}
+
+/// Visits items `0..n` shortest first (by `length`), handing `run` the indices of up to `chunk`
+/// of them at a time; returns its vectors in item order.
+fn by_length(
+    n: usize,
+    length: impl Fn(usize) -> usize,
+    chunk: usize,
+    mut run: impl FnMut(&[usize]) -> Result<Vec<Vec<f32>>>,
+) -> Result<Vec<Vec<f32>>> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| length(i));
+    let mut out = vec![Vec::new(); n];
+    for part in order.chunks(chunk.max(1)) {
+        for (vector, &i) in run(part)?.into_iter().zip(part) {
             out[i] = vector;
         }
-        done += round.len();
-        on_progress(done);
     }
     Ok(out)
 }
@@ -371,16 +390,15 @@ fn embed_bucketed(
     let encodings = tokenizer
         .encode_batch(texts.to_vec(), true)
         .map_err(|e| Error::Tokenize(e.to_string()))?;
-    let mut order: Vec<usize> = (0..texts.len()).collect();
-    order.sort_by_key(|&i| encodings[i].get_ids().len());
-    let mut out = vec![Vec::new(); texts.len()];
-    for chunk in order.chunks(batch_size.max(1)) {
-        let batch: Vec<&tokenizers::Encoding> = chunk.iter().map(|&i| &encodings[i]).collect();
-        for (vector, &i) in run(&batch)?.into_iter().zip(chunk) {
-            out[i] = vector;
-        }
-    }
-    Ok(out)
+    by_length(
+        texts.len(),
+        |i| encodings[i].get_ids().len(),
+        batch_size,
+        |part| {
+            let batch: Vec<&tokenizers::Encoding> = part.iter().map(|&i| &encodings[i]).collect();
+            run(&batch)
+        },
+    )
 }
 
 /// A batch's token ids and attention mask (1 for a real token), each `[batch, longest]`

@@ -850,7 +850,7 @@ pub fn evaluate_upsell(recommender: &Recommender, limit: usize) -> UpsellReport 
             continue;
         };
         report.anchors += 1;
-        let list = recommender.upsell(row as u32, &[], None, limit);
+        let list = recommender.upsell(row as u32, &[], None, &[], limit);
         covered += usize::from(!list.is_empty());
         for s in &list {
             report.suggestions += 1;

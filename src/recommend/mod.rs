@@ -228,6 +228,9 @@ pub struct Request {
     pub limit: usize,
     /// The customer's stated budget, which caps upsell prices.
     pub budget: Option<Money>,
+    /// Sizes the customer asked for ("around 43 inch"), which bound upsell as the budget bounds
+    /// its price: a 55-inch TV is another purchase, not a better 43-inch one.
+    pub specs: Vec<crate::understand::SpecWant>,
     /// Products not to suggest (declined, already shown).
     pub exclude: Vec<String>,
     /// Blend weights for this request instead of the configured ones (evaluation).
@@ -247,6 +250,7 @@ impl Request {
             kind: Kind::Both,
             limit,
             budget: None,
+            specs: Vec::new(),
             exclude: Vec::new(),
             weights: None,
             session: None,
@@ -932,7 +936,13 @@ impl Recommender {
         if matches!(request.kind, Kind::Up | Kind::Both)
             && let Some(&focus) = anchors.last()
         {
-            out.upsell = self.upsell(focus, &exclude, request.budget, request.limit);
+            out.upsell = self.upsell(
+                focus,
+                &exclude,
+                request.budget,
+                &request.specs,
+                request.limit,
+            );
         }
         Ok(out)
     }

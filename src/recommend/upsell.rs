@@ -5,7 +5,8 @@
 //!   the nearest leaf by embedding), the same product type when both have one, made for the
 //!   same model when the anchor names one (a case for an iPhone 7 Plus), the anchor's
 //!   connectors kept (a USB-C cable stays USB-C), the same wired or wireless, and a size at
-//!   least the anchor's (a 43-inch TV is followed by 43 inches or more);
+//!   least the anchor's (a 43-inch TV is followed by 43 inches or more) and within the sizes
+//!   the customer asked for (`Request::specs`: after "around 43 inch", no 55-inch TV);
 //! - **never worse** on a measured spec both state (storage, battery, power...), and **never
 //!   rated lower**: when the anchor has `upsell_min_ratings` ratings, the upsell has as many
 //!   and at least its rating;
@@ -24,6 +25,7 @@ use super::reason::{RatingEvidence, Reason, SpecAdvantage};
 use super::{Recommender, Suggestion};
 use crate::catalog::present::all_specs;
 use crate::catalog::{Highlight, Money, Product, SpecKind};
+use crate::understand::SpecWant;
 
 /// Relative uplift at which the acceptance likelihood falls by a factor e: the expected value
 /// `u * exp(-u / this)` peaks at an uplift of this much (half again the anchor's price).
@@ -237,12 +239,14 @@ impl Recommender {
         }
     }
 
-    /// Every upsell candidate for `anchor` under the cap, best expected value first.
+    /// Every upsell candidate for `anchor` under the cap and within the sizes the customer
+    /// asked for (`specs`), best expected value first.
     pub fn upsell_candidates(
         &self,
         anchor: u32,
         exclude: &[u32],
         budget: Option<Money>,
+        specs: &[SpecWant],
     ) -> (Vec<UpsellCandidate>, Option<String>) {
         let products = self.catalog.products();
         let Some(a) = products.get(anchor as usize) else {
@@ -269,6 +273,7 @@ impl Recommender {
             .into_iter()
             .filter(|&r| r != anchor && !exclude.contains(&r))
             .filter(|&r| self.upsell_allowed(a, &products[r as usize], cap))
+            .filter(|&r| SpecWant::all_fit(specs, &products[r as usize]))
             .filter(|&r| self.same_type(anchor, r) && self.types.same_target(anchor, r))
             .filter(|&r| {
                 let c = &products[r as usize];
@@ -309,9 +314,10 @@ impl Recommender {
         anchor: u32,
         exclude: &[u32],
         budget: Option<Money>,
+        specs: &[SpecWant],
         limit: usize,
     ) -> Vec<Suggestion> {
-        let (candidates, nearest) = self.upsell_candidates(anchor, exclude, budget);
+        let (candidates, nearest) = self.upsell_candidates(anchor, exclude, budget, specs);
         let products = self.catalog.products();
         let a = &products[anchor as usize];
         let ours = all_specs(a);

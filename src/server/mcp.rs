@@ -378,35 +378,11 @@ impl ShopTools {
             return Err(bad("invalid_items", "name at least one product"));
         }
         let anchors = self.views(&args.items)?;
-        let kind: crate::recommend::Kind = args
-            .kind
-            .as_deref()
-            .unwrap_or("both")
-            .parse()
-            .map_err(|reason| bad("invalid_kind", reason))?;
-        let limit = match args.limit.unwrap_or(3) {
-            n @ 1..=50 => n,
-            _ => return Err(bad("invalid_limit", "limit must be 1 to 50")),
-        };
-        let mut request = crate::recommend::Request::new(args.items.clone(), limit);
-        request.kind = kind;
-        request.exclude = args.items.clone();
-        if let Some(id) = &args.session {
-            let session = match super::chat::load(&self.state, id).await {
-                Err(e) if e.code == "session_not_found" => Session::new(id),
-                found => found?,
-            };
-            request.exclude.extend(session.cart.iter().cloned());
-            request.exclude.extend(session.bought.iter().cloned());
-            request.exclude.extend(session.declined.iter().cloned());
-            request.session = Some(session.id.clone());
-            request.customer = session.customer_id.clone();
-        }
-        let assistant = self.state.assistant()?;
-        let recs = tokio::task::spawn_blocking(move || assistant.recommender().recommend(&request))
-            .await
-            .map_err(|e| ApiError::internal("recommend task", e))?
-            .map_err(|e| ApiError::internal("recommend", e))?;
+        let mut request =
+            super::products::request(args.items.clone(), args.kind.as_deref(), args.limit)?;
+        request.exclude = args.items;
+        let recs =
+            super::products::recommend(&self.state, request, args.session.as_deref()).await?;
         let card = |s: &crate::recommend::Suggestion| json!({"product": s.product, "reason": s.reason.text, "anchor": s.anchor});
         Ok(json!({
             "for": anchors,

@@ -10,8 +10,8 @@ use super::AppState;
 use super::error::{ApiError, ApiPath, ApiQuery};
 use super::views::SuggestionCard;
 use crate::catalog::ProductView;
+use crate::recommend::Request;
 use crate::recommend::feedback::SuggestionKind;
-use crate::recommend::{Kind, Request};
 use crate::search::{Filter, Retriever};
 
 /// Most results a search or recommendation list returns.
@@ -156,6 +156,53 @@ pub(super) struct RecommendQuery {
     exclude: Option<String>,
 }
 
+/// A request for suggestions for `anchors`, with `kind` (cross, up or both; default both) and
+/// `limit` (default 3) checked as the API checks them.
+pub(super) fn request(
+    anchors: Vec<String>,
+    kind: Option<&str>,
+    limit_asked: Option<usize>,
+) -> Result<Request, ApiError> {
+    let mut request = Request::new(anchors, limit(limit_asked, 3)?);
+    request.kind = kind
+        .unwrap_or("both")
+        .parse()
+        .map_err(|reason| ApiError::bad_request("invalid_kind", reason))?;
+    Ok(request)
+}
+
+/// Runs `request` for the customer's `session` when one is named: it picks the A/B arm, what
+/// the session holds, bought or turned down is no suggestion, and its returning customer's
+/// history joins cross-sell. A session that ended still picks an arm; it has nothing to
+/// exclude.
+pub(super) async fn recommend(
+    state: &AppState,
+    mut request: Request,
+    session: Option<&str>,
+) -> Result<crate::recommend::Recommendations, ApiError> {
+    if let Some(session_id) = session {
+        let session = match super::chat::load(state, session_id).await {
+            Err(e) if e.code == "session_not_found" => crate::dialogue::Session::new(session_id),
+            found => found?,
+        };
+        request.exclude.extend(
+            session
+                .cart
+                .iter()
+                .chain(&session.bought)
+                .chain(&session.declined)
+                .cloned(),
+        );
+        request.customer = session.customer_id;
+        request.session = Some(session_id.to_string());
+    }
+    let assistant = state.assistant()?;
+    tokio::task::spawn_blocking(move || assistant.recommender().recommend(&request))
+        .await
+        .map_err(|e| ApiError::internal("recommend task", e))?
+        .map_err(|e| ApiError::internal("recommend", e))
+}
+
 /// `GET /v1/products/{id}/recommendations?kind=cross|up|both&limit=N`.
 pub(super) async fn recommendations(
     State(state): State<AppState>,
@@ -168,14 +215,7 @@ pub(super) async fn recommendations(
     if index.product(&id).is_none() {
         return Err(product_not_found(&id));
     }
-    let kind: Kind = query
-        .kind
-        .as_deref()
-        .unwrap_or("both")
-        .parse()
-        .map_err(|reason| ApiError::bad_request("invalid_kind", reason))?;
-    let mut request = Request::new(vec![id.clone()], limit(query.limit, 3)?);
-    request.kind = kind;
+    let mut request = request(vec![id.clone()], query.kind.as_deref(), query.limit)?;
     request.exclude = query
         .exclude
         .iter()
@@ -190,28 +230,7 @@ pub(super) async fn recommendations(
             format!("exclude names at most {MAX_EXCLUDED} products"),
         ));
     }
-    if let Some(session_id) = &query.session {
-        // What the customer holds, bought or turned down is no suggestion for them. A session
-        // that ended still picks an arm; it has nothing to exclude.
-        let session = match super::chat::load(&state, session_id).await {
-            Err(e) if e.code == "session_not_found" => crate::dialogue::Session::new(session_id),
-            found => found?,
-        };
-        request.exclude.extend(
-            session
-                .cart
-                .iter()
-                .chain(&session.bought)
-                .chain(&session.declined)
-                .cloned(),
-        );
-        request.customer = session.customer_id;
-    }
-    request.session = query.session;
-    let found = tokio::task::spawn_blocking(move || assistant.recommender().recommend(&request))
-        .await
-        .map_err(|e| ApiError::internal("recommend task", e))?
-        .map_err(|e| ApiError::internal("recommend", e))?;
+    let found = recommend(&state, request, query.session.as_deref()).await?;
     let anchor = index.product(&id).map(ProductView::of);
     Ok(Json(json!({
         "anchor": anchor,

@@ -235,6 +235,23 @@ impl SpecWant {
     pub fn contains(&self, value: f64) -> bool {
         self.min.is_none_or(|m| value >= m) && self.max.is_none_or(|m| value <= m)
     }
+
+    /// Whether `p` states every spec in `wants` within its range (true when nothing is
+    /// wanted); a product that does not state a wanted spec does not fit. Its specs are read
+    /// once.
+    pub fn all_fit(wants: &[SpecWant], p: &crate::catalog::Product) -> bool {
+        if wants.is_empty() {
+            return true;
+        }
+        let specs = crate::catalog::present::all_specs(p);
+        wants.iter().all(|want| {
+            specs
+                .iter()
+                .find(|h| h.kind == want.kind)
+                .and_then(|h| h.value)
+                .is_some_and(|v| want.contains(v))
+        })
+    }
 }
 
 /// "What cable do I need to connect my laptop to it?", "do I need a mount?", "what goes with
