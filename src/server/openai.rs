@@ -247,18 +247,25 @@ impl Limiter {
                 }
             }
         }
-        if let Some(max) = self.limits.max_tokens {
-            let ends = self.tokens.ends(&self.text[..end]);
-            if ends.len() > max {
-                // Merges across the new text can move earlier token ends: never take back
-                // what was sent.
-                end = ends[max - 1].max(self.sent);
-                self.finish = Some("length");
-            }
-        }
+        let end = self.within_token_limit(end);
         let out = self.text[self.sent.min(end)..end].to_string();
         self.sent = self.sent.max(end);
         out
+    }
+
+    /// `end`, or the end of the last token the limit allows when the text up to `end` holds
+    /// more (then the reply finished with `length`).
+    fn within_token_limit(&mut self, end: usize) -> usize {
+        let Some(max) = self.limits.max_tokens else {
+            return end;
+        };
+        let ends = self.tokens.ends(&self.text[..end]);
+        if ends.len() <= max {
+            return end;
+        }
+        self.finish = Some("length");
+        // Merges across new text can move earlier token ends: never take back what was sent.
+        ends[max - 1].max(self.sent)
     }
 
     /// The reply is complete: the held-back tail (when no limit cut it) and the finish reason.
@@ -267,18 +274,10 @@ impl Limiter {
             return (String::new(), finish);
         }
         // Nothing more can arrive: a held-back tail is only text now.
-        let mut cut = self.text.len();
-        let mut finish = "stop";
-        if let Some(max) = self.limits.max_tokens {
-            let ends = self.tokens.ends(&self.text);
-            if ends.len() > max {
-                cut = ends[max - 1].max(self.sent);
-                finish = "length";
-            }
-        }
+        let cut = self.within_token_limit(self.text.len());
+        let finish = *self.finish.get_or_insert("stop");
         let rest = self.text[self.sent..cut].to_string();
         self.sent = cut;
-        self.finish = Some(finish);
         (rest, finish)
     }
 
