@@ -256,6 +256,11 @@ pub struct Highlight {
     pub value: Option<f64>,
     /// As a shopper reads it ("43-inch", "1.5 L", "IPX5", "braided").
     pub text: String,
+    /// What a size in inches measures, read from the same text: "screen" (a TV, monitor,
+    /// phone), "wheels" (a bike) or "" (anything else, "a 15.6-inch size"). Only
+    /// [`Highlight::phrase`] reads it.
+    #[serde(skip)]
+    pub part: &'static str,
 }
 
 impl Highlight {
@@ -263,7 +268,11 @@ impl Highlight {
     pub fn phrase(&self) -> String {
         let t = &self.text;
         match self.kind {
-            SpecKind::ScreenSize => format!("a {t} screen"),
+            SpecKind::ScreenSize => match self.part {
+                "" => format!("a {t} size"),
+                part if part.ends_with('s') => format!("{t} {part}"),
+                part => format!("a {t} {part}"),
+            },
             SpecKind::Capacity => format!("{t} capacity"),
             SpecKind::Storage => format!("{t} storage"),
             SpecKind::Memory | SpecKind::Playtime => t.clone(),
@@ -280,7 +289,12 @@ impl Highlight {
     }
 
     fn new(kind: SpecKind, value: Option<f64>, text: String) -> Highlight {
-        Highlight { kind, value, text }
+        Highlight {
+            kind,
+            value,
+            text,
+            part: "",
+        }
     }
 }
 
@@ -455,6 +469,32 @@ pub fn all_specs(p: &Product) -> Vec<Highlight> {
     found
 }
 
+/// What a size in inches measures in a product text (lowercase): "screen", "wheels" or ""
+/// when the text names an accessory that fits a size ("sleeve for 15.6 inch", "TV wall
+/// mount") or nothing that says.
+fn inch_part(lower: &str) -> &'static str {
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
+    if has(&[
+        "sleeve", "bag", "backpack", "case", "cover", "stand", "mount", "bracket", "holder",
+        "protector", "guard", "skin", "charger", "adapter", "remote", "tyre", "tire", "tube",
+    ]) {
+        ""
+    } else if has(&["bike", "bicycle", "cycle", "wheel", "wheels", "scooter"]) {
+        "wheels"
+    } else if has(&[
+        "screen", "display", "tv", "television", "monitor", "led", "lcd", "oled", "qled",
+        "laptop", "notebook", "tablet", "phone", "smartphone", "ipad",
+    ]) {
+        "screen"
+    } else {
+        ""
+    }
+}
+
 /// Specs stated in one text. `title` allows the kinds that are unsafe to read from prose
 /// (a length or a "wired" in a description is often about something else).
 pub fn specs_in(text: &str, title: bool) -> Vec<Highlight> {
@@ -471,11 +511,9 @@ pub fn specs_in(text: &str, title: bool) -> Vec<Highlight> {
     if let Some(c) = own_size
         && let Some(v) = parse_num(&c[1]).filter(|v| (5.0..=100.0).contains(v))
     {
-        out.push(Highlight::new(
-            SpecKind::ScreenSize,
-            Some(v),
-            format!("{}-inch", num(v)),
-        ));
+        let mut size = Highlight::new(SpecKind::ScreenSize, Some(v), format!("{}-inch", num(v)));
+        size.part = inch_part(&lower);
+        out.push(size);
     }
     if let Some(c) = LITRES.captures(text)
         && let Some(v) = parse_num(&c[1]).filter(|v| *v > 0.0 && *v <= 500.0)

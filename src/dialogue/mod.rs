@@ -370,7 +370,10 @@ impl Assistant {
                 session.decline(&id);
             }
         }
-        let changes_state = !u.injection && !u.noise && !empty;
+        // An injection changes nothing unless the message also asks for something (the
+        // injected clauses are already dropped from `u`).
+        let changes_state =
+            !(u.injection && u.intent == Intent::Other) && !u.noise && !empty;
         if changes_state {
             self.apply(&u, message, &refs, session, &mut plan)?;
         }

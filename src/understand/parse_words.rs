@@ -411,7 +411,11 @@ pats!(
     "you are|you're ?a|an helpful|new|unrestricted assistant|ai|chatbot|bot|model",
     "give|gives ?away free products|items|stuff",
     "make it free",
-    // Prices stated as a fact for the whole shop ("every product costs 1 rupee today").
+    // Prices stated as a fact for the whole shop ("every product costs 1 rupee today",
+    // "all bikes cost $1", "all TVs are free today").
+    "all|every|each ..2 cost|costs|priced|are|is ..1 ₹|$|€|£|rs 0|1|zero|one",
+    "all|every|each ..2 cost|costs|priced|are|is ..1 0|1|zero|one rupee|rupees|re|rs|dollar|dollars|euro|euros|pound|pounds|cent|cents",
+    "all|every|each ..2 cost|costs|are|is ..1 free|nothing",
     "every|each|all ?the|your|these|those product*|item*|thing*|price* ?in|at|of ?the|this|your ?shop|store|catalog ..1 cost|costs|is|are|sell|sells|priced ..2 free|nothing|zero|rupee|rupees|re|rs|₹|$|€|£|dollar|dollars|cent|cents|euro|euros|pound|pounds",
     "everything ?in|at ?the|this|your ?shop|store|catalog ..1 cost|costs|is|are|sells|priced ..2 free|nothing|zero|rupee|rupees|re|rs|₹|$|€|£|dollar|dollars|cent|cents|euro|euros|pound|pounds",
 );
