@@ -1272,7 +1272,11 @@ fn classify(f: &Facts) -> Option<Intent> {
     if w.is_empty() {
         return None;
     }
-    if f.injection || OFF_STRONG.any(w) || (OFF_WEAK.any(w) && !f.product_like) {
+    // "Cricket" is off-topic unless a product is asked for ("show me a cricket bat").
+    if f.injection
+        || OFF_STRONG.any(w)
+        || (OFF_WEAK.any(w) && !f.product_like && !SEARCH_STRONG.any(w))
+    {
         return Some(Intent::Other);
     }
     // "return gifts" and "replacement remote" are things to buy.
@@ -1304,6 +1308,10 @@ fn classify(f: &Facts) -> Option<Intent> {
     }
     // "What cable do I need for it?": about the product in focus and what goes with it.
     if f.need {
+        return Some(Intent::AskAboutProduct);
+    }
+    // "What do reviews say about the battery?": about the product in focus.
+    if REVIEWS_ASK.any(w) && !SEARCH_STRONG.any(w) {
         return Some(Intent::AskAboutProduct);
     }
     // "Anything cheaper?", "the cheapest tv", "any brand is fine": the search moves.

@@ -573,6 +573,7 @@ fn intent_complaint_or_support() {
         "I need a replacement",
         "warranty claim kaise kare",
         "where is my order",
+        "wher is my ordr?? its been 5 days",
         "order status please",
         "delivery is late",
         "mera mixer kharab ho gaya",
@@ -617,6 +618,8 @@ fn intent_other() {
         "tell me a joke",
         "what's the weather today",
         "who won the match yesterday",
+        "whats the score in the india match?",
+        "live cricket score",
         "write python code to sort a list",
         "who is the prime minister of india",
     ] {
@@ -627,6 +630,11 @@ fn intent_other() {
         intent("waterproof speaker for rainy weather"),
         Some(Intent::Search)
     );
+    assert_eq!(
+        intent("show me a cricket score board"),
+        Some(Intent::Search)
+    );
+    assert_eq!(intent("ok show me a cricket bat"), Some(Intent::Search));
 }
 
 #[test]
@@ -686,6 +694,17 @@ fn declines() {
         "is there no cheaper one?",
     ] {
         assert!(!p(msg).declined, "{msg}");
+    }
+}
+
+#[test]
+fn asking_what_reviews_say_is_a_question_about_the_product() {
+    for msg in [
+        "what do reviews say about battery?",
+        "what do customers say about the sound",
+        "how do people rate the battery life?",
+    ] {
+        assert_eq!(p(msg).intent, Some(Intent::AskAboutProduct), "{msg}");
     }
 }
 

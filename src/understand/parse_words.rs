@@ -430,6 +430,10 @@ pats!(
     "python|javascript|sql|html ?code|program|script",
     "write|debug|fix ?my|the|some code",
     "who won",
+    // Live scores and news ("what's the score in the india match?").
+    "score|scores|scorecard ?in|of ?the|today's|todays ..3 match|game",
+    "live|latest|today's|todays score|scores|news|headlines",
+    "stock market|share price|sensex|nifty",
     "election*",
     "politic*",
     "prime minister",
@@ -462,7 +466,7 @@ pats!(
     "not|isn't|isnt|doesn't|doesnt|didn't|didnt|won't|wont|hasn't|hasnt|haven't|havent|never|stopped|stops|stop|nahi|nahin|nhi ~working|work|works|charging|charge|turning|pairing|connecting|responding|functioning|~delivered|~received|arrived",
     "~warranty|guarantee claim*",
     "claim ?the|my ~warranty|guarantee",
-    "where|wheres|where's ?is ?my order|parcel|package|delivery|shipment",
+    "where|wheres|where's|wher|whr ?is ?my order|ordr|oder|parcel|package|delivery|shipment",
     "order|delivery|shipping|shipment|tracking status",
     "track* ?my|the order|parcel|package|shipment",
     "delivery|deliver* ?is late|delay*",
@@ -575,6 +579,13 @@ pats!(
     "made of",
     "come|comes with",
     "work|works with",
+);
+pats!(
+    /// Asking what reviews or other buyers say ("what do reviews say about battery?",
+    /// "how do customers rate the sound"): about the product in focus, never a search.
+    REVIEWS_ASK,
+    "what|how ?do|does|are ?the|its|customer|customers|other|people ~reviews|review|reviewers|ratings|customers|buyers|users|people say|said|mention|think|rate|feel",
+    "reviews|review|reviewers|customers|buyers|users|people say|said|mention|think ..1 about|of|on",
 );
 pats!(
     /// Properties customers ask about.
@@ -694,6 +705,12 @@ pats!(
     "dikhao|dikha|dikhana|dikhaiye|dikhado ?do|na|dijiye",
     "batao|bata|batana|bataiye ?do|na|dijiye",
     "koi|kuch|ek|hai|hain|bhai|yaar|sir|ji|bro|dude|zara|i",
+    // Hinglish possessives, "ke liye" (for), "wala" (the one with) and "accha" (good): the
+    // product is named around them ("mere laptop ke liye type c cable chahiye").
+    "mera|meri|mere|apna|apni|apne|hamara|hamari|hamare",
+    "ke|ki|ka liye|liya|lie|lye|waste|vaste",
+    "wala|wali|wale|waala|waali|waale|vala|vali|vale",
+    "accha|acha|achha|achcha|achchha|badhiya|badiya|mast",
     "tell ?me|us more ?about",
     "tell me|us about",
 );
@@ -1288,7 +1305,7 @@ pats!(
 pats!(
     /// "Best rated", "top rated", "sabse achha".
     RATING_MOST,
-    "best|top|highest ~rated|reviewed|rating|ratings|ranked",
+    "best|top|highest ~rated|reviewed|rating|ratings|ranked|reviews|review",
     "most ~popular|liked|loved",
     "sabse|sab ?se achha|accha|acha|achhi|acchi|achi|badhiya|best",
     "the best ?one|ones|option|options|wala|wali",
