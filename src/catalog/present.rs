@@ -479,15 +479,44 @@ fn inch_part(lower: &str) -> &'static str {
         .collect();
     let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
     if has(&[
-        "sleeve", "bag", "backpack", "case", "cover", "stand", "mount", "bracket", "holder",
-        "protector", "guard", "skin", "charger", "adapter", "remote", "tyre", "tire", "tube",
+        "sleeve",
+        "bag",
+        "backpack",
+        "case",
+        "cover",
+        "stand",
+        "mount",
+        "bracket",
+        "holder",
+        "protector",
+        "guard",
+        "skin",
+        "charger",
+        "adapter",
+        "remote",
+        "tyre",
+        "tire",
+        "tube",
     ]) {
         ""
     } else if has(&["bike", "bicycle", "cycle", "wheel", "wheels", "scooter"]) {
         "wheels"
     } else if has(&[
-        "screen", "display", "tv", "television", "monitor", "led", "lcd", "oled", "qled",
-        "laptop", "notebook", "tablet", "phone", "smartphone", "ipad",
+        "screen",
+        "display",
+        "tv",
+        "television",
+        "monitor",
+        "led",
+        "lcd",
+        "oled",
+        "qled",
+        "laptop",
+        "notebook",
+        "tablet",
+        "phone",
+        "smartphone",
+        "ipad",
     ]) {
         "screen"
     } else {

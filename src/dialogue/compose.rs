@@ -10,6 +10,9 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use serde::{Deserialize, Serialize};
 
@@ -29,10 +32,14 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("search.closest", &["name", "price", "why"]),
     ("search.beyond", &["name", "value", "beyond", "what"]),
     ("search.relax", &[]),
+    ("search.not_sold", &["kinds"]),
+    ("search.unrated", &[]),
     ("question.fact", &["name", "fact"]),
     ("question.unknown", &["name", "topic"]),
+    ("question.unknown_related", &["name", "topic", "fact"]),
     ("question.reviews", &["name", "reviews"]),
     ("question.which", &[]),
+    ("question.none_rated", &[]),
     ("compare.pair", &["a", "b", "diffs"]),
     ("compare.same", &["a", "b", "diffs"]),
     ("compare.which", &[]),
@@ -325,7 +332,12 @@ pub enum Answer {
     Unknown {
         /// What was asked about, in words ("water resistance"), or "that".
         topic: String,
+        /// The listing line closest to the question, when one is close enough to be worth
+        /// saying ("Surround Sound" for a question about Dolby audio).
+        related: Option<String>,
     },
+    /// "Which one has the best reviews?" when none of the products shown has ratings.
+    NoneRated,
 }
 
 /// Everything a composed reply may use.
@@ -366,6 +378,11 @@ pub struct Compose<'a> {
     pub older_list: Option<&'a str>,
     /// A search with nothing to search for yet ("cheaper?" as a first message).
     pub unclear: bool,
+    /// The search names a kind of product the shop does not sell ("fridge" in a shop
+    /// without fridges): the reply says so, with no closest product.
+    pub not_sold: bool,
+    /// A search sorted by rating where none of the products shown has one.
+    pub unrated: bool,
     /// Picks the wordings: the same seed gives the same reply.
     pub seed: u64,
 }
@@ -418,9 +435,16 @@ pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
             suggest = false;
         }
         Intent::Search => {
+            if c.unrated {
+                parts.push(w.fill("search.unrated", seed, &[]));
+            }
             search(w, c, &mut parts);
             // Nothing found: a suggestion for something else would only distract.
             suggest = !c.products.is_empty();
+        }
+        Intent::AskAboutProduct if matches!(c.answer, Some(Answer::NoneRated)) => {
+            parts.push(w.fill("question.none_rated", seed, &[]));
+            suggest = false;
         }
         Intent::AskAboutProduct => match c.products.first() {
             Some(p) => parts.push(answer(w, c, p)),
@@ -605,6 +629,13 @@ fn search(w: &Wordings, c: &Compose<'_>, parts: &mut Vec<String>) {
             ));
             return;
         }
+        if c.not_sold {
+            let kinds = c
+                .asked
+                .map_or_else(|| "that".to_string(), |a| plural(&a.label));
+            parts.push(w.fill("search.not_sold", seed, &[("kinds", &kinds)]));
+            return;
+        }
         parts.push(w.fill("search.none", seed, &[("what", &what)]));
         match c.closest {
             Some(p) => parts.push(w.fill(
@@ -763,11 +794,23 @@ fn answer(w: &Wordings, c: &Compose<'_>, p: &ProductView) -> String {
             seed,
             &[("name", &p.short_name), ("reviews", text)],
         ),
-        Some(Answer::Unknown { topic }) => w.fill(
+        Some(Answer::Unknown {
+            topic,
+            related: None,
+        }) => w.fill(
             "question.unknown",
             seed,
             &[("name", &p.short_name), ("topic", topic)],
         ),
+        Some(Answer::Unknown {
+            topic,
+            related: Some(fact),
+        }) => w.fill(
+            "question.unknown_related",
+            seed,
+            &[("name", &p.short_name), ("topic", topic), ("fact", fact)],
+        ),
+        Some(Answer::NoneRated) => w.fill("question.none_rated", seed, &[]),
         None => {
             // No question to answer ("tell me about it"): its price, rating and highlights.
             let mut fact = match p.price {
@@ -1064,6 +1107,7 @@ pub fn answer_question(
     review: Option<&ReviewSummary>,
     aspect: Option<&str>,
     embedder: &dyn Embedder,
+    catalog_has: &dyn Fn(&str) -> bool,
 ) -> Result<Answer, crate::embed::Error> {
     let q = question.to_lowercase();
     let tokens: Vec<&str> = q
@@ -1160,7 +1204,16 @@ pub fn answer_question(
             text: format!("{verdict} ({counts})"),
         });
     }
+    // "Does it have Dolby audio?": a feature other listings of the shop name and this one
+    // does not is not there as far as the listing says, however close its "Surround Sound"
+    // line reads. The closest line is still given, as what the listing does say.
+    let text = product_text(product);
+    let unmentioned = topic_words(question).iter().any(|w| {
+        let stem = stem_of(w);
+        stem.chars().count() >= 3 && !text.contains(&stem) && catalog_has(w)
+    });
     let sentences = listing_sentences(product);
+    let mut closest = None;
     if !sentences.is_empty() {
         let mut texts: Vec<&str> = vec![question];
         texts.extend(sentences.iter().map(String::as_str));
@@ -1174,14 +1227,93 @@ pub fn answer_question(
         if let Some((i, score)) = best
             && score >= ANSWER_SIMILARITY
         {
-            return Ok(Answer::Fact {
-                text: format!("the listing says \u{201c}{}\u{201d}", sentences[i]),
-            });
+            closest = Some(plain_fact(&sentences[i]));
         }
     }
-    Ok(Answer::Unknown {
-        topic: question_topic(question),
+    Ok(match closest {
+        Some(fact) if !unmentioned => Answer::Fact {
+            text: format!("the listing says \u{201c}{fact}\u{201d}"),
+        },
+        related => Answer::Unknown {
+            topic: question_topic(question),
+            related,
+        },
     })
+}
+
+/// Why a product is the one a superlative picked among those shown, from its own facts:
+/// "it is the cheapest of these, at ₹649", "it is the best rated of these: 4.3 by 1,200
+/// shoppers", "it is the biggest of these, 55-inch".
+pub fn ranked_fact(d: Direction, view: &ProductView) -> String {
+    let word = match (d.measure, d.more) {
+        (Measure::Price, false) => "cheapest",
+        (Measure::Price, true) => "priciest",
+        (Measure::Rating, true) => "best rated",
+        (Measure::Rating, false) => "lowest rated",
+        (Measure::Size, true) => "biggest",
+        (Measure::Size, false) => "smallest",
+    };
+    let value = match d.measure {
+        Measure::Price => view.price.map(|_| format!(", at {}", view.price_text)),
+        Measure::Rating => view.rating.filter(|_| view.rating_count > 0).map(|r| {
+            format!(
+                ": {r:.1} out of 5 from {} {}",
+                crate::catalog::model::group_digits(&view.rating_count.to_string(), false),
+                if view.rating_count == 1 {
+                    "rating"
+                } else {
+                    "ratings"
+                }
+            )
+        }),
+        Measure::Size => view
+            .highlights
+            .iter()
+            .find(|h| d.kind.is_none_or(|k| h.kind == k) && h.kind.more_is_better())
+            .map(|h| format!(", {}", h.text)),
+    };
+    format!("it is the {word} of these{}", value.unwrap_or_default())
+}
+
+/// A product's title, description and attributes in lowercase: what its listing mentions.
+fn product_text(p: &Product) -> String {
+    let mut text = format!("{} {}", p.title, p.description);
+    for (k, v) in &p.attributes {
+        text.push(' ');
+        text.push_str(k);
+        text.push(' ');
+        text.push_str(v);
+    }
+    text.to_lowercase()
+}
+
+/// A word without its plural ending, to find it in a text ("batteries" -> "battery" is
+/// found as "batter", "jars" as "jar").
+fn stem_of(word: &str) -> String {
+    let w = word.to_lowercase();
+    if let Some(s) = w.strip_suffix("ies") {
+        return s.to_string();
+    }
+    w.strip_suffix("es")
+        .filter(|s| s.ends_with(['s', 'x', 'h']))
+        .or_else(|| w.strip_suffix('s').filter(|s| !s.ends_with('s')))
+        .unwrap_or(&w)
+        .to_string()
+}
+
+/// A listing line as a shopper reads it: "No of Jars: 4" and "Number of Ports: 2" become
+/// "4 jars" and "2 ports"; any other line is kept as it is.
+fn plain_fact(line: &str) -> String {
+    static COUNT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)^\s*(?:no\.?|number|num)\s+of\s+([a-z][a-z ]{0,30}?)\s*[:\-]\s*(\d{1,4})\s*$",
+        )
+        .expect("valid regex")
+    });
+    match COUNT.captures(line) {
+        Some(c) => format!("{} {}", &c[2], c[1].to_lowercase()),
+        None => line.to_string(),
+    }
 }
 
 /// Words of a question that do not name what it is about.
@@ -1198,6 +1330,16 @@ const QUESTION_FILLER: &[&str] = &[
 /// most three ("how long is the cable?" -> "the cable"; "does it need batteries?" -> "the
 /// batteries"), or "that".
 fn question_topic(question: &str) -> String {
+    let best = topic_words(question);
+    if best.is_empty() {
+        "that".into()
+    } else {
+        format!("the {}", best.join(" "))
+    }
+}
+
+/// The words of [`question_topic`], lowercase.
+fn topic_words(question: &str) -> Vec<String> {
     let mut best: Vec<String> = Vec::new();
     let mut run: Vec<String> = Vec::new();
     for w in question
@@ -1218,11 +1360,7 @@ fn question_topic(question: &str) -> String {
     if run.len() > best.len() {
         best = run;
     }
-    if best.is_empty() {
-        "that".into()
-    } else {
-        format!("the {}", best.join(" "))
-    }
+    best
 }
 
 /// A highlight as a plain statement ("it is rated IPX5 for water and sweat").
@@ -1257,7 +1395,7 @@ fn listing_sentences(p: &Product) -> Vec<String> {
         .attributes
         .values()
         .chain(std::iter::once(&p.description))
-        .flat_map(|t| t.split(['\n', '|']).flat_map(|l| l.split(". ")));
+        .flat_map(|t| t.split(['\n', '|', ';']).flat_map(|l| l.split(". ")));
     for s in title_parts.chain(texts) {
         {
             let s = s.trim().trim_end_matches('.').trim();
@@ -1309,6 +1447,7 @@ mod tests {
             review,
             aspect,
             &NoEmbedding,
+            &|_| false,
         )
         .unwrap()
         {

@@ -27,7 +27,7 @@ use crate::llm::{ChatModel, Event, GenerateRequest, Message, Role, Sampling, Usa
 use crate::prompts::Prompts;
 use crate::recommend::complements;
 use crate::recommend::{Kind, Recommender, Request, Suggestion};
-use crate::search::{Filter, HybridSearcher, Retriever};
+use crate::search::{Filter, HybridSearcher, PURPOSE_BOUNDARIES, Retriever};
 use crate::understand::{
     Budget, Direction, Intent, MAX_MESSAGE_CHARS, Measure, Reference, Slots, SpecKind,
     Understander, Understanding,
@@ -236,6 +236,11 @@ const AROUND_BAND: f64 = 0.2;
 const STATE_POOL: usize = 200;
 /// Complementary product types shown for "what else do I need for it?".
 const NEED_TYPES: usize = 3;
+/// Cosine (query vs best match, all-MiniLM-L6-v2) under which a search whose head noun no
+/// product names is a kind the shop does not sell. Measured on the demo catalog: "double
+/// door fridge" 0.35, "refrigerator" 0.40, "washing machine" 0.44 (none sold); kinds sold
+/// under another name score higher ("sneakers" 0.60 on Decathlon shoes).
+const NOT_SOLD_SIMILARITY: f32 = 0.45;
 /// Ratings a product needs to lead a "best rated" list: a 5.0 from two shoppers is no proof.
 const MIN_RATINGS_TO_LEAD: u64 = 20;
 
@@ -355,7 +360,35 @@ impl Assistant {
             slots: Box::new(u.slots.clone()),
         });
 
-        let refs = self.resolve_references(&u, session);
+        let mut refs = self.resolve_references(&u, session);
+        if matches!(
+            u.intent,
+            Intent::Compare | Intent::AskAboutProduct | Intent::AddToCart | Intent::PurchaseDone
+        ) {
+            // "I'll go with the 255", "compare it with the rockerz 330": the product the
+            // model number names comes first.
+            let mut named = self.model_references(message, u.intent, session)?;
+            // "6000mah wala kitne ka hai?": the shown product with that size, when the size
+            // tells the shown products apart.
+            if named.is_empty() && !u.slots.specs.is_empty() {
+                let fitting: Vec<&String> = session
+                    .shown
+                    .iter()
+                    .filter(|id| {
+                        self.product(id).is_some_and(|p| {
+                            crate::understand::SpecWant::all_fit(&u.slots.specs, p)
+                        })
+                    })
+                    .collect();
+                if fitting.len() < session.shown.len()
+                    && let Some(id) = fitting.first()
+                {
+                    named.push((*id).clone());
+                }
+            }
+            refs.retain(|id| !named.contains(id));
+            refs.splice(0..0, named);
+        }
         let mut plan = Plan::default();
         if u.declined {
             let targets: Vec<String> = if refs.is_empty() {
@@ -372,8 +405,7 @@ impl Assistant {
         }
         // An injection changes nothing unless the message also asks for something (the
         // injected clauses are already dropped from `u`).
-        let changes_state =
-            !(u.injection && u.intent == Intent::Other) && !u.noise && !empty;
+        let changes_state = !(u.injection && u.intent == Intent::Other) && !u.noise && !empty;
         if changes_state {
             self.apply(&u, message, &refs, session, &mut plan)?;
         }
@@ -532,6 +564,72 @@ impl Assistant {
         found
     }
 
+    /// Products a message names by a model number or code ("the 255", "rockerz 330", "the
+    /// M13"): a shown, suggested, viewed, carted or bought product whose title has that word;
+    /// else, to compare or ask about, the catalog's best text match whose title has it (and
+    /// the word before it, "rockerz"). Prices, sizes ("6000mah", "43 inch"), ordinals and
+    /// small numbers are not model numbers.
+    fn model_references(
+        &self,
+        message: &str,
+        intent: Intent,
+        session: &Session,
+    ) -> Result<Vec<String>> {
+        let words: Vec<String> = message
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let title_has = |p: &Product, word: &str| {
+            p.title
+                .to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|t| t == word)
+        };
+        let mut found: Vec<String> = Vec::new();
+        for (i, word) in words.iter().enumerate() {
+            let before = i.checked_sub(1).map_or("", |b| words[b].as_str());
+            let after = words.get(i + 1).map_or("", String::as_str);
+            if !is_model_code(word, before, after) {
+                continue;
+            }
+            let recent = session
+                .shown
+                .iter()
+                .chain(&session.suggested)
+                .chain(session.viewed.iter().rev())
+                .chain(session.cart.iter().rev())
+                .chain(session.bought.iter().rev());
+            let mut hit = recent
+                .filter_map(|id| self.product(id))
+                .find(|p| title_has(p, word))
+                .map(|p| p.id.clone());
+            if hit.is_none() && intent != Intent::AddToCart {
+                let prefix = (before.chars().all(char::is_alphabetic)
+                    && before.len() > 2
+                    && !state::FILLER_WORDS.contains(&before)
+                    && !matches!(before, "with" | "and" | "vs" | "versus" | "than"))
+                .then_some(before);
+                let query = format!("{} {word}", prefix.unwrap_or(""))
+                    .trim()
+                    .to_string();
+                let products = self.searcher.index().products();
+                hit = self
+                    .searcher
+                    .index()
+                    .bm25(&query, &Filter::default(), 10)?
+                    .into_iter()
+                    .map(|(row, _)| &products[row])
+                    .find(|p| title_has(p, word) && prefix.is_none_or(|b| title_has(p, b)))
+                    .map(|p| p.id.clone());
+            }
+            if let Some(id) = hit.filter(|id| !found.contains(id)) {
+                found.push(id);
+            }
+        }
+        Ok(found)
+    }
+
     /// The first shown product of a brand.
     fn shown_of_brand(&self, brand: &str, session: &Session) -> Option<String> {
         let brand = brand.to_lowercase();
@@ -649,6 +747,16 @@ impl Assistant {
         }
         match u.intent {
             Intent::Search => self.search(u, session, plan)?,
+            // "Which one has the best reviews?" when none of those shown has a rating.
+            Intent::AskAboutProduct
+                if refs.is_empty()
+                    && !session.shown.is_empty()
+                    && u.slots.references.iter().any(
+                        |r| matches!(r, Reference::Ranked(d) if d.measure == Measure::Rating),
+                    ) =>
+            {
+                plan.answer = Some(compose::Answer::NoneRated);
+            }
             Intent::AskAboutProduct => {
                 if let Some(id) = target {
                     session.view(&id);
@@ -659,7 +767,16 @@ impl Assistant {
                             .iter()
                             .find_map(|a| crate::reviews::aspect_of_question(a))
                     });
-                    if let (Some(p), Some(view)) = (self.product(&id), plan.products.first())
+                    let ranked = match u.slots.references.first() {
+                        Some(Reference::Ranked(d)) => Some(*d),
+                        _ => None,
+                    };
+                    if let (Some(d), Some(view)) = (ranked, plan.products.first()) {
+                        // "Which one is the cheapest?": the pick and the value it wins on.
+                        plan.answer = Some(compose::Answer::Fact {
+                            text: compose::ranked_fact(d, view),
+                        });
+                    } else if let (Some(p), Some(view)) = (self.product(&id), plan.products.first())
                         && !message.trim().is_empty()
                     {
                         let reviews = self.recommender.reviews();
@@ -670,6 +787,7 @@ impl Assistant {
                             reviews.get(&p.id),
                             plan.aspect,
                             self.understander.embedder().as_ref(),
+                            &|w| self.searcher.index().doc_freq(w) > 0,
                         )?);
                     }
                 }
@@ -1108,6 +1226,14 @@ impl Assistant {
         };
         let mut hits = self.retrieve(&query, vector, &filter, pool)?;
         let products = self.searcher.index().products();
+        // "Double door fridge" in a shop without fridges: bag sealers are no answer.
+        if u.names_product
+            && let Some(top) = hits.first()
+            && self.kind_not_sold(&state.terms, &query, vector, top.row)?
+        {
+            hits.clear();
+            plan.not_sold = true;
+        }
         // A product's specs are read once per check, however many sizes are wanted.
         let fits_specs = |p: &Product| crate::understand::SpecWant::all_fit(&state.specs, p);
         // Hard constraints first: sizes, and the bounds of a move.
@@ -1159,6 +1285,13 @@ impl Assistant {
             let rows: Vec<&Product> = hits.iter().map(|h| &products[h.row]).collect();
             let kind = state::size_kind(order.kind, &rows);
             sort_hits(&mut hits, products, order, kind);
+            // "Which one has the best reviews?" where none has a rating: said, not implied.
+            plan.unrated = order.measure == Measure::Rating
+                && !hits.is_empty()
+                && hits
+                    .iter()
+                    .take(wanted)
+                    .all(|h| products[h.row].rating_count == 0);
         }
         // Colour and size variants of one model show once, with "also in".
         plan.products = crate::search::shown(self.searcher.index(), &hits, wanted);
@@ -1213,12 +1346,70 @@ impl Assistant {
             attributes: state.attributes.clone(),
             message: u.query.clone(),
         };
-        if plan.products.is_empty() && state.relative.is_none() {
+        if plan.products.is_empty() && state.relative.is_none() && !plan.not_sold {
             plan.closest = self.closest(state, &query, vector, &filter, fits_specs)?;
         }
         plan.upsell_anchor = plan.products.first().map(|p| p.id.clone());
         plan.new_list = true;
         Ok(())
+    }
+
+    /// Whether the search words name a kind of product the shop does not sell: their head
+    /// noun ("fridge" in "double door fridge") is in no product's title or category, is not
+    /// a word for any product ("gift", "something"), and the best match (`top`, a row) is
+    /// not close in meaning either: cosine below [`NOT_SOLD_SIMILARITY`].
+    fn kind_not_sold(
+        &self,
+        terms: &str,
+        query: &str,
+        vector: Option<&[f32]>,
+        top: usize,
+    ) -> Result<bool> {
+        const ANY_KIND: &[&str] = &[
+            "gift",
+            "present",
+            "item",
+            "product",
+            "thing",
+            "stuff",
+            "accessory",
+            "accessorie",
+            "idea",
+            "option",
+            "one",
+            "model",
+            "brand",
+            "deal",
+            "offer",
+            "combo",
+            "set",
+            "kit",
+        ];
+        let content = content_words(terms, None);
+        let Some(head) = crate::search::head_words(terms, &content).pop() else {
+            return Ok(false);
+        };
+        if ANY_KIND.contains(&head.as_str()) || !head.chars().all(char::is_alphabetic) {
+            return Ok(false);
+        }
+        let index = self.searcher.index();
+        let words = std::slice::from_ref(&head);
+        if index
+            .products()
+            .iter()
+            .any(|p| crate::search::names_any(p, words))
+        {
+            return Ok(false);
+        }
+        let owned;
+        let vector = match vector {
+            Some(v) => v,
+            None => {
+                owned = self.searcher.embed_query(query)?;
+                &owned
+            }
+        };
+        Ok(index.vectors().score(vector, top) < NOT_SOLD_SIMILARITY)
     }
 
     /// When nothing fits: the product nearest the budget that still has the asked specs
@@ -1445,6 +1636,8 @@ impl Assistant {
             need: plan.need.as_ref(),
             older_list: plan.older_list.as_deref(),
             unclear: plan.unclear,
+            not_sold: plan.not_sold,
+            unrated: plan.unrated,
             seed,
         };
         let composed = compose::compose(self.prompts.wordings(), &input);
@@ -1659,6 +1852,10 @@ struct Plan {
     no_suggestions: bool,
     /// A search move with nothing to search for yet: the reply asks what is wanted.
     unclear: bool,
+    /// The search names a kind of product the shop does not sell.
+    not_sold: bool,
+    /// Sorted by rating, but none of the products shown has one.
+    unrated: bool,
 }
 
 impl Plan {
@@ -1739,7 +1936,7 @@ fn search_label(query: &str, category: Option<&[String]>, brand: Option<&str>) -
     // memory cards, "a tv with good sound" is TVs (what it is for, or has, is said apart).
     let head = all
         .iter()
-        .position(|w| LABEL_BOUNDARIES.contains(&w.to_lowercase().as_str()))
+        .position(|w| PURPOSE_BOUNDARIES.contains(&w.to_lowercase().as_str()))
         .map(|at| &all[..at])
         .filter(|head| head.iter().any(&kept));
     let words: Vec<&str> = head.unwrap_or(&all).iter().copied().filter(kept).collect();
@@ -1765,8 +1962,36 @@ fn connector_spelling(squeezed: &str) -> String {
     squeezed.replace("typec", "usbc")
 }
 
-/// Words after which a search names what the product is for or has, not the product.
-const LABEL_BOUNDARIES: &[&str] = &["for", "with", "that", "which", "who", "to"];
+/// Whether a message word (lowercase) reads as a model number or code ("255", "m13",
+/// "wh-1000xm4" pieces, "8210"), given the words around it: not a size or amount with its
+/// unit ("6000mah", "43 inch", "15k", "₹ 299" after "rs"), not an ordinal ("2nd") and not a
+/// number under 100 (a count, a rating, "no 2").
+fn is_model_code(word: &str, before: &str, after: &str) -> bool {
+    const UNITS: &[&str] = &[
+        "mah", "gb", "tb", "mb", "w", "kw", "v", "mm", "cm", "m", "km", "l", "ml", "ltr", "inch",
+        "inches", "in", "ft", "feet", "k", "hz", "khz", "mhz", "ghz", "mp", "kg", "g", "gm", "lb",
+        "lbs", "oz", "x", "st", "nd", "rd", "th", "h", "hr", "hrs", "hours", "min", "mins", "pcs",
+        "pc", "pack", "person", "people", "seater", "ton", "rs", "inr", "rupees", "rupee",
+        "dollars", "watt", "watts", "p",
+    ];
+    const MONEY_BEFORE: &[&str] = &[
+        "rs", "inr", "under", "below", "above", "over", "around", "upto", "within", "about",
+        "than", "costs", "cost", "is", "usd", "eur",
+    ];
+    if !word.chars().any(|c| c.is_ascii_digit()) || word.len() < 2 {
+        return false;
+    }
+    let letters: String = word.chars().skip_while(char::is_ascii_digit).collect();
+    let digits_first = word.starts_with(|c: char| c.is_ascii_digit());
+    if digits_first && (letters.is_empty() || UNITS.contains(&letters.as_str())) {
+        if !letters.is_empty() || UNITS.contains(&after) || MONEY_BEFORE.contains(&before) {
+            return false;
+        }
+        // A bare number: a model number from three digits up ("255", "8210").
+        return word.len() >= 3 && word.parse::<u64>().is_ok_and(|n| n >= 100);
+    }
+    true
+}
 
 /// Suggestions help when shopping, never in a complaint, smalltalk or off-topic turn.
 fn suggests(intent: Intent) -> bool {

@@ -74,6 +74,35 @@ pub fn categorise(
     )
 }
 
+/// Words after which a message says what the product is for, has or fits, not what it is:
+/// "memory card for my camera" names memory cards, "a tv with good sound" TVs.
+pub const PURPOSE_BOUNDARIES: &[&str] = &["for", "with", "that", "which", "who", "to"];
+
+/// The `content` words of `query` (lowercase, singular stems of 3 letters or more, in order)
+/// that name the product rather than what it is for or has: those before the first
+/// [`PURPOSE_BOUNDARIES`] word that follows one of them. The last is the head noun in
+/// English word order ("double door fridge" -> "fridge").
+pub fn head_words(query: &str, content: &[String]) -> Vec<String> {
+    let words: Vec<String> = query
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    let end = words
+        .iter()
+        .position(|w| PURPOSE_BOUNDARIES.contains(&w.as_str()))
+        .filter(|&at| words[..at].iter().any(|w| content.contains(w)))
+        .unwrap_or(words.len());
+    words[..end]
+        .iter()
+        .filter(|w| content.contains(w))
+        .map(|w| w.trim_end_matches('s').to_string())
+        .filter(|w| w.len() >= 3)
+        .collect()
+}
+
 /// A voted leaf the words do not single out is widened to its parent: when a sibling leaf's
 /// products carry every word that names the product ("tv" names smart and standard TVs
 /// alike; "smart tv" only the smart ones). Paths of two levels or fewer stay as they are.
@@ -146,10 +175,12 @@ fn names_leaf(content: &[String], path: &[String]) -> bool {
                 .collect()
         })
         .unwrap_or_default();
-    content
-        .iter()
-        .filter(|w| w.len() > 2)
-        .any(|w| leaf.contains(&stem(w)))
+    // A compound leaf names its last part: "Smartphones" is what "phone" asks for.
+    content.iter().filter(|w| w.len() > 2).any(|w| {
+        let w = stem(w);
+        leaf.iter()
+            .any(|l| *l == w || (w.len() >= 4 && l.ends_with(w.as_str())))
+    })
 }
 
 #[cfg(test)]
@@ -184,6 +215,30 @@ mod tests {
         assert!(names_leaf(
             &words(&["charger"]),
             &words(&["Chargers", "Wall Chargers"])
+        ));
+    }
+
+    #[test]
+    fn the_head_words_come_before_what_the_product_is_for() {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            head_words("double door fridge", &words(&["double", "door", "fridge"])),
+            words(&["double", "door", "fridge"])
+        );
+        assert_eq!(
+            head_words(
+                "usb c cables for my phone",
+                &words(&["usb", "c", "cables", "phone"])
+            ),
+            words(&["usb", "cable"])
+        );
+        assert!(names_leaf(
+            &words(&["phone"]),
+            &words(&["Mobiles", "Smartphones"])
+        ));
+        assert!(!names_leaf(
+            &words(&["one"]),
+            &words(&["Mobiles", "Smartphones"])
         ));
     }
 }

@@ -22,7 +22,9 @@ use crate::catalog::Product;
 use crate::embed::Embedder;
 
 pub use build::{BuildOptions, BuildReport, build_index, product_embedding_text};
-pub use categorise::{categorise, kind_words, names_any, widen_to_kind};
+pub use categorise::{
+    PURPOSE_BOUNDARIES, categorise, head_words, kind_words, names_any, widen_to_kind,
+};
 pub use dense::VectorMatrix;
 pub(crate) use dense::dot_f32;
 pub use filter::Filter;

@@ -362,6 +362,27 @@ impl ProductIndex {
         ))
     }
 
+    /// How many products' titles or descriptions have `word`, as the text index reads it
+    /// (a word that splits into several tokens counts by its rarest). 0 when it has none.
+    pub fn doc_freq(&self, word: &str) -> u64 {
+        let searcher = self.reader.searcher();
+        bm25::query_terms(&self.index, word)
+            .iter()
+            .map(|t| {
+                [self.fields.title, self.fields.description]
+                    .iter()
+                    .map(|&f| {
+                        searcher
+                            .doc_freq(&tantivy::Term::from_field_text(f, t))
+                            .unwrap_or(0)
+                    })
+                    .max()
+                    .unwrap_or(0)
+            })
+            .min()
+            .unwrap_or(0)
+    }
+
     /// BM25 search: the best `limit` (row, score) pairs passing `filter`.
     pub fn bm25(&self, query: &str, filter: &Filter, limit: usize) -> Result<Vec<(usize, f32)>> {
         filter.validate().map_err(Error::InvalidFilter)?;
