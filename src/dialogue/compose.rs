@@ -1212,6 +1212,16 @@ pub fn answer_question(
         let stem = stem_of(w);
         stem.chars().count() >= 3 && !text.contains(&stem) && catalog_has(w)
     });
+    // "What do reviews say about the battery?" is answered from reviews or not at all: a
+    // listing line is not what reviewers said.
+    if let Some(aspect) = aspect
+        && has(&["review", "reviews", "reviewers", "reviewer"])
+    {
+        let label = crate::reviews::aspect_label(aspect).unwrap_or(aspect);
+        return Ok(Answer::Reviews {
+            text: format!("don't mention its {label}"),
+        });
+    }
     let sentences = listing_sentences(product);
     let mut closest = None;
     if !sentences.is_empty() {
@@ -1318,12 +1328,91 @@ fn plain_fact(line: &str) -> String {
 
 /// Words of a question that do not name what it is about.
 const QUESTION_FILLER: &[&str] = &[
-    "else", "should", "buy", "long", "connect", "is", "it", "its", "it's", "does", "do", "did",
-    "has", "have", "had", "can", "could", "will", "would", "what", "whats", "what's", "which",
-    "how", "much", "many", "the", "a", "an", "this", "that", "one", "first", "second", "third",
-    "last", "on", "of", "for", "in", "with", "there", "any", "come", "comes", "kitna", "kitni",
-    "kya", "hai", "pe", "ka", "ki", "iska", "iski", "me", "my", "i", "you", "tell", "about",
-    "please", "be", "are", "they", "need", "get", "give", "good", "to", "by", "at", "and", "or",
+    "else",
+    "should",
+    "buy",
+    "long",
+    "connect",
+    "is",
+    "it",
+    "its",
+    "it's",
+    "does",
+    "do",
+    "did",
+    "has",
+    "have",
+    "had",
+    "can",
+    "could",
+    "will",
+    "would",
+    "what",
+    "whats",
+    "what's",
+    "which",
+    "how",
+    "much",
+    "many",
+    "the",
+    "a",
+    "an",
+    "this",
+    "that",
+    "one",
+    "first",
+    "second",
+    "third",
+    "last",
+    "on",
+    "of",
+    "for",
+    "in",
+    "with",
+    "there",
+    "any",
+    "come",
+    "comes",
+    "kitna",
+    "kitni",
+    "kya",
+    "hai",
+    "pe",
+    "ka",
+    "ki",
+    "iska",
+    "iski",
+    "me",
+    "my",
+    "i",
+    "you",
+    "tell",
+    "about",
+    "please",
+    "be",
+    "are",
+    "they",
+    "need",
+    "get",
+    "give",
+    "good",
+    "to",
+    "by",
+    "at",
+    "and",
+    "or",
+    "review",
+    "reviews",
+    "reviewers",
+    "say",
+    "says",
+    "said",
+    "customers",
+    "people",
+    "buyers",
+    "users",
+    "think",
+    "mention",
 ];
 
 /// What a question asks about, in its own words: its first run of adjacent content words, at

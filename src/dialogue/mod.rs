@@ -492,6 +492,12 @@ impl Assistant {
         if plan.new_list && !plan.products.is_empty() {
             session.shown = plan.products.iter().map(|p| p.id.clone()).collect();
             session.shown_turn = session.turns + 1;
+            // After a new search, "it" is the pick the reply led with, not a product asked
+            // about before ("55 inch tv", then "does it have dolby audio?"). A need's list
+            // keeps the product it is for in focus.
+            if u.intent == Intent::Search && plan.need.is_none() {
+                session.focus = None;
+            }
             if let Some(n) = &plan.need {
                 session.shown_label = n.kind.clone().unwrap_or_else(|| "accessories".into());
             }
