@@ -405,7 +405,7 @@ impl Assistant {
         }
         // An injection changes nothing unless the message also asks for something (the
         // injected clauses are already dropped from `u`).
-        let changes_state = !(u.injection && u.intent == Intent::Other) && !u.noise && !empty;
+        let changes_state = !(u.noise || empty || (u.injection && u.intent == Intent::Other));
         if changes_state {
             self.apply(&u, message, &refs, session, &mut plan)?;
         }
