@@ -1255,14 +1255,7 @@ pub fn answer_question(
 /// "it is the cheapest of these, at ₹649", "it is the best rated of these: 4.3 by 1,200
 /// shoppers", "it is the biggest of these, 55-inch".
 pub fn ranked_fact(d: Direction, view: &ProductView) -> String {
-    let word = match (d.measure, d.more) {
-        (Measure::Price, false) => "cheapest",
-        (Measure::Price, true) => "priciest",
-        (Measure::Rating, true) => "best rated",
-        (Measure::Rating, false) => "lowest rated",
-        (Measure::Size, true) => "biggest",
-        (Measure::Size, false) => "smallest",
-    };
+    let word = d.superlative();
     let value = match d.measure {
         Measure::Price => view.price.map(|_| format!(", at {}", view.price_text)),
         Measure::Rating => view.rating.filter(|_| view.rating_count > 0).map(|r| {

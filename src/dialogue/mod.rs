@@ -599,14 +599,8 @@ impl Assistant {
             if !is_model_code(word, before, after) {
                 continue;
             }
-            let recent = session
-                .shown
-                .iter()
-                .chain(&session.suggested)
-                .chain(session.viewed.iter().rev())
-                .chain(session.cart.iter().rev())
-                .chain(session.bought.iter().rev());
-            let mut hit = recent
+            let mut hit = session
+                .recent()
                 .filter_map(|id| self.product(id))
                 .find(|p| title_has(p, word))
                 .map(|p| p.id.clone());
@@ -685,14 +679,7 @@ impl Assistant {
         if stem.is_empty() {
             return None;
         }
-        let recent = session
-            .shown
-            .iter()
-            .chain(&session.suggested)
-            .chain(session.viewed.iter().rev())
-            .chain(session.cart.iter().rev())
-            .chain(session.bought.iter().rev());
-        for id in recent {
+        for id in session.recent() {
             if let Some(p) = self.product(id) {
                 let text = format!("{} {}", p.title, p.category_path.join(" ")).to_lowercase();
                 let brand = p.brand.as_deref().unwrap_or("").to_lowercase();

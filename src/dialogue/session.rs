@@ -143,6 +143,17 @@ impl Session {
         }
     }
 
+    /// Every product the conversation has touched, the likeliest meant first: shown,
+    /// suggested, then viewed, carted and bought (newest first). Ids may repeat.
+    pub fn recent(&self) -> impl Iterator<Item = &String> {
+        self.shown
+            .iter()
+            .chain(&self.suggested)
+            .chain(self.viewed.iter().rev())
+            .chain(self.cart.iter().rev())
+            .chain(self.bought.iter().rev())
+    }
+
     /// Marks `id` as looked at and in focus.
     pub fn view(&mut self, id: &str) {
         push_recent(&mut self.viewed, id);

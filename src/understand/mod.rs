@@ -177,6 +177,19 @@ impl Direction {
             (Measure::Size, false) => "smaller",
         }
     }
+
+    /// The superlative in a word: "cheapest", "priciest", "best rated", "lowest rated",
+    /// "biggest", "smallest".
+    pub fn superlative(&self) -> &'static str {
+        match (self.measure, self.more) {
+            (Measure::Price, false) => "cheapest",
+            (Measure::Price, true) => "priciest",
+            (Measure::Rating, true) => "best rated",
+            (Measure::Rating, false) => "lowest rated",
+            (Measure::Size, true) => "biggest",
+            (Measure::Size, false) => "smallest",
+        }
+    }
 }
 
 /// A constraint the customer lifts: "any brand", "forget the budget", "start over".
