@@ -1958,7 +1958,7 @@ fn connector_spelling(squeezed: &str) -> String {
 /// Whether a message word (lowercase) reads as a model number or code ("255", "m13",
 /// "wh-1000xm4" pieces, "8210"), given the words around it: not a size or amount with its
 /// unit ("6000mah", "43 inch", "15k", "₹ 299" after "rs"), not an ordinal ("2nd") and not a
-/// number under 100 (a count, a rating, "no 2").
+/// number under 100 (a count, a rating, "no 2") and not a year.
 fn is_model_code(word: &str, before: &str, after: &str) -> bool {
     const UNITS: &[&str] = &[
         "mah", "gb", "tb", "mb", "w", "kw", "v", "mm", "cm", "m", "km", "l", "ml", "ltr", "inch",
@@ -1980,8 +1980,12 @@ fn is_model_code(word: &str, before: &str, after: &str) -> bool {
         if !letters.is_empty() || UNITS.contains(&after) || MONEY_BEFORE.contains(&before) {
             return false;
         }
-        // A bare number: a model number from three digits up ("255", "8210").
-        return word.len() >= 3 && word.parse::<u64>().is_ok_and(|n| n >= 100);
+        // A bare number: a model number from three digits up ("255", "8210"), not a year
+        // ("the 2023 model").
+        return word.len() >= 3
+            && word
+                .parse::<u64>()
+                .is_ok_and(|n| n >= 100 && !(1990..=2039).contains(&n));
     }
     true
 }
@@ -2012,6 +2016,19 @@ fn is_thanks(message: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn model_codes_are_not_prices_sizes_ordinals_or_years() {
+        assert!(is_model_code("255", "the", ""));
+        assert!(is_model_code("8210", "nokia", ""));
+        assert!(is_model_code("m13", "galaxy", "5g"));
+        assert!(!is_model_code("6000mah", "", "wala"));
+        assert!(!is_model_code("43", "the", "inch"));
+        assert!(!is_model_code("500", "under", ""));
+        assert!(!is_model_code("2nd", "the", "one"));
+        assert!(!is_model_code("2023", "the", "model"));
+        assert!(!is_model_code("15k", "", ""));
+    }
 
     #[test]
     fn a_search_is_named_by_its_product_not_by_what_it_is_for_or_has() {
