@@ -1386,14 +1386,7 @@ impl Assistant {
             return Ok(false);
         }
         let index = self.searcher.index();
-        let words = std::slice::from_ref(&head);
-        if index
-            .products()
-            .iter()
-            .any(|p| crate::search::names_any(p, words))
-        {
-            return Ok(false);
-        }
+        // The one dot product first; the catalog scan only when the match is far.
         let owned;
         let vector = match vector {
             Some(v) => v,
@@ -1402,7 +1395,14 @@ impl Assistant {
                 &owned
             }
         };
-        Ok(index.vectors().score(vector, top) < NOT_SOLD_SIMILARITY)
+        if index.vectors().score(vector, top) >= NOT_SOLD_SIMILARITY {
+            return Ok(false);
+        }
+        let words = std::slice::from_ref(&head);
+        Ok(!index
+            .products()
+            .iter()
+            .any(|p| crate::search::names_any(p, words)))
     }
 
     /// When nothing fits: the product nearest the budget that still has the asked specs
