@@ -1209,8 +1209,11 @@ pub fn answer_question(
     // line reads. The closest line is still given, as what the listing does say.
     let text = product_text(product);
     let unmentioned = topic_words(question).iter().any(|w| {
-        let stem = stem_of(w);
-        stem.chars().count() >= 3 && !text.contains(&stem) && catalog_has(w)
+        let one = crate::catalog::present::singular(w);
+        one.chars().count() >= 3
+            && !text.contains(&one)
+            && !text.contains(w.as_str())
+            && catalog_has(w)
     });
     // "What do reviews say about the battery?" is answered from reviews or not at all: a
     // listing line is not what reviewers said.
@@ -1288,20 +1291,6 @@ fn product_text(p: &Product) -> String {
         text.push_str(v);
     }
     text.to_lowercase()
-}
-
-/// A word without its plural ending, to find it in a text ("batteries" -> "battery" is
-/// found as "batter", "jars" as "jar").
-fn stem_of(word: &str) -> String {
-    let w = word.to_lowercase();
-    if let Some(s) = w.strip_suffix("ies") {
-        return s.to_string();
-    }
-    w.strip_suffix("es")
-        .filter(|s| s.ends_with(['s', 'x', 'h']))
-        .or_else(|| w.strip_suffix('s').filter(|s| !s.ends_with('s')))
-        .unwrap_or(&w)
-        .to_string()
 }
 
 /// A listing line as a shopper reads it: "No of Jars: 4" and "Number of Ports: 2" become

@@ -27,7 +27,7 @@ use crate::llm::{ChatModel, Event, GenerateRequest, Message, Role, Sampling, Usa
 use crate::prompts::Prompts;
 use crate::recommend::complements;
 use crate::recommend::{Kind, Recommender, Request, Suggestion};
-use crate::search::{Filter, HybridSearcher, PURPOSE_BOUNDARIES, Retriever};
+use crate::search::{Filter, HybridSearcher, Retriever};
 use crate::understand::{
     Budget, Direction, Intent, MAX_MESSAGE_CHARS, Measure, Reference, Slots, SpecKind,
     Understander, Understanding,
@@ -1927,12 +1927,11 @@ fn search_label(query: &str, category: Option<&[String]>, brand: Option<&str>) -
     let all: Vec<&str> = query.split_whitespace().collect();
     // The product is named before "for", "with" or "that": "memory card for my camera" is
     // memory cards, "a tv with good sound" is TVs (what it is for, or has, is said apart).
-    let head = all
+    let words: Vec<&str> = crate::search::before_purpose(&all, kept)
         .iter()
-        .position(|w| PURPOSE_BOUNDARIES.contains(&w.to_lowercase().as_str()))
-        .map(|at| &all[..at])
-        .filter(|head| head.iter().any(&kept));
-    let words: Vec<&str> = head.unwrap_or(&all).iter().copied().filter(kept).collect();
+        .copied()
+        .filter(kept)
+        .collect();
     // Shoppers type "tv" and "usb"; the reply writes them as they are printed.
     let words: Vec<String> = words.iter().map(|w| as_printed(w)).collect();
     let leaf = category.and_then(|c| c.last()).map(|l| {

@@ -78,10 +78,20 @@ pub fn categorise(
 /// "memory card for my camera" names memory cards, "a tv with good sound" TVs.
 pub const PURPOSE_BOUNDARIES: &[&str] = &["for", "with", "that", "which", "who", "to"];
 
+/// The words that name the product: those before the first [`PURPOSE_BOUNDARIES`] word
+/// (case-insensitive) when one of them `names` something, else all of `words`.
+pub fn before_purpose<W: AsRef<str>>(words: &[W], names: impl Fn(&W) -> bool) -> &[W] {
+    words
+        .iter()
+        .position(|w| PURPOSE_BOUNDARIES.contains(&w.as_ref().to_lowercase().as_str()))
+        .map(|at| &words[..at])
+        .filter(|head| head.iter().any(&names))
+        .unwrap_or(words)
+}
+
 /// The `content` words of `query` (lowercase, singular stems of 3 letters or more, in order)
-/// that name the product rather than what it is for or has: those before the first
-/// [`PURPOSE_BOUNDARIES`] word that follows one of them. The last is the head noun in
-/// English word order ("double door fridge" -> "fridge").
+/// that name the product rather than what it is for or has ([`before_purpose`]). The last is
+/// the head noun in English word order ("double door fridge" -> "fridge").
 pub fn head_words(query: &str, content: &[String]) -> Vec<String> {
     let words: Vec<String> = query
         .split_whitespace()
@@ -90,12 +100,7 @@ pub fn head_words(query: &str, content: &[String]) -> Vec<String> {
                 .to_lowercase()
         })
         .collect();
-    let end = words
-        .iter()
-        .position(|w| PURPOSE_BOUNDARIES.contains(&w.as_str()))
-        .filter(|&at| words[..at].iter().any(|w| content.contains(w)))
-        .unwrap_or(words.len());
-    words[..end]
+    before_purpose(&words, |w| content.contains(w))
         .iter()
         .filter(|w| content.contains(w))
         .map(|w| w.trim_end_matches('s').to_string())

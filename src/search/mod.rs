@@ -23,7 +23,8 @@ use crate::embed::Embedder;
 
 pub use build::{BuildOptions, BuildReport, build_index, product_embedding_text};
 pub use categorise::{
-    PURPOSE_BOUNDARIES, categorise, head_words, kind_words, names_any, widen_to_kind,
+    PURPOSE_BOUNDARIES, before_purpose, categorise, head_words, kind_words, names_any,
+    widen_to_kind,
 };
 pub use dense::VectorMatrix;
 pub(crate) use dense::dot_f32;
