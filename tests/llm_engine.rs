@@ -401,3 +401,47 @@ fn grounded_numbers_are_the_only_numbers_a_model_writes() {
         "the unconstrained model never wrote a digit"
     );
 }
+
+#[test]
+fn grounded_words_keep_banned_words_out_of_a_reply() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = load(&tiny_model_file(dir.path()), LocalOptions::default());
+    // Stems of one letter ban every word starting with it: common enough that random
+    // weights write some without the constraint.
+    let banned = ["a", "e", "s", "t"];
+    let starts_banned = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_ascii_alphanumeric() && c.is_ascii())
+            .filter(|w| {
+                w.chars()
+                    .next()
+                    .is_some_and(|c| banned.contains(&c.to_ascii_lowercase().to_string().as_str()))
+            })
+            .map(String::from)
+            .collect()
+    };
+    let rules = shopclerk::llm::WordRules {
+        banned: banned
+            .iter()
+            .map(|b| shopclerk::llm::BannedPhrase::new(b, false, true))
+            .collect(),
+        ..Default::default()
+    };
+    let mut free_hits = 0;
+    for seed in 0..6u64 {
+        let mut req = request("tell me about the tent", 120);
+        req.sampling.temperature = 1.0;
+        req.sampling.seed = seed;
+        let (free, _, _) = model.generate(req.clone()).unwrap().collect_text().unwrap();
+        free_hits += starts_banned(&free).len();
+        req.grounded_words = Some(rules.clone());
+        let (text, _, _) = model.generate(req).unwrap().collect_text().unwrap();
+        assert!(
+            starts_banned(&text).is_empty(),
+            "seed {seed}: banned words in {text:?}"
+        );
+    }
+    assert!(
+        free_hits > 0,
+        "the unconstrained model never wrote such a word"
+    );
+}

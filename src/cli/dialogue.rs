@@ -630,11 +630,13 @@ pub fn bench_chat(config: &Config, args: &BenchChatArgs, progress: bool) -> Resu
     let share = |n: usize| 100.0 * n as f64 / model_turns.max(1) as f64;
     let sentences: usize = records.iter().map(|r| r.grounding.sentences).sum();
     let removed_sentences: usize = records.iter().map(|r| r.grounding.removed).sum();
+    let cut = records.iter().filter(|r| r.grounding.cut).count();
     println!(
-        "grounding over {model_turns} model replies: {removed} needed a removal ({:.0}%), {fallback} fell back to the composer ({:.0}%); {removed_sentences} of {sentences} model sentences removed ({:.1}%)",
+        "grounding over {model_turns} model replies: {removed} needed a removal ({:.0}%), {fallback} fell back to the composer ({:.0}%); {removed_sentences} of {sentences} model sentences removed ({:.1}%); {cut} cut at the token limit, their unfinished last sentence dropped ({:.0}%)",
         share(removed),
         share(fallback),
-        100.0 * removed_sentences as f64 / sentences.max(1) as f64
+        100.0 * removed_sentences as f64 / sentences.max(1) as f64,
+        share(cut)
     );
     Ok(())
 }

@@ -136,6 +136,7 @@ pub fn generate(config: &Config, args: &GenerateArgs, progress: bool) -> Result<
         json_schema,
         prefill: args.prefill.clone(),
         grounded_numbers: None,
+        grounded_words: None,
     };
     let mut out = std::io::stdout().lock();
     for event in model.generate(request)? {

@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 
 use crate::catalog::Product;
+use crate::llm::{BannedPhrase, WordRules};
 
 /// Words in a row shared with the system prompt that count as leaking it.
 const LEAK_WORDS: usize = 7;
@@ -81,6 +82,39 @@ pub enum Violation {
     /// Talk about the prompt rather than to the customer ("the customer forgot to mention").
     Meta(String),
 }
+
+/// What backs a claim.
+#[derive(Debug, Clone, Copy)]
+enum Backing {
+    /// A product of the turn is out of stock.
+    OutOfStock,
+    /// A product of the turn sells under its list price.
+    Discounts,
+    /// Nothing in the catalog: the shop states these itself, never the assistant.
+    Never,
+}
+
+/// Stock, discount, delivery and offer claims, with what backs each. A phrase with spaces
+/// around it matches a whole word.
+const CLAIMS: [(&str, Backing); 17] = [
+    ("out of stock", Backing::OutOfStock),
+    ("sold out", Backing::OutOfStock),
+    ("left in stock", Backing::Never),
+    ("limited stock", Backing::Never),
+    ("discount", Backing::Discounts),
+    (" off ", Backing::Discounts),
+    ("sale", Backing::Discounts),
+    ("coupon", Backing::Never),
+    ("promo", Backing::Never),
+    ("cashback", Backing::Never),
+    ("free delivery", Backing::Never),
+    ("free shipping", Backing::Never),
+    ("deliver", Backing::Never),
+    ("emi", Backing::Never),
+    ("warranty", Backing::Never),
+    ("guarantee", Backing::Never),
+    ("refund", Backing::Never),
+];
 
 /// Phrases of a model talking about its prompt instead of to the customer.
 const META_PHRASES: [&str; 15] = [
@@ -225,17 +259,7 @@ impl<'v> Facts<'v> {
             .filter(|w| !w.is_empty())
             .collect();
         let joined = format!(" {} ", words.join(" "));
-        for brand in &self.vocabulary.brands_all {
-            let key: Vec<&str> = brand
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .collect();
-            if key.is_empty() || self.brands_shown.contains(brand) {
-                continue;
-            }
-            if key.iter().all(|k| self.brands_shown.contains(*k)) {
-                continue;
-            }
+        for (brand, key) in self.unshown_brands() {
             if joined.contains(&format!(" {} ", key.join(" ")))
                 && written_as_a_name(sentence, key[0])
             {
@@ -243,25 +267,8 @@ impl<'v> Facts<'v> {
             }
         }
         found.extend(self.invented_names(sentence));
-        for (phrase, allowed) in [
-            ("out of stock", self.out_of_stock),
-            ("sold out", self.out_of_stock),
-            ("left in stock", false),
-            ("limited stock", false),
-            ("discount", self.discounts),
-            (" off ", self.discounts),
-            ("sale", self.discounts),
-            ("coupon", false),
-            ("promo", false),
-            ("cashback", false),
-            ("free delivery", false),
-            ("free shipping", false),
-            ("deliver", false),
-            ("emi", false),
-            ("warranty", false),
-            ("guarantee", false),
-            ("refund", false),
-        ] {
+        for (phrase, backing) in CLAIMS {
+            let allowed = self.backs(backing);
             let hit = if phrase.starts_with(' ') {
                 joined.contains(phrase)
             } else {
@@ -295,6 +302,58 @@ impl<'v> Facts<'v> {
 }
 
 impl Facts<'_> {
+    /// The catalog's brands no product of the turn shows, each with its words.
+    fn unshown_brands(&self) -> impl Iterator<Item = (&String, Vec<&str>)> {
+        self.vocabulary.brands_all.iter().filter_map(|brand| {
+            let key: Vec<&str> = brand
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            let shown = self.brands_shown.contains(brand)
+                || key.iter().all(|k| self.brands_shown.contains(*k));
+            (!key.is_empty() && !shown).then_some((brand, key))
+        })
+    }
+
+    fn backs(&self, backing: Backing) -> bool {
+        match backing {
+            Backing::OutOfStock => self.out_of_stock,
+            Backing::Discounts => self.discounts,
+            Backing::Never => false,
+        }
+    }
+
+    /// The same rules for the model while it writes (the first line of grounding): brands not
+    /// shown, claims not backed and talk about the prompt are never written, and a shown
+    /// brand is followed only by its own products' words (`GenerateRequest::grounded_words`).
+    pub fn word_rules(&self) -> WordRules {
+        let mut rules = WordRules::default();
+        for (_, key) in self.unshown_brands() {
+            rules
+                .banned
+                .push(BannedPhrase::new(&key.join(" "), true, false));
+        }
+        for (phrase, backing) in CLAIMS {
+            if !self.backs(backing) {
+                // As in `check`: a phrase of several words or a long stem takes its
+                // inflections; a short word only bans itself.
+                let phrase = phrase.trim();
+                let stem = phrase.contains(' ') || phrase.len() >= 6;
+                rules.banned.push(BannedPhrase::new(phrase, false, stem));
+            }
+        }
+        for phrase in META_PHRASES {
+            // `check` finds these inside longer words too ("the customers").
+            rules.banned.push(BannedPhrase::new(phrase, false, true));
+        }
+        for (brand, words) in &self.title_words {
+            for word in words {
+                rules.add_name_line(brand, word);
+            }
+        }
+        rules
+    }
+
     /// Prices and ratings in a sentence that names products must be those products' own
     /// ("the iBELL MPK120L costs ₹809" when ₹809 is another kettle's price).
     fn detached(&self, lower: &str, sentence: &str) -> Vec<Violation> {
@@ -538,6 +597,24 @@ impl<'a> Grounder<'a> {
     pub fn finish(&mut self) -> String {
         let rest = std::mem::take(&mut self.pending);
         self.accept(rest)
+    }
+
+    /// The end of a reply the token limit stopped: the unfinished last sentence is dropped
+    /// (a reply never ends mid-sentence). Returns it when it was grounded; one that was not
+    /// counts as removed, as it would have been finished.
+    pub fn cut(&mut self) -> Option<String> {
+        let rest = std::mem::take(&mut self.pending);
+        if rest.trim().is_empty() {
+            return None;
+        }
+        let violations = self.facts.check(&rest);
+        if violations.is_empty() {
+            return Some(rest);
+        }
+        self.sentences += 1;
+        tracing::debug!(?violations, sentence = rest, "ungrounded sentence removed");
+        self.removed.push((rest, violations));
+        None
     }
 
     fn accept(&mut self, sentence: String) -> String {

@@ -113,6 +113,37 @@ fn invented_prices_numbers_brands_and_claims_are_caught() {
 }
 
 #[test]
+fn the_model_cannot_write_what_the_sentence_check_would_remove() {
+    let v = vocabulary();
+    let f = facts(&v);
+    let writes = |text: &str| {
+        let mut c = crate::llm::WordConstraint::new(f.word_rules());
+        c.push_bytes(text.as_bytes())
+    };
+    for banned in [
+        "The Sony WH is better.",
+        "Only a few left in stock, hurry!",
+        "Use coupon SAVE for more.",
+        "It comes with free delivery.",
+        "It has a two-year warranty.",
+        "Get the boAt Rockerz Pro instead.",
+        "You're right, the customer forgot to mention it.",
+    ] {
+        assert!(!f.check(banned).is_empty(), "{banned}");
+        assert!(!writes(banned), "the model could write {banned:?}");
+    }
+    for ok in [
+        "The boAt Rockerz is comfy.",
+        "A classic choice for daily use.",
+        "The Wayona Nylon Braided cable is sturdy.",
+        "It is 64% off its list price.",
+    ] {
+        assert_eq!(f.check(ok), vec![], "{ok}");
+        assert!(writes(ok), "the model could not write {ok:?}");
+    }
+}
+
+#[test]
 fn the_stream_passes_grounded_sentences_and_drops_the_rest() {
     let v = vocabulary();
     let f = facts(&v);

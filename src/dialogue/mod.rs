@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::present::{as_printed, spec_value, variant_key};
 use crate::catalog::{Money, Product, ProductView};
-use crate::llm::{ChatModel, Event, GenerateRequest, Message, Role, Sampling, Usage};
+use crate::llm::{ChatModel, Event, FinishReason, GenerateRequest, Message, Role, Sampling, Usage};
 use crate::prompts::Prompts;
 use crate::recommend::complements;
 use crate::recommend::{Kind, Recommender, Request, Suggestion};
@@ -163,6 +163,10 @@ pub struct GroundingReport {
     /// Sentences the model wrote (kept and removed).
     #[serde(default)]
     pub sentences: usize,
+    /// The model reached its token limit mid-sentence, and that unfinished (but grounded)
+    /// sentence was dropped; an ungrounded one counts in `removed` instead.
+    #[serde(default)]
+    pub cut: bool,
 }
 
 /// Where the time of a turn went, in milliseconds since the message arrived.
@@ -1735,11 +1739,14 @@ impl Assistant {
         ]);
         request.sampling = Sampling::default();
         request.max_tokens = max_tokens;
-        // The first line of grounding: a local model cannot write a number the facts lack.
+        // The first line of grounding: a local model cannot write a number, a brand or a claim
+        // the facts lack.
         request.grounded_numbers = Some(grounding_facts.numbers());
+        request.grounded_words = Some(grounding_facts.word_rules());
         // The reply is one short paragraph: a new line starts lists or a made-up next turn.
         request.stop = vec!["\n".into(), "Customer:".into()];
         let mut failed = false;
+        let mut cut = false;
         let mut spent = None;
         // An opener is one finished, grounded sentence: generation stops at the first one.
         let opener = writer == Writer::Opener;
@@ -1755,9 +1762,10 @@ impl Assistant {
                             }
                         }
                         Ok(Event::Delta { text }) => send(grounder.push(&text), &mut first),
-                        Ok(Event::Done { usage, .. }) => {
+                        Ok(Event::Done { usage, finish }) => {
                             tracing::debug!(?usage, "reply generated");
                             spent = Some(usage);
+                            cut = finish == FinishReason::Length;
                             break;
                         }
                         Err(e) => {
@@ -1774,7 +1782,14 @@ impl Assistant {
             }
         }
         if !failed && !opener {
-            send(grounder.finish(), &mut first);
+            if cut {
+                if let Some(dropped) = grounder.cut() {
+                    report.cut = true;
+                    tracing::debug!(dropped, "unfinished sentence at the token limit dropped");
+                }
+            } else {
+                send(grounder.finish(), &mut first);
+            }
         }
         report.removed = grounder.removed().len();
         report.sentences = grounder.sentences();

@@ -79,6 +79,11 @@ pub struct GenerateRequest {
     /// check is the line there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grounded_numbers: Option<Vec<String>>,
+    /// When set, the brands and claims the reply may not write and the words each shown
+    /// brand's names are made of: a local model never samples a token that would break them
+    /// (see [`super::WordConstraint`]). An inference server ignores it, as above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grounded_words: Option<super::WordRules>,
 }
 
 fn default_max_tokens() -> usize {
@@ -96,6 +101,7 @@ impl GenerateRequest {
             json_schema: None,
             prefill: String::new(),
             grounded_numbers: None,
+            grounded_words: None,
         }
     }
 }

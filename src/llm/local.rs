@@ -22,6 +22,7 @@ use super::number_constraint::NumberConstraint;
 use super::queue::{Queue, QueueLimits, Slot};
 use super::sampler::Sampler;
 use super::transformer::{KvState, Transformer};
+use super::word_constraint::WordConstraint;
 use super::{
     ChatModel, ChatTemplate, Error, Event, EventStream, FinishReason, GenerateRequest, JsonSchema,
     JsonState, Message, Result, Role, Usage, tokenizer_from_gguf,
@@ -428,6 +429,7 @@ impl Inner {
             .grounded_numbers
             .as_deref()
             .map(NumberConstraint::new);
+        let mut words = request.grounded_words.clone().map(WordConstraint::new);
         let mut sampler = Sampler::new(&request.sampling);
         let mut decoder = StreamDecoder::new(&request.stop);
         let mut generated = 0usize;
@@ -436,11 +438,16 @@ impl Inner {
             return Ok(());
         }
         let finish = loop {
+            // Tokens that may follow this one: a number is never left half-written at the limit.
+            let tokens_left = request.max_tokens.saturating_sub(generated + 1);
             let filter = |id: u32| {
                 self.allowed(id, json.as_ref())
-                    && numbers.as_ref().is_none_or(|n| self.numbers_allow(id, n))
+                    && numbers
+                        .as_ref()
+                        .is_none_or(|n| self.numbers_allow(id, n, tokens_left))
+                    && words.as_ref().is_none_or(|w| self.words_allow(id, w))
             };
-            let constrained = json.is_some() || numbers.is_some();
+            let constrained = json.is_some() || numbers.is_some() || words.is_some();
             let allowed = constrained.then_some(&filter as &dyn Fn(u32) -> bool);
             let choice = sampler.choose(&mut logits, &fed, allowed);
             first_token_at.get_or_insert_with(Instant::now);
@@ -453,6 +460,9 @@ impl Inner {
             let mut done_json = false;
             if let Some(n) = numbers.as_mut() {
                 n.push_bytes(bytes);
+            }
+            if let Some(w) = words.as_mut() {
+                w.push_bytes(bytes);
             }
             if let Some(j) = json.as_mut() {
                 j.push_bytes(bytes);
@@ -504,15 +514,25 @@ impl Inner {
         Ok(())
     }
 
-    /// Whether token `id` writes no number outside the grounded ones (the end of turn only
-    /// when no number is left half-written).
-    fn numbers_allow(&self, id: u32, numbers: &NumberConstraint) -> bool {
+    /// Whether token `id` writes no number outside the grounded ones, and none it could not
+    /// finish in the `tokens_left` after it (the end of turn only when no number is left
+    /// half-written).
+    fn numbers_allow(&self, id: u32, numbers: &NumberConstraint, tokens_left: usize) -> bool {
         if self.end_of_turn.contains(&id) {
             return numbers.may_end();
         }
         self.token_bytes
             .get(id as usize)
-            .is_some_and(|bytes| numbers.accepts(bytes))
+            .is_some_and(|bytes| numbers.accepts_within(bytes, tokens_left))
+    }
+
+    /// Whether token `id` writes no banned phrase and no name outside its brand's line.
+    fn words_allow(&self, id: u32, words: &WordConstraint) -> bool {
+        self.end_of_turn.contains(&id)
+            || self
+                .token_bytes
+                .get(id as usize)
+                .is_some_and(|bytes| words.accepts(bytes))
     }
 
     fn allowed(&self, id: u32, json: Option<&JsonState>) -> bool {

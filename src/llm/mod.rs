@@ -21,6 +21,7 @@ mod sampler;
 mod template;
 mod tokenizer;
 mod transformer;
+mod word_constraint;
 
 use std::time::Duration;
 
@@ -37,6 +38,7 @@ pub use queue::QueueLimits;
 pub use template::{CHATML, ChatTemplate, LLAMA3, Message, Role};
 pub use tokenizer::tokenizer_from_gguf;
 pub use transformer::ARCHITECTURES;
+pub use word_constraint::{BannedPhrase, WordConstraint, WordRules};
 
 /// Errors from loading or running a chat model.
 #[derive(Debug, thiserror::Error)]

@@ -76,8 +76,11 @@ impl NumberConstraint {
             let continues = b.is_ascii_digit()
                 || ((b == b',' || b == b'.') && run.last().is_some_and(u8::is_ascii_digit));
             if continues {
+                // A mark after a number either goes on inside an allowed one ("4.1",
+                // "1,299") or ends it, and then the number before it must be whole.
+                let whole_before = !b.is_ascii_digit() && self.is_whole(&run);
                 run.push(b);
-                if !self.is_prefix(&run) && b.is_ascii_digit() {
+                if !self.is_prefix(&run) && !whole_before {
                     return false;
                 }
             } else {
@@ -99,6 +102,30 @@ impl NumberConstraint {
     /// Whether the text may end here (no number is left half-written).
     pub fn may_end(&self) -> bool {
         self.run.is_empty() || self.is_whole(&self.run)
+    }
+
+    /// The fewest digits still needed to finish the number being written (0 when none is
+    /// half-written). A tokenizer that splits digits (as llama-family ones do) writes at most
+    /// one per token, so this bounds the tokens a number needs.
+    pub fn digits_to_finish(&self) -> usize {
+        if self.may_end() {
+            return 0;
+        }
+        let n = normalise(&self.run);
+        let written = n.iter().filter(|b| b.is_ascii_digit()).count();
+        self.allowed
+            .iter()
+            .filter(|a| a.starts_with(&n))
+            .map(|a| a.iter().filter(|b| b.is_ascii_digit()).count() - written)
+            .min()
+            .unwrap_or(usize::MAX)
+    }
+
+    /// Whether these bytes may come next with at most `tokens_left` tokens after them: a
+    /// number they start or continue must be finishable in that many.
+    pub fn accepts_within(&self, bytes: &[u8], tokens_left: usize) -> bool {
+        let mut next = self.clone();
+        next.push_bytes(bytes) && next.digits_to_finish() <= tokens_left
     }
 }
 
@@ -136,8 +163,21 @@ mod tests {
         assert!(c.push_bytes(b",29"));
         assert!(!c.may_end());
         assert!(!c.accepts(b" more"), "1,29 is no fact");
+        assert!(!c.accepts(b"."), "1,29. is neither a fact nor its start");
         assert!(c.push_bytes(b"9 "));
         assert!(c.may_end());
+    }
+
+    #[test]
+    fn a_number_is_only_started_when_it_can_be_finished() {
+        let mut c = NumberConstraint::new(&["24,269", "4.1"]);
+        assert!(c.push_bytes(b"rated "));
+        assert!(c.accepts_within(b"4", 2), "4.1 takes one more digit");
+        assert!(!c.accepts_within(b"2", 3), "24269 takes four more");
+        assert!(c.accepts_within(b"2", 4));
+        assert!(c.accepts_within(b" by", 0), "no number, nothing to finish");
+        assert!(c.push_bytes(b"24,2"));
+        assert_eq!(c.digits_to_finish(), 2);
     }
 
     #[test]
