@@ -275,8 +275,71 @@ impl CatalogBuilder {
                 self.pending_reviews.len()
             ));
         }
+        let merged = fold_category_case(&mut self.catalog.products);
+        if let Some((from, into)) = merged.first() {
+            self.report.warnings.push(format!(
+                "{} category name(s) differing from another only in case were merged into it (e.g. '{from}' into '{into}')",
+                merged.len()
+            ));
+        }
         (self.catalog, self.report)
     }
+}
+
+/// One category per name whatever its case: "Water Bottle" and "Water bottle" under the same
+/// parent are one shelf, spelled as most of its products spell it (the first seen on a tie).
+/// Returns each merged spelling with the one it was merged into.
+fn fold_category_case(products: &mut [Product]) -> Vec<(String, String)> {
+    // (parent path and segment in lower case) -> spellings with their counts, in first-seen
+    // order.
+    let mut spellings: HashMap<Vec<String>, Vec<(String, usize)>> = HashMap::new();
+    for p in products.iter() {
+        for depth in 0..p.category_path.len() {
+            let key: Vec<String> = p.category_path[..=depth]
+                .iter()
+                .map(|s| s.to_lowercase())
+                .collect();
+            let seen = spellings.entry(key).or_default();
+            let segment = &p.category_path[depth];
+            match seen.iter_mut().find(|(s, _)| s == segment) {
+                Some((_, n)) => *n += 1,
+                None => seen.push((segment.clone(), 1)),
+            }
+        }
+    }
+    let mut merged = Vec::new();
+    let mut canonical: HashMap<Vec<String>, String> = HashMap::new();
+    for (key, seen) in spellings {
+        if seen.len() < 2 {
+            continue;
+        }
+        let best = seen
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, (_, n))| (*n, std::cmp::Reverse(*i)))
+            .map(|(_, (s, _))| s.clone())
+            .unwrap_or_default();
+        for (s, _) in &seen {
+            if *s != best {
+                merged.push((s.clone(), best.clone()));
+            }
+        }
+        canonical.insert(key, best);
+    }
+    if canonical.is_empty() {
+        return merged;
+    }
+    for p in products.iter_mut() {
+        let mut key = Vec::with_capacity(p.category_path.len());
+        for segment in p.category_path.iter_mut() {
+            key.push(segment.to_lowercase());
+            if let Some(best) = canonical.get(&key) {
+                segment.clone_from(best);
+            }
+        }
+    }
+    merged.sort();
+    merged
 }
 
 /// Reads catalog files (products, reviews, orders) into one catalog.
@@ -310,6 +373,45 @@ mod tests {
         };
         assert_eq!(r.to_string(), "p.jsonl:812: price '₹abc' is not a number");
         assert_eq!(r.kind(), "price '…' is not a number");
+    }
+
+    #[test]
+    fn category_names_differing_in_case_are_one_shelf() {
+        let mut b = CatalogBuilder::new();
+        for (i, path) in [
+            ["Sports", "Water bottle"],
+            ["Sports", "Water Bottle"],
+            ["sports", "Water bottle"],
+            ["Sports", "Tent"],
+        ]
+        .iter()
+        .enumerate()
+        {
+            let mut p = Product::new(&format!("p{i}"), "Bottle");
+            p.category_path = path.iter().map(|s| s.to_string()).collect();
+            b.push(Record::Product(Box::new(p)), "f", i as u64 + 1);
+        }
+        let (catalog, report) = b.finish();
+        let paths: Vec<String> = catalog
+            .products
+            .iter()
+            .map(|p| p.category_path.join(" > "))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "Sports > Water bottle",
+                "Sports > Water bottle",
+                "Sports > Water bottle",
+                "Sports > Tent"
+            ]
+        );
+        assert!(
+            report
+                .warnings
+                .iter()
+                .any(|w| w.contains("'Water Bottle' into 'Water bottle'"))
+        );
     }
 
     #[test]

@@ -1100,6 +1100,10 @@ impl Assistant {
         // Words the search so far does not have, that no product of the catalog has either
         // ("2 person tent" in a shop without tents), name a new kind the shop lacks: a new
         // search, so that the reply says so instead of mixing them into the old one.
+        // A feature of the kind being looked at ("one with a brake") keeps that kind.
+        if u.feature_only && !session.search.is_empty() {
+            u.category_path = None;
+        }
         if !u.names_product && !session.search.is_empty() {
             let old = content_words(&session.search.terms, session.search.brand.as_deref());
             let fresh: Vec<String> = content_words(&u.terms, u.slots.brand.as_deref())
@@ -1224,7 +1228,9 @@ impl Assistant {
         let mut hits = self.retrieve(&query, vector, &filter, pool)?;
         let products = self.searcher.index().products();
         // "Double door fridge" in a shop without fridges: bag sealers are no answer.
-        if u.names_product
+        // A kind named now: by a word known as a product, or by a search that starts over.
+        let kind_named = u.names_product || state.terms == u.terms.trim();
+        if kind_named
             && let Some(top) = hits.first()
             && self.kind_not_sold(&state.terms, &query, vector, top.row)?
         {
@@ -1338,7 +1344,8 @@ impl Assistant {
             cheap: stated.cheap,
             relative,
             specs: state.specs.iter().map(|s| s.text.clone()).collect(),
-            sort: state.sort,
+            // No "best rated first" over products that have no ratings.
+            sort: state.sort.filter(|_| !plan.unrated),
             brand: state.brand.clone(),
             attributes: state.attributes.clone(),
             message: u.query.clone(),
@@ -1399,7 +1406,9 @@ impl Assistant {
                 &owned
             }
         };
-        if index.vectors().score(vector, top) >= NOT_SOLD_SIMILARITY {
+        let similarity = index.vectors().score(vector, top);
+        tracing::debug!(terms, similarity, "best match of the kind asked for");
+        if similarity >= NOT_SOLD_SIMILARITY {
             return Ok(false);
         }
         let words = std::slice::from_ref(&head);

@@ -556,6 +556,7 @@ mod tests {
             query: terms.into(),
             terms: terms.into(),
             names_product,
+            feature_only: false,
             query_vector: None,
         }
     }

@@ -350,6 +350,7 @@ mod tests {
             query: String::new(),
             terms: String::new(),
             names_product: false,
+            feature_only: false,
             query_vector: None,
         }
     }

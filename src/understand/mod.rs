@@ -354,6 +354,10 @@ pub struct Understanding {
     /// The message names a product kind ("cable", "tv"), not only a feature or a brand.
     #[serde(default)]
     pub names_product: bool,
+    /// The message asks only for a feature of the kind being looked at ("one with a brake"):
+    /// a refinement of the search so far, whatever category its words suggest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub feature_only: bool,
     /// The query's embedding, reused by search.
     #[serde(skip)]
     pub query_vector: Option<Vec<f32>>,
@@ -582,6 +586,7 @@ impl Understander {
             query: parsed.query,
             terms: parsed.terms,
             names_product: parsed.names_product,
+            feature_only: parsed.feature_only,
             query_vector,
         })
     }

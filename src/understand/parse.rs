@@ -262,6 +262,9 @@ pub struct Parsed {
     /// The message names a product kind of its own ("cable", "tv"), not only a feature,
     /// brand or budget: a search with a new kind starts over.
     pub names_product: bool,
+    /// The message asks only for a feature of the kind being looked at ("one with a brake",
+    /// "any with mirrored lenses"): a refinement, whatever category its words suggest.
+    pub feature_only: bool,
 }
 
 /// Runs every parser over one message. Never panics; cost is linear in the message
@@ -326,7 +329,18 @@ fn parse_text(message: &str, text: &Text, lexicon: &Lexicon, injection: bool) ->
     let (relax, relax_spans) = relax_in(w);
     let relaxed = marked(w.len(), &relax_spans);
     let (specs, spec_spans) = specs_in(w, &relaxed);
-    let found_direction = direction_in(w, &relaxed);
+    let found_direction = direction_in(w, &relaxed).map(|(d, (s, mut e))| {
+        // "The best reviews", "top rated ones": the words for ratings belong to the move.
+        if d.measure == Measure::Rating {
+            while matches!(
+                word_at(w, e),
+                "reviews" | "review" | "reviewed" | "ratings" | "rating" | "rated" | "stars"
+            ) {
+                e += 1;
+            }
+        }
+        (d, (s, e))
+    });
     let taken = marked(
         w.len(),
         &[
@@ -428,11 +442,32 @@ fn parse_text(message: &str, text: &Text, lexicon: &Lexicon, injection: bool) ->
             declines.clone(),
             FILLER.all(w),
             relax_spans,
-            direction_spans,
+            direction_spans.clone(),
         ]
         .concat(),
     );
+    // "one with a brake", "any with mirrored lenses": with no kind named before it, what
+    // follows "with" is a feature of the kind being looked at, not a new kind.
+    let feature_from = w
+        .iter()
+        .position(|x| matches!(x.text.as_str(), "with" | "having" | "featuring"))
+        .filter(|&k| {
+            (0..k).all(|i| {
+                removed[i]
+                    || ONE_WORDS.contains(word_at(w, i))
+                    || matches!(
+                        word_at(w, i),
+                        "ones" | "any" | "anything" | "something" | "some" | "a" | "an" | "the"
+                    )
+            })
+        });
+    let feature_only = feature_from.is_some();
     let free_noun = (0..w.len()).any(|i| {
+        if feature_from.is_some_and(|k| i > k)
+            || direction_spans.iter().any(|&(s, e)| s <= i && i < e)
+        {
+            return false;
+        }
         // "the battery", "its strap": a part of the product under discussion, not a new search.
         let noun = noun_at(w, i);
         let part = noun.as_ref().is_some_and(|n| PARTS.contains(n.0.as_str()))
@@ -496,6 +531,7 @@ fn parse_text(message: &str, text: &Text, lexicon: &Lexicon, injection: bool) ->
         relax,
         need,
         names_product: free_noun,
+        feature_only,
     }
 }
 
@@ -1267,16 +1303,83 @@ struct Facts<'a> {
     need: bool,
 }
 
+/// Whether `next`, the word after an off-topic subject, makes the subject a modifier of a
+/// thing ("cricket bat") rather than the topic itself ("cricket score", "weather today").
+fn modifies_a_thing(next: &str) -> bool {
+    const TOPIC_WORDS: &[&str] = &[
+        "score",
+        "scores",
+        "match",
+        "matches",
+        "news",
+        "update",
+        "updates",
+        "today",
+        "tomorrow",
+        "tonight",
+        "now",
+        "live",
+        "result",
+        "results",
+        "forecast",
+        "team",
+        "teams",
+        "player",
+        "players",
+        "schedule",
+        "time",
+        "timing",
+        "timings",
+        "ticket",
+        "tickets",
+        "report",
+        "prediction",
+        "predictions",
+        "recommendation",
+        "recommendations",
+        "suggestion",
+        "suggestions",
+        "review",
+        "reviews",
+        "price",
+        "prices",
+        "rate",
+        "rates",
+        "kaisa",
+        "kaisi",
+        "kya",
+        "hai",
+        "is",
+        "are",
+        "was",
+        "in",
+        "of",
+        "for",
+        "at",
+        "on",
+        "the",
+        "and",
+        "or",
+        "to",
+        "like",
+        "please",
+        "pls",
+    ];
+    next.len() >= 3 && next.chars().all(char::is_alphabetic) && !TOPIC_WORDS.contains(&next)
+}
+
 fn classify(f: &Facts) -> Option<Intent> {
     let w = &f.text.words;
     if w.is_empty() {
         return None;
     }
-    // "Cricket" is off-topic unless a product is asked for ("show me a cricket bat").
-    if f.injection
-        || OFF_STRONG.any(w)
-        || (OFF_WEAK.any(w) && !f.product_like && !SEARCH_STRONG.any(w))
-    {
+    // "Cricket" is off-topic unless a product is asked for ("show me a cricket bat") or the
+    // subject names the kind of a thing ("cricket bat", "rain jacket", "football boots").
+    let off_topic = OFF_WEAK
+        .all(w)
+        .iter()
+        .any(|&(_, e)| !modifies_a_thing(word_at(w, e)));
+    if f.injection || OFF_STRONG.any(w) || (off_topic && !f.product_like && !SEARCH_STRONG.any(w)) {
         return Some(Intent::Other);
     }
     // "return gifts" and "replacement remote" are things to buy.

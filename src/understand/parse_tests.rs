@@ -635,6 +635,17 @@ fn intent_other() {
         Some(Intent::Search)
     );
     assert_eq!(intent("ok show me a cricket bat"), Some(Intent::Search));
+    // A subject naming the kind of a thing is a product, not the topic.
+    for product in ["cricket bat", "rain jacket", "football boots"] {
+        assert_ne!(intent(product), Some(Intent::Other), "{product}");
+    }
+    for topic in [
+        "cricket score today",
+        "weather today",
+        "football match tonight",
+    ] {
+        assert_eq!(intent(topic), Some(Intent::Other), "{topic}");
+    }
 }
 
 #[test]
