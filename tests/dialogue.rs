@@ -1040,3 +1040,57 @@ fn a_model_number_picks_the_product_it_names() {
     assert_eq!(r.intent, Intent::AddToCart);
     assert_eq!(s.cart, vec![id], "{}", r.reply);
 }
+
+#[test]
+fn a_feature_asked_with_with_keeps_the_kind_being_looked_at() {
+    let a = templated();
+    let mut s = Session::new("feature");
+    let fans = say(a, &mut s, "ceiling fans");
+    assert!(!fans.products.is_empty(), "{}", fans.reply);
+    // "Remote" alone would name the shop's remote controls; here it is a fan's feature.
+    let r = say(a, &mut s, "one with a remote");
+    assert!(!r.products.is_empty(), "{}", r.reply);
+    for p in &r.products {
+        let c = product(&p.id);
+        assert!(
+            c.category_path.iter().any(|x| x == "Ceiling Fans"),
+            "{} in {:?}",
+            c.title,
+            c.category_path
+        );
+    }
+    assert!(
+        product(&r.products[0].id)
+            .title
+            .to_lowercase()
+            .contains("remote"),
+        "{}",
+        r.reply
+    );
+}
+
+#[test]
+fn the_best_reviews_ranks_the_same_kind_by_rating() {
+    let a = templated();
+    let mut s = Session::new("reviews");
+    let first = say(a, &mut s, "electric kettle");
+    let kind = first.slots.category.clone().expect("a category");
+    let r = say(a, &mut s, "which one has the best reviews?");
+    assert!(!r.products.is_empty(), "{}", r.reply);
+    for p in &r.products {
+        let c = product(&p.id);
+        assert!(c.category_path.contains(&kind), "{}", c.title);
+    }
+    // Products with enough ratings to lead come first, best first.
+    let ratings: Vec<f32> = r
+        .products
+        .iter()
+        .map(|p| product(&p.id))
+        .filter(|c| c.rating_count >= 20)
+        .map(|c| c.rating.unwrap_or(0.0))
+        .collect();
+    assert!(
+        ratings.windows(2).all(|w| w[0] >= w[1]),
+        "not best rated first: {ratings:?}"
+    );
+}
