@@ -387,7 +387,7 @@ mod tests {
         .iter()
         .enumerate()
         {
-            let mut p = Product::new(&format!("p{i}"), "Bottle");
+            let mut p = Product::new(format!("p{i}"), "Bottle");
             p.category_path = path.iter().map(|s| s.to_string()).collect();
             b.push(Record::Product(Box::new(p)), "f", i as u64 + 1);
         }
