@@ -1090,9 +1090,14 @@ fn variant_label(p: &ProductView, others: &[&ProductView]) -> String {
         .iter()
         .flat_map(|o| bracket_parts(&o.title))
         .collect();
+    // A model code ("14313", "KT-150") names the model, not what a shopper picks between.
+    let code = |part: &str| {
+        !part.chars().any(char::is_alphabetic)
+            || (!part.contains(' ') && part.chars().any(|c| c.is_ascii_digit()))
+    };
     if let Some(label) = bracket_parts(&p.title)
         .into_iter()
-        .find(|part| part.chars().count() <= 30 && !theirs.contains(part))
+        .find(|part| part.chars().count() <= 30 && !theirs.contains(part) && !code(part))
     {
         return label;
     }
@@ -1392,5 +1397,25 @@ mod tests {
         let ids: Vec<&str> = views.iter().map(|v| v.id.as_str()).collect();
         assert_eq!(ids, ["a", "c"]);
         assert_eq!(views[0].also_in[0].label, "Nature Green");
+    }
+
+    #[test]
+    fn a_model_code_is_no_variant_label() {
+        let mut a = product(
+            "Pigeon Amaze Plus Electric Kettle (14289) with Stainless Steel Body, 1.5 litre, 1500 Watt (Silver)",
+            Some("Pigeon"),
+            "Electric Kettles",
+        );
+        a.id = "a".into();
+        let mut b = product(
+            "Pigeon Amaze Plus Electric Kettle (14313) with Stainless Steel Body, 1.8 litre, 1500 Watt (Silver)",
+            Some("Pigeon"),
+            "Electric Kettles",
+        );
+        b.id = "b".into();
+        let views = fold_variants(vec![ProductView::of(&a), ProductView::of(&b)]);
+        assert_eq!(views.len(), 1);
+        let label = &views[0].also_in[0].label;
+        assert!(label.contains("1.8"), "{label}");
     }
 }
