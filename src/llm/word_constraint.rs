@@ -165,6 +165,23 @@ impl WordConstraint {
     /// Feeds bytes; returns false (leaving the state unchanged) when they would write a banned
     /// phrase or a name its brand's products do not have.
     pub fn push_bytes(&mut self, bytes: &[u8]) -> bool {
+        match self.tail_after(bytes) {
+            Some(tail) => {
+                self.tail = tail;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether these bytes may come next (the state is not changed, nothing is cloned but
+    /// the short tail: this runs for every candidate token).
+    pub fn accepts(&self, bytes: &[u8]) -> bool {
+        self.tail_after(bytes).is_some()
+    }
+
+    /// The kept tail after `bytes`, or `None` when they break the rules.
+    fn tail_after(&self, bytes: &[u8]) -> Option<Vec<u8>> {
         let mut text = self.tail.clone();
         let fresh = text.len();
         text.extend_from_slice(bytes);
@@ -179,7 +196,7 @@ impl WordConstraint {
             if self.completes_banned(&text, &spans[..=k])
                 || !self.name_line_allows(&text, &spans[..=k], written)
             {
-                return false;
+                return None;
             }
         }
         let keep = text.len().saturating_sub(TAIL_BYTES);
@@ -187,13 +204,7 @@ impl WordConstraint {
         let cut = (keep..text.len())
             .find(|&i| i == 0 || !is_word_byte(text[i - 1]))
             .unwrap_or(keep);
-        self.tail = text[cut..].to_vec();
-        true
-    }
-
-    /// Whether these bytes may come next (the state is not changed).
-    pub fn accepts(&self, bytes: &[u8]) -> bool {
-        self.clone().push_bytes(bytes)
+        Some(text[cut..].to_vec())
     }
 
     /// Whether the last word of `spans` completes a banned phrase. The last word counts as
