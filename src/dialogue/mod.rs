@@ -1138,7 +1138,7 @@ impl Assistant {
         let change = session.search.update(&u, &shown, focus);
         let state = session.search.clone();
         tracing::debug!(?change, ?state, "search state");
-        self.search_state(&state, &u, plan)?;
+        self.search_state(&state, change, &u, plan)?;
         session.search.last_count = Some(plan.products.len());
         session.shown_label = plan.asked.describe();
         Ok(())
@@ -1146,7 +1146,13 @@ impl Assistant {
 
     /// Runs the search a state describes and fills the plan: products, what was asked (for
     /// the reply), the closest product when nothing fits, and the upsell anchor.
-    fn search_state(&self, state: &SearchState, u: &Understanding, plan: &mut Plan) -> Result<()> {
+    fn search_state(
+        &self,
+        state: &SearchState,
+        change: StateChange,
+        u: &Understanding,
+        plan: &mut Plan,
+    ) -> Result<()> {
         let catalog_currency = self.searcher.index().manifest().currency;
         let mut words: Vec<String> = vec![state.terms.trim().to_string()];
         if content_words(&state.terms, state.brand.as_deref()).is_empty()
@@ -1229,7 +1235,7 @@ impl Assistant {
         let products = self.searcher.index().products();
         // "Double door fridge" in a shop without fridges: bag sealers are no answer.
         // A kind named now: by a word known as a product, or by a search that starts over.
-        let kind_named = u.names_product || state.terms == u.terms.trim();
+        let kind_named = u.names_product || change == StateChange::Reset;
         if kind_named
             && let Some(top) = hits.first()
             && self.kind_not_sold(&state.terms, &query, vector, top.row)?
