@@ -1094,3 +1094,23 @@ fn the_best_reviews_ranks_the_same_kind_by_rating() {
         "not best rated first: {ratings:?}"
     );
 }
+
+#[test]
+fn other_brands_are_never_called_the_brand_asked_for() {
+    let a = templated();
+    let mut s = Session::new("brand");
+    say(a, &mut s, "3 litre instant geyser");
+    let havells = say(a, &mut s, "havells");
+    assert!(!havells.products.is_empty(), "{}", havells.reply);
+    // No Havells geyser is cheaper: the list shows other brands and the reply says so.
+    let r = say(a, &mut s, "cheaper?");
+    let others: Vec<String> = r
+        .products
+        .iter()
+        .filter_map(|p| product(&p.id).brand)
+        .filter(|b| !b.eq_ignore_ascii_case("havells"))
+        .collect();
+    assert!(!others.is_empty(), "{}", r.reply);
+    assert!(r.reply.contains("from Havells"), "{}", r.reply);
+    assert!(!r.reply.contains("Havells instant geyser"), "{}", r.reply);
+}

@@ -34,6 +34,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("search.relax", &[]),
     ("search.not_sold", &["kinds"]),
     ("search.unrated", &[]),
+    ("search.other_brands", &["brand"]),
     ("question.fact", &["name", "fact"]),
     ("question.unknown", &["name", "topic"]),
     ("question.unknown_related", &["name", "topic", "fact"]),
@@ -383,6 +384,8 @@ pub struct Compose<'a> {
     pub not_sold: bool,
     /// A search sorted by rating where none of the products shown has one.
     pub unrated: bool,
+    /// The brand asked for, when nothing of it fits and other brands are shown.
+    pub brand_missing: Option<String>,
     /// Picks the wordings: the same seed gives the same reply.
     pub seed: u64,
 }
@@ -437,6 +440,9 @@ pub fn compose(w: &Wordings, c: &Compose<'_>) -> String {
         Intent::Search => {
             if c.unrated {
                 parts.push(w.fill("search.unrated", seed, &[]));
+            }
+            if let Some(brand) = &c.brand_missing {
+                parts.push(w.fill("search.other_brands", seed, &[("brand", brand)]));
             }
             search(w, c, &mut parts);
             // Nothing found: a suggestion for something else would only distract.

@@ -1273,6 +1273,19 @@ impl Assistant {
             };
             if hits.iter().any(|h| is_brand(h.row)) {
                 hits.retain(|h| is_brand(h.row));
+            } else if !hits.is_empty() {
+                // Other brands are shown: the reply must not say they are the one asked
+                // for. A brand word the matches' own titles use ("instant" in "instant water
+                // heater") was a word for the product, not a brand.
+                let top: Vec<&Product> = hits.iter().take(4).map(|h| &products[h.row]).collect();
+                let word = [brand.trim_end_matches('s').to_string()];
+                let titled = top
+                    .iter()
+                    .filter(|p| crate::search::names_any(p, &word))
+                    .count();
+                if 2 * titled < top.len() {
+                    plan.brand_missing = state.brand.clone();
+                }
             }
         }
         for a in &state.attributes {
@@ -1352,7 +1365,8 @@ impl Assistant {
             specs: state.specs.iter().map(|s| s.text.clone()).collect(),
             // No "best rated first" over products that have no ratings.
             sort: state.sort.filter(|_| !plan.unrated),
-            brand: state.brand.clone(),
+            // Other brands shown are not called the one asked for.
+            brand: state.brand.clone().filter(|_| plan.brand_missing.is_none()),
             attributes: state.attributes.clone(),
             message: u.query.clone(),
         };
@@ -1650,6 +1664,7 @@ impl Assistant {
             unclear: plan.unclear,
             not_sold: plan.not_sold,
             unrated: plan.unrated,
+            brand_missing: plan.brand_missing.clone(),
             seed,
         };
         let composed = compose::compose(self.prompts.wordings(), &input);
@@ -1879,6 +1894,8 @@ struct Plan {
     not_sold: bool,
     /// Sorted by rating, but none of the products shown has one.
     unrated: bool,
+    /// The brand asked for, when none of the matches is of it (the list shows other brands).
+    brand_missing: Option<String>,
 }
 
 impl Plan {
