@@ -1114,3 +1114,23 @@ fn other_brands_are_never_called_the_brand_asked_for() {
     assert!(r.reply.contains("from Havells"), "{}", r.reply);
     assert!(!r.reply.contains("Havells instant geyser"), "{}", r.reply);
 }
+
+#[test]
+fn a_phone_charging_cable_is_a_usb_cable_not_a_tv_cable() {
+    let a = templated();
+    let r = say(
+        a,
+        &mut Session::new("cable"),
+        "iphone charging cable under 500",
+    );
+    assert!(!r.products.is_empty(), "{}", r.reply);
+    for p in &r.products {
+        let c = product(&p.id);
+        assert!(
+            c.category_path.iter().any(|x| x == "USB Cables"),
+            "{} in {:?}",
+            c.title,
+            c.category_path
+        );
+    }
+}

@@ -62,6 +62,18 @@ pub fn categorise(
     let support = |path: &[String]| paths.iter().filter(|p| p.starts_with(path)).count();
     Ok(
         match (deepest(VOTE_SHARE).or_else(|| deepest(WEAK_SHARE)), named) {
+            // The words name both, in two departments: a strong vote none of whose matches
+            // is in the named leaf knows better ("iphone charging cable" names USB Cables
+            // under computers, not the cables under home theater).
+            (Some((v, share)), Some(e))
+                if share >= VOTE_SHARE
+                    && support(&e) == 0
+                    && v.first() != e.first()
+                    && names_leaf(content, &v)
+                    && names_leaf(content, &e) =>
+            {
+                Some(widen_to_kind(products, v, content))
+            }
             (Some(_), Some(e)) if names_leaf(content, &e) => Some(e),
             (Some((v, share)), _) if share >= VOTE_SHARE => {
                 Some(widen_to_kind(products, v, content))
