@@ -1134,3 +1134,15 @@ fn a_phone_charging_cable_is_a_usb_cable_not_a_tv_cable() {
         );
     }
 }
+
+#[test]
+fn a_shopper_asking_for_cheaper_is_not_offered_a_pricier_step_up() {
+    let a = templated();
+    let mut s = Session::new("cheaper");
+    say(a, &mut s, "electric kettle");
+    for message in ["anything cheaper?", "which is the cheapest?"] {
+        let r = say(a, &mut s, message);
+        assert!(!r.products.is_empty(), "{message}: {}", r.reply);
+        assert!(r.upsell.is_empty(), "{message}: {:?}", r.upsell);
+    }
+}

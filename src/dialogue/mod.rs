@@ -1373,6 +1373,15 @@ impl Assistant {
         if plan.products.is_empty() && state.relative.is_none() && !plan.not_sold {
             plan.closest = self.closest(state, &query, vector, &filter, fits_specs)?;
         }
+        // A shopper moving down in price ("cheaper?", "the cheapest") is not offered a
+        // pricier step up.
+        let price_down = |d: &Direction| d.measure == Measure::Price && !d.more;
+        let wants_less = state
+            .relative
+            .as_ref()
+            .is_some_and(|r| price_down(&r.direction))
+            || state.sort.as_ref().is_some_and(price_down);
+        plan.no_upsell |= wants_less;
         plan.upsell_anchor = plan.products.first().map(|p| p.id.clone());
         plan.new_list = true;
         Ok(())
