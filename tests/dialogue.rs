@@ -1146,3 +1146,19 @@ fn a_shopper_asking_for_cheaper_is_not_offered_a_pricier_step_up() {
         assert!(r.upsell.is_empty(), "{message}: {:?}", r.upsell);
     }
 }
+
+#[test]
+fn what_people_say_is_answered_from_ratings_and_reviews() {
+    let a = templated();
+    let mut s = Session::new("people");
+    let irons = say(a, &mut s, "dry iron below 700");
+    assert!(!irons.products.is_empty(), "{}", irons.reply);
+    let first = product(&irons.products[0].id);
+    let r = say(a, &mut s, "what do people say about the first one?");
+    let rating = format!("{:.1}", first.rating.expect("the demo's irons are rated"));
+    assert!(
+        r.reply.contains(&format!("rate it {rating}")),
+        "{}",
+        r.reply
+    );
+}

@@ -1099,8 +1099,33 @@ const ANSWER_CANDIDATES: usize = 24;
 /// Characters of a listing sentence quoted in an answer.
 const FACT_CHARS: usize = 200;
 
+/// What reviews say of one aspect, with the counts: "mostly praise its battery life (5
+/// positive, 1 negative mention)". One-sided evidence is said as it is: a single complaint is
+/// not "mixed".
+fn aspect_verdict(a: &crate::reviews::AspectSentiment, label: &str) -> String {
+    let verdict = if a.negative == 0 {
+        format!("praise its {label}")
+    } else if a.positive == 0 {
+        format!("criticise its {label}")
+    } else if a.positive >= 2 * a.negative {
+        format!("mostly praise its {label}")
+    } else if a.negative >= 2 * a.positive {
+        format!("mostly criticise its {label}")
+    } else {
+        format!("are mixed on its {label}")
+    };
+    let mention =
+        |n: u32, what: &str| format!("{n} {what} mention{}", if n == 1 { "" } else { "s" });
+    let counts = match (a.positive, a.negative) {
+        (p, 0) => mention(p, "positive"),
+        (0, n) => mention(n, "negative"),
+        (p, n) => format!("{p} positive, {}", mention(n, "negative")),
+    };
+    format!("{verdict} ({counts})")
+}
+
 /// Answers a question about `product` from its facts: a highlight whose kind the question
-/// names, what reviews say about the aspect asked, else the listing sentence most similar to
+/// names, what reviews say about the aspect asked (or, asked what people say, the rating and the aspect reviews judge most), else the listing sentence most similar to
 /// the question (embedding cosine at least [`ANSWER_SIMILARITY`]); otherwise
 /// [`Answer::Unknown`].
 ///
@@ -1187,28 +1212,31 @@ pub fn answer_question(
         && a.positive + a.negative > 0
     {
         let label = crate::reviews::aspect_label(aspect).unwrap_or(aspect);
-        // One-sided evidence is said as it is: a single complaint is not "mixed".
-        let verdict = if a.negative == 0 {
-            format!("praise its {label}")
-        } else if a.positive == 0 {
-            format!("criticise its {label}")
-        } else if a.positive >= 2 * a.negative {
-            format!("mostly praise its {label}")
-        } else if a.negative >= 2 * a.positive {
-            format!("mostly criticise its {label}")
-        } else {
-            format!("are mixed on its {label}")
-        };
-        let mention =
-            |n: u32, what: &str| format!("{n} {what} mention{}", if n == 1 { "" } else { "s" });
-        let counts = match (a.positive, a.negative) {
-            (p, 0) => mention(p, "positive"),
-            (0, n) => mention(n, "negative"),
-            (p, n) => format!("{p} positive, {}", mention(n, "negative")),
-        };
         return Ok(Answer::Reviews {
-            text: format!("{verdict} ({counts})"),
+            text: aspect_verdict(a, label),
         });
+    }
+    // "What do people say about it?": no aspect named, so the rating and what reviews judge
+    // most.
+    let opinion = has(&["review", "reviews", "reviewers", "reviewer"])
+        || (has(&["people", "customers", "buyers", "users", "shoppers"])
+            && has(&["say", "said", "think", "feel"]));
+    if aspect.is_none() && opinion {
+        let Some(rating) = view.rating.filter(|_| view.rating_count > 0) else {
+            return Ok(Answer::NoneRated);
+        };
+        let mut text = format!(
+            "rate it {rating:.1} out of 5 ({} ratings)",
+            crate::catalog::model::group_digits(&view.rating_count.to_string(), false)
+        );
+        if let Some(a) = review
+            .and_then(|r| r.aspects.first())
+            .filter(|a| a.positive + a.negative > 0)
+        {
+            let label = crate::reviews::aspect_label(&a.aspect).unwrap_or(&a.aspect);
+            text.push_str(&format!(" and {}", aspect_verdict(a, label)));
+        }
+        return Ok(Answer::Reviews { text });
     }
     // "Does it have Dolby audio?": a feature other listings of the shop name and this one
     // does not is not there as far as the listing says, however close its "Surround Sound"

@@ -586,6 +586,7 @@ pats!(
     REVIEWS_ASK,
     "what|how ?do|does|are ?the|its|customer|customers|other|people ~reviews|review|reviewers|ratings|customers|buyers|users|people say|said|mention|think|rate|feel",
     "reviews|review|reviewers|customers|buyers|users|people say|said|mention|think ..1 about|of|on",
+    "what|how ?do|does|did people|customers|buyers|users|reviewers say|said|think|feel",
 );
 pats!(
     /// Properties customers ask about.
