@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use shopclerk::catalog::{LoadOptions, Product, load};
-use shopclerk::dialogue::{Assistant, DialogueConfig, Session, TurnRecord};
+use shopclerk::dialogue::{
+    Assistant, Delivery, DialogueConfig, Session, TurnEvent, TurnRecord, Writer,
+};
 use shopclerk::llm::ChatModel;
 use shopclerk::prompts::Prompts;
 use shopclerk::recommend::{RecommendConfig, Recommender};
@@ -45,6 +47,15 @@ fn assistant(model: Option<Arc<dyn ChatModel>>) -> Assistant {
 
 /// An assistant over any index.
 fn assistant_over(index: Arc<ProductIndex>, model: Option<Arc<dyn ChatModel>>) -> Assistant {
+    assistant_configured(index, model, DialogueConfig::default())
+}
+
+/// An assistant over any index, with these dialogue settings (the prompts are the project's).
+fn assistant_configured(
+    index: Arc<ProductIndex>,
+    model: Option<Arc<dyn ChatModel>>,
+    dialogue: DialogueConfig,
+) -> Assistant {
     let embedder = common::embedder();
     let prompts = Arc::new(Prompts::load(&root("prompts")).unwrap());
     let searcher =
@@ -84,7 +95,7 @@ fn assistant_over(index: Arc<ProductIndex>, model: Option<Arc<dyn ChatModel>>) -
         prompts,
         DialogueConfig {
             prompts_dir: root("prompts"),
-            ..DialogueConfig::default()
+            ..dialogue
         },
     )
     .unwrap()
@@ -397,6 +408,83 @@ fn model_replies_state_only_catalog_prices() {
             );
         }
     }
+}
+
+/// What a chat widget shows of a turn: `token`s appended, a `replace` taking the place of
+/// everything before it; with the number of `token` events and of `replace` events.
+fn read_as_widget(
+    a: &Assistant,
+    session: &mut Session,
+    message: &str,
+    delivery: Delivery,
+) -> (TurnRecord, String, usize, usize) {
+    let (mut shown, mut tokens, mut replaces) = (String::new(), 0, 0);
+    let record = a
+        .turn_with(session, message, delivery, &mut |e| match e {
+            TurnEvent::Token { text } => {
+                tokens += 1;
+                shown.push_str(&text);
+            }
+            TurnEvent::Replace { text } => {
+                replaces += 1;
+                shown = text;
+            }
+            _ => {}
+        })
+        .unwrap();
+    (record, shown, tokens, replaces)
+}
+
+#[test]
+fn a_local_models_reply_streams_token_by_token_and_reads_as_the_stored_reply() {
+    let model: Arc<dyn ChatModel> = Arc::new(common::chat_model());
+    let a = assistant_configured(
+        index(),
+        Some(model),
+        DialogueConfig {
+            writer: Writer::Model,
+            ..DialogueConfig::default()
+        },
+    );
+    let script = [
+        "wireless earbuds under 2000",
+        "is the first one durable?",
+        "compare the first two",
+        "electric kettle under 1500",
+    ];
+    let mut streamed_turns = 0;
+    for delivery in [Delivery::Tokens, Delivery::Sentences] {
+        let mut s = Session::new("live");
+        for message in script {
+            let (r, shown, tokens, replaces) = read_as_widget(&a, &mut s, message, delivery);
+            assert_eq!(
+                shown.trim(),
+                r.reply,
+                "{delivery:?} {message}: what the reader saw"
+            );
+            assert_eq!(replaces, r.grounding.replaced, "{message}");
+            if delivery == Delivery::Sentences {
+                assert_eq!(
+                    replaces, 0,
+                    "{message}: text held until checked is never taken back"
+                );
+                // A sentence at a time (plus the composer's text when the model's fell back).
+                assert!(
+                    tokens <= r.grounding.sentences + 1,
+                    "{message}: {tokens} pieces"
+                );
+            } else if r.grounding.model && !r.grounding.fallback {
+                // Many more pieces than sentences: the tokens came as the model wrote them.
+                assert!(
+                    tokens > 2 * r.grounding.sentences.max(1),
+                    "{message}: {tokens} pieces for {} sentences",
+                    r.grounding.sentences
+                );
+                streamed_turns += 1;
+            }
+        }
+    }
+    assert!(streamed_turns > 0, "the model wrote some replies");
 }
 
 /// Amounts written after a rupee sign or "Rs".

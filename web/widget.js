@@ -280,6 +280,12 @@
         reply.appendChild(document.createTextNode(t));
         scrollDown(first);
       },
+      // Grounding took back streamed text: the reply so far is this.
+      replace: function (t) {
+        stopTyping();
+        reply.textContent = t;
+        scrollDown();
+      },
       done: function (text) {
         stopTyping();
         if (typeof text === 'string' && text) reply.textContent = text;
@@ -344,6 +350,7 @@
       if (!res.body) throw { message: 'this browser cannot read streamed replies.' };
       await readSse(res.body, function (name, data) {
         if (name === 'token') turn.token(String(data.text || ''));
+        else if (name === 'replace') turn.replace(String(data.text || ''));
         else if (name === 'done') { finished = true; turn.done(data.reply); }
         else if (name === 'error') { finished = true; turn.fail(); addError(politeError(data.error || {})); }
         else renderStructured(turn, name, data || {});

@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 use shopclerk::config::Config;
-use shopclerk::dialogue::{Assistant, Session, TurnEvent, TurnRecord, Writer};
+use shopclerk::dialogue::{Assistant, Delivery, Session, TurnEvent, TurnRecord, Writer};
 use shopclerk::embed::Embedder;
 use shopclerk::llm::{ChatModel, Message, Role};
 use shopclerk::prompts::Prompts;
@@ -349,6 +349,11 @@ fn run_turn(
                 let _ = write!(out, "{text}");
                 let _ = out.flush();
             }
+            // Not sent to a turn delivered by sentences, as here; shown whole if it were.
+            TurnEvent::Replace { text } => {
+                let _ = write!(out, "\nshop> {text}");
+                let _ = out.flush();
+            }
             TurnEvent::Understood { .. } | TurnEvent::Suggestions { .. } => {}
         }
     };
@@ -568,7 +573,8 @@ pub fn bench_chat(config: &Config, args: &BenchChatArgs, progress: bool) -> Resu
     let mut session = Session::new("bench");
     let mut records = Vec::new();
     for (_, message) in &turns {
-        records.push(assistant.turn(&mut session, message, &mut |_| {})?);
+        // As the chat widget gets it: a local model's tokens as they come.
+        records.push(assistant.turn_with(&mut session, message, Delivery::Tokens, &mut |_| {})?);
     }
     let pick = |f: &dyn Fn(&TurnRecord) -> f64, only_model: bool| -> Vec<f64> {
         let mut v: Vec<f64> = records
@@ -631,12 +637,14 @@ pub fn bench_chat(config: &Config, args: &BenchChatArgs, progress: bool) -> Resu
     let sentences: usize = records.iter().map(|r| r.grounding.sentences).sum();
     let removed_sentences: usize = records.iter().map(|r| r.grounding.removed).sum();
     let cut = records.iter().filter(|r| r.grounding.cut).count();
+    let replaced = records.iter().filter(|r| r.grounding.replaced > 0).count();
     println!(
-        "grounding over {model_turns} model replies: {removed} needed a removal ({:.0}%), {fallback} fell back to the composer ({:.0}%); {removed_sentences} of {sentences} model sentences removed ({:.1}%); {cut} cut at the token limit, their unfinished last sentence dropped ({:.0}%)",
+        "grounding over {model_turns} model replies: {removed} needed a removal ({:.0}%), {fallback} fell back to the composer ({:.0}%); {removed_sentences} of {sentences} model sentences removed ({:.1}%); {cut} cut at the token limit, their unfinished last sentence dropped ({:.0}%); {replaced} took back text already streamed ({:.0}%)",
         share(removed),
         share(fallback),
         100.0 * removed_sentences as f64 / sentences.max(1) as f64,
-        share(cut)
+        share(cut),
+        share(replaced)
     );
     Ok(())
 }

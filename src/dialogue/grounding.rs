@@ -647,6 +647,11 @@ impl<'a> Grounder<'a> {
         &self.emitted
     }
 
+    /// Text taken but not yet checked: the sentence still being written.
+    pub fn unchecked(&self) -> &str {
+        &self.pending
+    }
+
     /// Sentences checked so far (kept and removed).
     pub fn sentences(&self) -> usize {
         self.sentences

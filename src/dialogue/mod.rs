@@ -149,6 +149,28 @@ pub enum TurnEvent {
         /// The text.
         text: String,
     },
+    /// The reply text shown so far is replaced by `text`: the sentence check (grounding's
+    /// second line) took back model text already streamed. Only sent to a turn run with
+    /// [`Delivery::Tokens`]; the reply then goes on with more `Token`s.
+    Replace {
+        /// The whole reply text so far.
+        text: String,
+    },
+}
+
+/// How a turn's reply text reaches its reader.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Delivery {
+    /// Each model sentence is held until the sentence check passes it, so no text is ever
+    /// taken back: for readers that cannot take text back (a terminal, the OpenAI-compatible
+    /// stream).
+    #[default]
+    Sentences,
+    /// A model that grounds its tokens itself ([`ChatModel::grounds_tokens`], a local model)
+    /// streams them as they come; the sentence check still runs on each finished sentence and
+    /// takes back one it rejects with [`TurnEvent::Replace`]. A model that does not (an
+    /// inference server) is delivered by sentences.
+    Tokens,
 }
 
 /// What the grounding check did to a reply.
@@ -167,6 +189,11 @@ pub struct GroundingReport {
     /// sentence was dropped; an ungrounded one counts in `removed` instead.
     #[serde(default)]
     pub cut: bool,
+    /// Times model text already shown was taken back ([`TurnEvent::Replace`]): a streamed
+    /// sentence the check rejected, an unfinished one at the token limit, or the whole reply
+    /// replaced by the composer's.
+    #[serde(default)]
+    pub replaced: usize,
 }
 
 /// Where the time of a turn went, in milliseconds since the message arrived.
@@ -228,6 +255,11 @@ struct Written {
 
 /// Most tokens of a model-written opener (one short sentence).
 const OPENER_MAX_TOKENS: usize = 24;
+
+/// Tokens a model reply may run past `[dialogue] reply_max_tokens` to finish the sentence it
+/// is in: the reply stops at the first sentence end after that soft limit, and only a sentence
+/// still unfinished this much later is cut (and dropped).
+const FINISH_SENTENCE_TOKENS: usize = 24;
 /// Suggestions asked for, so that declined and just-made ones can be skipped.
 const SUGGESTION_POOL: usize = 6;
 /// Viewed products used as cross-sell anchors.
@@ -333,7 +365,19 @@ impl Assistant {
         message: &str,
         on_event: &mut dyn FnMut(TurnEvent),
     ) -> Result<TurnRecord> {
-        self.run_turn(session, message, on_event, true)
+        self.run_turn(session, message, on_event, Some(Delivery::Sentences))
+    }
+
+    /// [`Assistant::turn`] with the reply delivered as `delivery` says: the chat widget takes
+    /// [`Delivery::Tokens`], and with it [`TurnEvent::Replace`].
+    pub fn turn_with(
+        &self,
+        session: &mut Session,
+        message: &str,
+        delivery: Delivery,
+        on_event: &mut dyn FnMut(TurnEvent),
+    ) -> Result<TurnRecord> {
+        self.run_turn(session, message, on_event, Some(delivery))
     }
 
     /// Replays an earlier message of a conversation a client kept itself (the `messages` of an
@@ -341,7 +385,7 @@ impl Assistant {
     /// customer saw it. The session changes as in [`Assistant::turn`]; the reply is the
     /// composer's, never the chat model's, since nobody reads it.
     pub fn replay(&self, session: &mut Session, message: &str) -> Result<TurnRecord> {
-        self.run_turn(session, message, &mut |_| {}, false)
+        self.run_turn(session, message, &mut |_| {}, None)
     }
 
     fn run_turn(
@@ -349,7 +393,8 @@ impl Assistant {
         session: &mut Session,
         message: &str,
         on_event: &mut dyn FnMut(TurnEvent),
-        model_may_write: bool,
+        // `None`: the composer writes (nobody reads the reply).
+        delivery: Option<Delivery>,
     ) -> Result<TurnRecord> {
         let started = Instant::now();
         let ms = |t: Instant| t.duration_since(started).as_secs_f64() * 1000.0;
@@ -483,8 +528,14 @@ impl Assistant {
             up.first(),
             upsell_anchor.as_ref(),
             seed,
-            model_may_write,
-            on_event,
+            delivery,
+            // Text taken back is the whole reply, the cart note included.
+            &mut |event| match (event, &cart_note) {
+                (TurnEvent::Replace { text }, Some(note)) => on_event(TurnEvent::Replace {
+                    text: format!("{note} {text}"),
+                }),
+                (event, _) => on_event(event),
+            },
         )?;
         let reply = match cart_note {
             Some(note) => format!("{note} {reply}"),
@@ -1644,7 +1695,7 @@ impl Assistant {
         up: Option<&Suggestion>,
         upsell_anchor: Option<&ProductView>,
         seed: u64,
-        model_may_write: bool,
+        delivery: Option<Delivery>,
         on_event: &mut dyn FnMut(TurnEvent),
     ) -> Result<Written> {
         let reviews = self.recommender.reviews();
@@ -1680,7 +1731,7 @@ impl Assistant {
         let mut report = GroundingReport::default();
         let writer = self.config.writer_for(u.intent);
         let use_model = writer != Writer::Composer
-            && model_may_write
+            && delivery.is_some()
             && !empty
             && !u.noise
             && !u.injection
@@ -1708,12 +1759,6 @@ impl Assistant {
         };
         report.model = true;
         let mut first: Option<Instant> = None;
-        let mut send = |text: String, first: &mut Option<Instant>| {
-            if !text.is_empty() {
-                first.get_or_insert_with(Instant::now);
-                on_event(TurnEvent::Token { text });
-            }
-        };
         let in_prompt: Vec<&ProductView> = plan
             .products
             .iter()
@@ -1777,7 +1822,11 @@ impl Assistant {
             Message::new(Role::User, prompt),
         ]);
         request.sampling = Sampling::default();
-        request.max_tokens = max_tokens;
+        // A reply goes past its soft limit only to finish a sentence; an opener is cut hard.
+        request.max_tokens = match writer {
+            Writer::Opener => max_tokens,
+            _ => max_tokens + FINISH_SENTENCE_TOKENS,
+        };
         // The first line of grounding: a local model cannot write a number, a brand or a claim
         // the facts lack.
         request.grounded_numbers = Some(grounding_facts.numbers());
@@ -1790,6 +1839,11 @@ impl Assistant {
         // An opener is one finished, grounded sentence: generation stops at the first one.
         let opener = writer == Writer::Opener;
         let mut opening = String::new();
+        // Tokens the model grounds itself are shown at once; the sentence check then only
+        // takes back what it rejects.
+        let live = delivery == Some(Delivery::Tokens) && model.grounds_tokens() && !opener;
+        let mut shown = String::new();
+        let mut deltas = 0usize;
         match model.generate(request) {
             Ok(stream) => {
                 for event in stream {
@@ -1800,7 +1854,29 @@ impl Assistant {
                                 break;
                             }
                         }
-                        Ok(Event::Delta { text }) => send(grounder.push(&text), &mut first),
+                        Ok(Event::Delta { text }) => {
+                            deltas += 1;
+                            if live {
+                                let fresh = if shown.is_empty() {
+                                    text.trim_start()
+                                } else {
+                                    text.as_str()
+                                };
+                                shown.push_str(fresh);
+                                send(on_event, fresh.to_string(), &mut first);
+                                let removed = grounder.removed().len();
+                                grounder.push(&text);
+                                if grounder.removed().len() > removed {
+                                    take_back(on_event, &grounder, &mut shown, &mut report);
+                                }
+                            } else {
+                                send(on_event, grounder.push(&text), &mut first);
+                            }
+                            // Past the soft limit, the reply ends with the sentence it is in.
+                            if deltas >= max_tokens && grounder.unchecked().trim().is_empty() {
+                                break;
+                            }
+                        }
                         Ok(Event::Done { usage, finish }) => {
                             tracing::debug!(?usage, "reply generated");
                             spent = Some(usage);
@@ -1821,14 +1897,25 @@ impl Assistant {
             }
         }
         if !failed && !opener {
+            let unchecked = !grounder.unchecked().trim().is_empty();
             if cut {
                 if let Some(dropped) = grounder.cut() {
                     report.cut = true;
                     tracing::debug!(dropped, "unfinished sentence at the token limit dropped");
                 }
             } else {
-                send(grounder.finish(), &mut first);
+                let rest = grounder.finish();
+                if !live {
+                    send(on_event, rest, &mut first);
+                }
             }
+            // Streamed text the end did not keep (an unfinished or rejected last sentence).
+            if live && unchecked && grounder.emitted().trim() != shown.trim() {
+                take_back(on_event, &grounder, &mut shown, &mut report);
+            }
+        } else if live && failed && grounder.emitted().trim() != shown.trim() {
+            grounder.cut();
+            take_back(on_event, &grounder, &mut shown, &mut report);
         }
         report.removed = grounder.removed().len();
         report.sentences = grounder.sentences();
@@ -1841,7 +1928,7 @@ impl Assistant {
             } else {
                 String::new()
             };
-            send(text.clone(), &mut first);
+            send(on_event, text.clone(), &mut first);
             text
         } else {
             grounder.emitted().trim().to_string()
@@ -1852,7 +1939,16 @@ impl Assistant {
             // is replaced by them.
             report.fallback = writer != Writer::Opener;
             let lead = if text.is_empty() { "" } else { " " };
-            send(format!("{lead}{composed}"), &mut first);
+            if live && !shown.is_empty() {
+                // Nothing the model streamed stands: the composer's reply replaces it.
+                report.replaced += 1;
+                on_event(TurnEvent::Replace {
+                    text: composed.clone(),
+                });
+                first.get_or_insert_with(Instant::now);
+            } else {
+                send(on_event, format!("{lead}{composed}"), &mut first);
+            }
             text = if text.is_empty() {
                 composed
             } else {
@@ -1866,6 +1962,31 @@ impl Assistant {
             usage: spent,
         })
     }
+}
+
+/// Sends reply text (none when empty), noting when the first text went out.
+fn send(on_event: &mut dyn FnMut(TurnEvent), text: String, first: &mut Option<Instant>) {
+    if !text.is_empty() {
+        first.get_or_insert_with(Instant::now);
+        on_event(TurnEvent::Token { text });
+    }
+}
+
+/// Takes back streamed model text the sentence check did not keep: what is shown becomes the
+/// grounded sentences plus the sentence still being written.
+fn take_back(
+    on_event: &mut dyn FnMut(TurnEvent),
+    grounder: &Grounder,
+    shown: &mut String,
+    report: &mut GroundingReport,
+) {
+    *shown = format!("{}{}", grounder.emitted(), grounder.unchecked())
+        .trim_start()
+        .to_string();
+    report.replaced += 1;
+    on_event(TurnEvent::Replace {
+        text: shown.clone(),
+    });
 }
 
 /// What a turn will show, decided before the reply.

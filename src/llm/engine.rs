@@ -294,6 +294,14 @@ pub trait ChatModel: Send + Sync {
         None
     }
 
+    /// Whether this model applies [`GenerateRequest::grounded_numbers`] and
+    /// [`GenerateRequest::grounded_words`] while it samples (a local model), so that its tokens
+    /// can be shown as they come. `false` (the default, and an inference server) means those
+    /// constraints are ignored and only a check of whole sentences grounds the reply.
+    fn grounds_tokens(&self) -> bool {
+        false
+    }
+
     /// Where each token of `text` ends: one byte offset per token, ascending, on character
     /// boundaries (a byte-level token inside a character counts at its end), for models whose
     /// tokenizer is loaded here; `None` for a remote model.

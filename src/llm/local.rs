@@ -564,6 +564,10 @@ impl ChatModel for LocalModel {
         Some(LocalModel::tokens_generated(self))
     }
 
+    fn grounds_tokens(&self) -> bool {
+        true
+    }
+
     fn token_ends(&self, text: &str) -> Option<Vec<usize>> {
         let encoding = self.inner.tokenizer.encode(text, false).ok()?;
         let ends: Vec<usize> = encoding

@@ -18,7 +18,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::AppState;
 use super::error::{ApiError, ApiJson, ApiPath, check_id};
 use super::views::{StoredTurn, SuggestionCard, SuggestionCards, now_ms};
-use crate::dialogue::{Assistant, Session, Timings, TurnEvent, TurnRecord};
+use crate::dialogue::{Assistant, Delivery, Session, Timings, TurnEvent, TurnRecord};
 use crate::recommend::feedback::{EventKind, FeedbackEvent, SuggestionKind};
 use crate::understand::{Intent, Slots};
 
@@ -26,10 +26,15 @@ use crate::understand::{Intent, Slots};
 /// (after the turn is stored) or an error.
 #[derive(Debug, Clone)]
 pub(super) enum Frame {
-    Understood { intent: Intent, slots: Box<Slots> },
+    Understood {
+        intent: Intent,
+        slots: Box<Slots>,
+    },
     Products(Vec<crate::catalog::ProductView>),
     Suggestions(SuggestionCards),
     Token(String),
+    /// The reply so far is replaced (grounding took back streamed text).
+    Replace(String),
     Done(Box<Finished>),
     Failed(ApiError),
 }
@@ -186,7 +191,7 @@ pub(super) async fn post_message(
     ApiJson(body): ApiJson<MessageBody>,
 ) -> Result<Response, ApiError> {
     let session = load(&state, &id).await?;
-    let frames = start_turn(&state, session, body.text)?;
+    let frames = start_turn(&state, session, body.text, Delivery::Tokens)?;
     let events = ReceiverStream::new(frames.rx);
     let stream = futures_util::StreamExt::map(events, |frame| Ok::<_, Infallible>(sse(&frame)));
     Ok(super::event_stream(stream))
@@ -201,6 +206,7 @@ fn sse(frame: &Frame) -> Event {
         Frame::Products(cards) => ("products", json!({ "products": cards })),
         Frame::Suggestions(s) => ("suggestions", json!(s)),
         Frame::Token(text) => ("token", json!({ "text": text })),
+        Frame::Replace(text) => ("replace", json!({ "text": text })),
         Frame::Done(done) => ("done", json!(done)),
         Frame::Failed(e) => ("error", json!({ "error": e.detail() })),
     };
@@ -230,12 +236,14 @@ impl Drop for Busy {
 }
 
 /// Checks and admits a turn, then runs it on a blocking thread; its frames arrive on the
-/// returned channel. Refuses with 503 `not_ready` while loading, 503 `overloaded` when too many
-/// turns run, 409 `session_busy` when this session already has one, 400/413 for bad text.
+/// returned channel, delivered as `delivery` says (only [`Delivery::Tokens`] sends
+/// [`Frame::Replace`]). Refuses with 503 `not_ready` while loading, 503 `overloaded` when too
+/// many turns run, 409 `session_busy` when this session already has one, 400/413 for bad text.
 pub(super) fn start_turn(
     state: &AppState,
     session: Session,
     text: String,
+    delivery: Delivery,
 ) -> Result<Running, ApiError> {
     let assistant = state.assistant()?.clone();
     let max = crate::understand::MAX_MESSAGE_CHARS;
@@ -280,7 +288,7 @@ pub(super) fn start_turn(
         let _permit = permit;
         let _busy = busy;
         state.metrics().turns_in_flight.inc();
-        let last = match run_turn(&state, &assistant, session, &text, &tx) {
+        let last = match run_turn(&state, &assistant, session, &text, delivery, &tx) {
             Ok(done) => Frame::Done(Box::new(done)),
             Err(e) => Frame::Failed(e),
         };
@@ -298,6 +306,7 @@ fn run_turn(
     assistant: &Assistant,
     mut session: Session,
     text: &str,
+    delivery: Delivery,
     tx: &mpsc::Sender<Frame>,
 ) -> Result<Finished, ApiError> {
     let started = Instant::now();
@@ -305,7 +314,7 @@ fn run_turn(
     let mut suggestions = SuggestionCards::default();
     let base = session.clone();
     let record: TurnRecord = assistant
-        .turn(&mut session, text, &mut |event| {
+        .turn_with(&mut session, text, delivery, &mut |event| {
             let frame = match event {
                 TurnEvent::Understood { intent, slots } => Frame::Understood { intent, slots },
                 TurnEvent::Products { products: found } => {
@@ -320,6 +329,7 @@ fn run_turn(
                     Frame::Suggestions(suggestions.clone())
                 }
                 TurnEvent::Token { text } => Frame::Token(text),
+                TurnEvent::Replace { text } => Frame::Replace(text),
             };
             let _ = tx.blocking_send(frame);
         })

@@ -27,7 +27,7 @@ use super::AppState;
 use super::chat::{Frame, create, load, start_turn};
 use super::error::{ApiError, ApiJson, check_id};
 use super::views::{SuggestionCards, now_ms};
-use crate::dialogue::Session;
+use crate::dialogue::{Delivery, Session};
 use crate::understand::Intent;
 
 /// The model name this endpoint answers as.
@@ -502,7 +502,8 @@ pub(super) async fn completions(
         session_id: session.id.clone(),
         ..Extension::default()
     };
-    let mut running = start_turn(&state, session, text)?;
+    // An OpenAI stream cannot take text back: each sentence is sent once checked.
+    let mut running = start_turn(&state, session, text, Delivery::Sentences)?;
     if !request.stream {
         let mut reply = String::new();
         while let Some(frame) = running.rx.recv().await {
