@@ -1437,10 +1437,37 @@ const QUESTION_FILLER: &[&str] = &[
 fn question_topic(question: &str) -> String {
     let best = topic_words(question);
     if best.is_empty() {
-        "that".into()
-    } else {
-        format!("the {}", best.join(" "))
+        return "that".into();
     }
+    // "Is it durable?", "are they sweat proof?": the topic is said of the product, so it
+    // reads "whether it is durable", not "the durable".
+    let words: Vec<String> = question
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let at = words
+        .windows(best.len())
+        .position(|run| run == best.as_slice());
+    let before = at
+        .and_then(|k| k.checked_sub(1))
+        .and_then(|k| words.get(k))
+        .map_or("", String::as_str);
+    let copula = words.first().map_or("", String::as_str);
+    if matches!(copula, "is" | "are" | "will" | "would" | "was")
+        && matches!(
+            before,
+            "it" | "this" | "that" | "one" | "they" | "these" | "those"
+        )
+    {
+        let subject = if copula == "are" || matches!(before, "they" | "these" | "those") {
+            "they are"
+        } else {
+            "it is"
+        };
+        return format!("whether {subject} {}", best.join(" "));
+    }
+    format!("the {}", best.join(" "))
 }
 
 /// The words of [`question_topic`], lowercase.
@@ -1681,7 +1708,15 @@ mod tests {
             question_topic("what cable do I need to connect my laptop to it?"),
             "the cable"
         );
-        assert_eq!(question_topic("is it sweat proof?"), "the sweat proof");
+        assert_eq!(
+            question_topic("is it sweat proof?"),
+            "whether it is sweat proof"
+        );
+        assert_eq!(
+            question_topic("is the first one durable?"),
+            "whether it is durable"
+        );
+        assert_eq!(question_topic("are they loud?"), "whether they are loud");
         assert_eq!(question_topic("is it any good?"), "that");
         assert_eq!(question_topic("what's the warranty on it?"), "the warranty");
     }
