@@ -404,13 +404,19 @@ pub fn eval_understand(config: &Config, args: &EvalUnderstandArgs, progress: boo
         understander.set_llm(llm);
         let u = &understander;
         let started = Instant::now();
-        // As a conversation does: a message naming a product takes the category its best
-        // matches vote for (`search::categorise`).
+        // As a conversation does: a search, or a purchase, naming a product takes the
+        // category its best matches vote for (`search::categorise`); the conversation looks
+        // up no product for the other intents' words.
         let predicted = gold
             .iter()
             .map(|g| -> Result<_> {
                 let mut p = u.understand(&g.text)?;
-                if p.names_product {
+                if p.names_product
+                    && matches!(
+                        p.intent,
+                        understand::Intent::Search | understand::Intent::PurchaseDone
+                    )
+                {
                     let content =
                         shopclerk::dialogue::content_words(&p.query, p.slots.brand.as_deref());
                     p.category_path = shopclerk::search::categorise(
@@ -429,8 +435,12 @@ pub fn eval_understand(config: &Config, args: &EvalUnderstandArgs, progress: boo
         let scores = understand::eval::score(&gold, &predicted);
         if args.errors && rows.is_empty() {
             for (g, p) in gold.iter().zip(&predicted) {
+                // As scored: in canonical spelling.
                 let attrs = |v: &[String]| {
-                    let mut v: Vec<String> = v.iter().map(|a| a.to_lowercase()).collect();
+                    let mut v: Vec<String> = v
+                        .iter()
+                        .map(|a| understand::parse::canonical_attribute(a))
+                        .collect();
                     v.sort();
                     v
                 };
@@ -440,6 +450,22 @@ pub fn eval_understand(config: &Config, args: &EvalUnderstandArgs, progress: boo
                         g.text.chars().take(60).collect::<String>(),
                         g.slots.attributes,
                         p.slots.attributes
+                    );
+                }
+                if g.slots.references != p.slots.references {
+                    println!(
+                        "{:<60} references gold {:?} got {:?}",
+                        g.text.chars().take(60).collect::<String>(),
+                        g.slots.references,
+                        p.slots.references
+                    );
+                }
+                if g.slots.direction != p.slots.direction {
+                    println!(
+                        "{:<60} direction gold {:?} got {:?}",
+                        g.text.chars().take(60).collect::<String>(),
+                        g.slots.direction,
+                        p.slots.direction
                     );
                 }
                 if g.intent != p.intent || g.slots.category.is_some() != p.slots.category.is_some()

@@ -708,9 +708,13 @@ pub fn check_state(
                     .flatten()
                     .filter_map(Value::as_str)
                 {
-                    let a = a.to_lowercase();
-                    let held = st.attributes.iter().any(|x| x.to_lowercase() == a)
-                        || st.terms.to_lowercase().split_whitespace().any(|t| t == a);
+                    // In canonical spelling ("with wifi" is "wifi"); a wanted word inside a
+                    // phrase held ("mirrored" in "with mirrored lenses") is held too.
+                    let a = crate::understand::parse::canonical_attribute(a);
+                    let held = st.attributes.iter().any(|x| {
+                        let x = crate::understand::parse::canonical_attribute(x);
+                        x == a || x.split_whitespace().any(|w| w == a)
+                    }) || st.terms.to_lowercase().split_whitespace().any(|t| t == a);
                     if !held {
                         out.push(format!("attributes {:?}, wanted {a}", st.attributes));
                     }

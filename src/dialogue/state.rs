@@ -444,12 +444,14 @@ impl Feature {
         if !specs.is_empty() {
             return Feature::Specs(specs);
         }
-        Feature::Spellings(
-            crate::understand::parse::attribute_variants(&feature)
-                .iter()
-                .map(|v| padded_words(v))
-                .collect(),
-        )
+        let mut variants = crate::understand::parse::attribute_variants(&feature);
+        // An open "with night vision" is held by a title that says "night vision".
+        if variants == [feature.clone()]
+            && let Some(rest) = feature.strip_prefix("with ")
+        {
+            variants = vec![rest.to_string()];
+        }
+        Feature::Spellings(variants.iter().map(|v| padded_words(v)).collect())
     }
 
     /// Whether a product has the feature.

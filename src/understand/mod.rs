@@ -564,7 +564,27 @@ impl Understander {
             };
             (fallback, IntentSource::Default)
         });
-        let category_path = category.map(|node| self.categories.path(node).to_vec());
+        // A question, comparison or cart move that points at products ("does that cable
+        // charge fast?", "add the boAt earbuds") names no kind to search for. ("Purchased the
+        // Havells kettle" still says which kind was bought.)
+        let pointing = matches!(
+            intent,
+            Intent::AskAboutProduct | Intent::AddToCart | Intent::Compare
+        ) && !parsed.references.is_empty();
+        let category_path = category
+            .filter(|_| !pointing)
+            .map(|node| self.categories.path(node).to_vec());
+        // "Smart" in "smart watches", "hdmi" in "hdmi cable": a word the category's own name
+        // holds names the kind, not a feature wanted of it.
+        if let Some(leaf) = category_path.as_ref().and_then(|p| p.last()) {
+            attributes.retain(|a| !parse::names_kind(a, leaf, message));
+        }
+        // A complaint is about the shopper's own order, not a product shown here.
+        let references = if intent == Intent::ComplaintOrSupport {
+            Vec::new()
+        } else {
+            parsed.references
+        };
         Ok(Understanding {
             intent,
             intent_source: source,
@@ -573,7 +593,7 @@ impl Understander {
                 budget: parsed.budget,
                 attributes,
                 brand: parsed.brand,
-                references: parsed.references,
+                references,
                 specs: parsed.specs,
                 direction: parsed.direction,
                 relax: parsed.relax,

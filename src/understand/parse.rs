@@ -157,9 +157,10 @@ impl Lexicon {
         self
     }
 
-    /// Attribute phrases, longest first at each position, skipping words used by the budget.
-    fn attributes_in(&self, w: &[Word], used: &[bool]) -> (Vec<String>, Vec<Span>) {
-        let (mut found, mut spans, mut i) = (Vec::<String>::new(), Vec::new(), 0);
+    /// Attribute phrases, longest first at each position, skipping words used by the budget:
+    /// each canonical phrase with its span, in order.
+    fn attributes_in(&self, w: &[Word], used: &[bool]) -> Vec<(String, Span)> {
+        let (mut found, mut i) = (Vec::new(), 0);
         while i < w.len() {
             match self
                 .attrs
@@ -167,16 +168,13 @@ impl Lexicon {
                 .find(|&(_, e)| !used[i..e].contains(&true))
             {
                 Some((canon, end)) => {
-                    if !found.contains(canon) {
-                        found.push(canon.clone());
-                    }
-                    spans.push((i, end));
+                    found.push((canon.clone(), (i, end)));
                     i = end;
                 }
                 None => i += 1,
             }
         }
-        (found, spans)
+        found
     }
 
     /// The first brand mentioned, as spelled in the catalog.
@@ -427,11 +425,16 @@ fn parse_text(message: &str, text: &Text, lexicon: &Lexicon, injection: bool) ->
             budget = None;
         }
     }
-    let used = marked(
-        w.len(),
-        &[budget_spans.clone(), relax_spans.clone()].concat(),
-    );
-    let (attributes, attr_spans) = lexicon.attributes_in(w, &used);
+    let used_spans = [budget_spans.clone(), relax_spans.clone()].concat();
+    let used = marked(w.len(), &used_spans);
+    let attribute_hits = lexicon.attributes_in(w, &used);
+    let attr_spans: Vec<Span> = attribute_hits.iter().map(|(_, span)| *span).collect();
+    let mut attributes: Vec<String> = Vec::new();
+    for (a, _) in &attribute_hits {
+        if !attributes.contains(a) {
+            attributes.push(a.clone());
+        }
+    }
     let brand = lexicon.brand_in(w, &used, &attr_spans);
     let declines = declines(w);
     let removed = marked(
@@ -516,6 +519,35 @@ fn parse_text(message: &str, text: &Text, lexicon: &Lexicon, injection: bool) ->
     let query = join(&|_| false);
     let terms = join(&|i| spec_words[i]);
     let intent = classify(&facts);
+    // What a product is for or comes with, in the shopper's words, when they look for or ask
+    // about products (a purchase "for office" or a complaint is no wish for a feature).
+    if matches!(
+        intent,
+        None | Some(Intent::Search | Intent::AskAboutProduct | Intent::Compare)
+    ) {
+        let blocked = marked(
+            w.len(),
+            &[
+                used_spans,
+                ref_spans.clone(),
+                direction_spans.clone(),
+                spec_spans.clone(),
+            ]
+            .concat(),
+        );
+        let mut open = open_phrases(w, &blocked);
+        // What is asked is none of those phrases ("loud" in "loud enough for a party?").
+        let mut outside = blocked.clone();
+        for (_, (s, e)) in &open {
+            outside[*s..*e].iter_mut().for_each(|x| *x = true);
+        }
+        if matches!(intent, Some(Intent::AskAboutProduct | Intent::Compare))
+            && let Some(asked) = asked_property(w, &outside, lexicon)
+        {
+            open.push(asked);
+        }
+        attributes = with_open_phrases(&attribute_hits, open);
+    }
     Parsed {
         intent,
         budget,
@@ -826,12 +858,165 @@ pub fn attribute_variants(canonical: &str) -> Vec<String> {
 /// "noise cancellation" is "noise cancelling"; a phrase no built-in line lists is returned
 /// lowercased as it is.
 pub fn canonical_attribute(phrase: &str) -> String {
-    let phrase = words_of(phrase).join(" ");
+    let words: Vec<String> = words_of(phrase)
+        .into_iter()
+        .filter(|w| !matches!(w.as_str(), "a" | "an" | "the"))
+        .collect();
+    let phrase = words.join(" ");
+    // "With wifi" is "wifi", "with night vision" is "night vision" (a line's own "with mic"
+    // stays whole).
+    if let Some(rest) = phrase.strip_prefix("with ")
+        && !ATTRIBUTES
+            .iter()
+            .any(|line| line.split('|').any(|v| words_of(v).join(" ") == phrase))
+    {
+        return canonical_attribute(rest);
+    }
     ATTRIBUTES
         .iter()
         .find(|line| line.split('|').any(|v| words_of(v).join(" ") == phrase))
         .and_then(|line| line.split('|').next())
         .map_or(phrase, str::to_string)
+}
+
+/// Open phrases for what a product is for or comes with, which no attribute line lists:
+/// "for sony bravia", "for a big room" (as "for big room"), "with night vision", each with its
+/// span (from "for"/"with" to its last word). A phrase runs to a comma, a word in `blocked`
+/// (budget, references, moves, sizes) or a joining word, at most four words; one about the
+/// shopper or a product already in view ("for my phone", "with it") or a seeking verb's ("looking
+/// for") is none.
+fn open_phrases(w: &[Word], blocked: &[bool]) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    for i in 0..w.len() {
+        let head = word_at(w, i);
+        let lead = match head {
+            "for" => "for",
+            "with" | "having" => "with",
+            _ => continue,
+        };
+        let before = word_before(w, i);
+        let skip_before: &[&str] = if lead == "for" {
+            OPEN_FOR_NOT_AFTER
+        } else {
+            OPEN_WITH_NOT_AFTER
+        };
+        if blocked[i] || w[i].brk_after || skip_before.contains(&before) {
+            continue;
+        }
+        let mut k = i + 1;
+        while k < w.len() && matches!(word_at(w, k), "a" | "an" | "the") && !w[k].brk_after {
+            k += 1;
+        }
+        let mut words: Vec<&str> = Vec::new();
+        while k < w.len() && !blocked[k] && words.len() < 4 && !OPEN_STOP.contains(&word_at(w, k)) {
+            words.push(word_at(w, k));
+            k += 1;
+            if w[k - 1].brk_after {
+                break;
+            }
+        }
+        let Some(first) = words.first() else { continue };
+        if OPEN_NOT_FIRST.contains(first)
+            || !words.iter().any(|x| x.chars().any(char::is_alphabetic))
+        {
+            continue;
+        }
+        out.push((format!("{lead} {}", words.join(" ")), (i, k)));
+    }
+    out
+}
+
+/// What a question about a product asks of it, in its own words: the last run of up to three
+/// words outside `blocked` (references, moves, budget, open phrases), brands, product kinds and
+/// [`PROPERTY_FILLER`], none in a question about the order ([`ORDER_WORDS`])
+/// ("is it durable?" -> "durable", "how is the battery life of the second one?" -> "battery
+/// life", "which one lasts longer?" -> "lasts longer"), with its span.
+fn asked_property(w: &[Word], blocked: &[bool], lexicon: &Lexicon) -> Option<(String, Span)> {
+    if w.iter().any(|x| ORDER_WORDS.contains(&x.text.as_str())) {
+        return None;
+    }
+    let mut brand = vec![false; w.len()];
+    for i in 0..w.len() {
+        if let Some((_, e)) = lexicon.brands.at(w, i).next() {
+            brand[i..e].iter_mut().for_each(|x| *x = true);
+        }
+    }
+    let content = |i: usize| {
+        let x = word_at(w, i);
+        // A kind of product ("the first tv") is what is asked about, a part ("the mic") what
+        // is asked of it.
+        let kind = noun_at(w, i).is_some_and(|(n, _)| !PARTS.contains(n.as_str()));
+        !blocked[i]
+            && !brand[i]
+            && !kind
+            && !PROPERTY_FILLER.contains(&x)
+            && (x.chars().count() > 1 || w[i].hyphen_before)
+    };
+    let mut last: Option<Span> = None;
+    let mut i = 0;
+    while i < w.len() {
+        if !content(i) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < w.len() && content(i) && i - start < 3 {
+            i += 1;
+            if w[i - 1].brk_after {
+                break;
+            }
+        }
+        last = Some((start, i));
+    }
+    let (s, e) = last?;
+    let words: Vec<&str> = (s..e).map(|k| word_at(w, k)).collect();
+    words
+        .iter()
+        .any(|x| x.chars().any(char::is_alphabetic))
+        .then(|| (words.join(" "), (s, e)))
+}
+
+/// The attribute list with open phrases merged in, in order of appearance. A phrase that
+/// overlaps an attribute line or an earlier phrase adds nothing: the line's canonical
+/// attribute is what a search can filter on ("with mirrored lenses" stays "mirrored", "with
+/// fast charging" stays "fast charging"; "with a charger" covers the asked "charger").
+fn with_open_phrases(lexicon: &[(String, Span)], open: Vec<(String, Span)>) -> Vec<String> {
+    let mut hits: Vec<(String, Span)> = lexicon.to_vec();
+    for (phrase, (s, e)) in open {
+        if hits.iter().any(|(_, (a, b))| *a < e && s < *b) {
+            continue;
+        }
+        hits.push((phrase, (s, e)));
+    }
+    hits.sort_by_key(|(_, (s, _))| *s);
+    let mut out: Vec<String> = Vec::new();
+    for (a, _) in hits {
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// Whether a word the message wanted as an attribute names the kind instead: the category's
+/// own name holds every word of the attribute (any spelling, "for" and "with" aside) and the
+/// message names the rest of the kind too ("smart" in "show me smart watches" for Smart
+/// Watches, "for gaming" in "a gaming mouse" for Gaming Mice; not "waterproof" in "waterproof
+/// ones" for a 'waterproof bag' shelf).
+pub(crate) fn names_kind(attribute: &str, category: &str, message: &str) -> bool {
+    use crate::catalog::present::singular;
+    let named: Vec<String> = words_of(category).iter().map(|w| singular(w)).collect();
+    let said: Vec<String> = words_of(message).iter().map(|w| singular(w)).collect();
+    attribute_variants(attribute).iter().any(|v| {
+        let words: Vec<String> = words_of(v)
+            .iter()
+            .filter(|w| !matches!(w.as_str(), "for" | "with"))
+            .map(|w| singular(w))
+            .collect();
+        !words.is_empty()
+            && words.iter().all(|w| named.contains(w))
+            && named.iter().any(|n| !words.contains(n) && said.contains(n))
+    })
 }
 
 /// Reference phrases alone.
