@@ -506,7 +506,12 @@ const NO_ORDERS: &[Listing] = &[
 ];
 
 fn no_orders_shop(dir: &Path) -> Recommender {
-    let text: String = NO_ORDERS
+    shop_of(dir, NO_ORDERS)
+}
+
+/// A recommender over `rows` as a catalog without orders.
+fn shop_of(dir: &Path, rows: &[Listing]) -> Recommender {
+    let text: String = rows
         .iter()
         .map(|&(id, title, path, price, rating, count)| {
             let brand = title.split_whitespace().next().unwrap();
@@ -588,6 +593,76 @@ fn without_orders_cross_sell_complements_from_the_map_never_substitutes() {
         up.upsell[0].reason.text,
         "4.5★ from 1,200 ratings vs 4.2, 50-inch screen vs 43-inch, ₹8,000 more"
     );
+}
+
+/// A shop without orders: a wall charger, what goes with it, and a travel adapter that is
+/// itself a USB charger.
+const CHARGER_SHOP: &[Listing] = &[
+    (
+        "charger",
+        "Mi 10W Wall Charger for Mobile Phones with Micro USB Cable",
+        &["Electronics", "Chargers", "Wall Chargers"],
+        499,
+        4.1,
+        9_000,
+    ),
+    (
+        "cable",
+        "Amazon Basics USB A to Type C Charging Cable, 1 m",
+        &["Electronics", "Cables", "USB Cables"],
+        249,
+        4.2,
+        20_000,
+    ),
+    (
+        "plug-adapter",
+        "Universal Travel Plug Adapter for UK, US, EU Sockets",
+        &["Home", "Electrical", "Adapters & Multi-Outlets"],
+        399,
+        4.0,
+        3_000,
+    ),
+    (
+        "usb-adapter",
+        "Worldwide Travel Adapter with Built-in Dual USB Charger Ports, Universal Plug",
+        &["Home", "Electrical", "Adapters & Multi-Outlets"],
+        599,
+        4.3,
+        8_000,
+    ),
+    (
+        "mixer",
+        "Sujata Powermatic Plus Juicer Mixer Grinder with Chutney Jar, 900 Watts",
+        &["Home", "Small Kitchen Appliances", "Mixer Grinders"],
+        5_499,
+        4.2,
+        7_000,
+    ),
+    (
+        "jar",
+        "Sujata Chutney Jar, 400 ml, Stainless Steel",
+        &["Home", "Appliance Parts", "Mixer Jars"],
+        599,
+        4.0,
+        500,
+    ),
+];
+
+#[test]
+fn a_product_with_the_anchors_job_built_in_is_no_cross_sell_but_an_extra_of_a_built_in_part_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = shop_of(dir.path(), CHARGER_SHOP);
+    let out = ask(&r, &["charger"], Kind::Cross);
+    let got = ids(&out.cross_sell);
+    assert!(got.contains(&"cable"), "a cable for a charger: {got:?}");
+    assert!(
+        !got.contains(&"usb-adapter"),
+        "an adapter with USB charger ports does the charger's job: {got:?}"
+    );
+    // A mixer that comes with a chutney jar still takes an extra one.
+    let out = ask(&r, &["mixer"], Kind::Cross);
+    let got = ids(&out.cross_sell);
+    assert!(got.contains(&"jar"), "an extra jar for a mixer: {got:?}");
 }
 
 #[test]

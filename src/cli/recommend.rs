@@ -418,7 +418,7 @@ pub fn eval_complements(config: &Config, args: &EvalComplementsArgs) -> Result<(
         "cross-sell judged by type ({}): {} anchor types, {} anchors, {} suggestions
   precision@{}: {:.3} ({} accepted)
   substitutes: {}
-  anchors with no suggestion: {:.1}%",
+  anchors with no suggestion: {:.1}% ({:.1}% of those whose judged complements the shop sells)",
         args.set,
         report.anchor_types,
         report.anchors,
@@ -427,7 +427,8 @@ pub fn eval_complements(config: &Config, args: &EvalComplementsArgs) -> Result<(
         report.precision,
         report.accepted,
         report.substitutes,
-        report.empty_share * 100.0
+        report.empty_share * 100.0,
+        report.empty_share_servable * 100.0
     );
     Ok(())
 }

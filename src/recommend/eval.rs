@@ -964,6 +964,10 @@ pub struct JudgedReport {
     pub substitutes: usize,
     /// Share of anchor products left with no suggestion.
     pub empty_share: f64,
+    /// The same share among anchors whose judged complements the catalog sells (in stock):
+    /// an anchor the shop has nothing to go with is right to stay empty.
+    #[serde(default)]
+    pub empty_share_servable: f64,
     /// Each anchor product's suggestions: anchor label, anchor title, then each suggestion's
     /// label and whether it was accepted, a substitute or neither.
     pub lists: Vec<JudgedList>,
@@ -999,7 +1003,12 @@ pub fn evaluate_judged(
     let labels: Vec<String> = products.iter().map(category_label).collect();
     let mut report = JudgedReport::default();
     let mut empty = 0usize;
+    let (mut servable, mut servable_empty) = (0usize, 0usize);
     for j in judged.iter().filter(|j| j.catalog == catalog_name) {
+        let sells_a_complement = products
+            .iter()
+            .zip(&labels)
+            .any(|(p, l)| p.in_stock && j.complements.contains(l));
         let mut rows: Vec<u32> = (0..products.len() as u32)
             .filter(|&r| labels[r as usize] == j.anchor && products[r as usize].in_stock)
             .collect();
@@ -1013,6 +1022,10 @@ pub fn evaluate_judged(
             report.anchors += 1;
             let list = recommender.cross_sell(&[a], &[], &recommender.config.weights, k, None);
             empty += usize::from(list.is_empty());
+            if sells_a_complement {
+                servable += 1;
+                servable_empty += usize::from(list.is_empty());
+            }
             let mut judged_list = JudgedList {
                 anchor: j.anchor.clone(),
                 title: products[a as usize].title.clone(),
@@ -1044,5 +1057,6 @@ pub fn evaluate_judged(
     }
     report.precision = report.accepted as f64 / report.suggestions.max(1) as f64;
     report.empty_share = empty as f64 / report.anchors.max(1) as f64;
+    report.empty_share_servable = servable_empty as f64 / servable.max(1) as f64;
     report
 }

@@ -16,7 +16,9 @@
 //! - **Substitutes**: two products of one type, of types the map lists as doing the same job
 //!   (`a = b: job`), or of two anchor types the map gives mostly the same complements
 //!   (televisions and projectors both take HDMI cables, mounts and soundbars), unless the map
-//!   pairs them.
+//!   pairs them; and a candidate that says it does the anchor's job: a title that names the
+//!   anchor's type as a built-in part ("Travel Adapter with Built-in Dual USB Charger Ports"
+//!   does a USB charger's job; "Tripod with Phone Holder" does no phone's).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -111,6 +113,8 @@ pub struct ProductTypes {
     made_for: HashMap<u32, MadeFor>,
     /// Per type: rows made for it, most rated first.
     made_for_rows: Vec<Vec<u32>>,
+    /// Per row, for rows that say: other types whose job it also does, sorted.
+    also_does: HashMap<u32, Vec<u32>>,
     entries: Vec<Complement>,
 }
 
@@ -440,6 +444,16 @@ impl ProductTypes {
             }
         }
         made_for_rows.iter_mut().for_each(by_ratings);
+        let mut also_does: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (row, p) in products.iter().enumerate() {
+            let mut types = built_in_types(&p.title, &type_names.names);
+            types.retain(|&t| t != of_row[row]);
+            if !types.is_empty() {
+                types.sort_unstable();
+                types.dedup();
+                also_does.insert(row as u32, types);
+            }
+        }
         Ok(ProductTypes {
             names,
             of_row,
@@ -448,6 +462,7 @@ impl ProductTypes {
             substitutes,
             made_for,
             made_for_rows,
+            also_does,
             entries,
         })
     }
@@ -592,13 +607,93 @@ impl ProductTypes {
             .is_some_and(|m| m.targets.iter().any(|t| ours.targets.contains(t)))
     }
 
-    /// Whether two rows do the same job: one type, or types that substitute for each other.
+    /// Whether `b` does the job of `a`: one type, types that substitute for each other, or `b`
+    /// says it does `a`'s job (`a`'s type is a built-in part of it). The last is one way: a
+    /// mixer grinder "with chutney jar" still takes an extra chutney jar.
     pub fn substitutes(&self, a: u32, b: u32) -> bool {
-        match (self.type_of(a), self.type_of(b)) {
+        let does = |row: u32, t: Option<u32>| {
+            t.is_some_and(|t| {
+                self.also_does
+                    .get(&row)
+                    .is_some_and(|v| v.binary_search(&t).is_ok())
+            })
+        };
+        let (x, y) = (self.type_of(a), self.type_of(b));
+        let alike = match (x, y) {
             (Some(x), Some(y)) => x == y || self.substitutes[x as usize].binary_search(&y).is_ok(),
             _ => false,
+        };
+        alike || does(b, x)
+    }
+}
+
+/// Words after which a title lists what the product has built in.
+const BUILT_IN_LEADS: &[&str] = &["with", "built", "build", "inbuilt", "integrated"];
+
+/// Words before "with" that make it a fit, not a part ("compatible with", "works with").
+const FIT_WITH: &[&str] = &[
+    "compatible",
+    "works",
+    "work",
+    "fits",
+    "fit",
+    "use",
+    "pair",
+    "pairs",
+];
+
+/// Words that may follow a type's name in a list of what a product has built in and keep it
+/// that type ("USB charger ports", "power bank function"); any other word makes the name a
+/// modifier of another thing ("SD card reader", "phone holder").
+const BUILT_IN_NEXT: &[&str] = &[
+    "port",
+    "function",
+    "functionality",
+    "feature",
+    "mode",
+    "and",
+    "with",
+    "for",
+    "in",
+    "plus",
+];
+
+/// Types whose job a product title says it does as a built-in part: a type's name (all its
+/// words, side by side) within six words after "with" (not "compatible with") or "built-in",
+/// at the end of the title or followed by a word of [`BUILT_IN_NEXT`] ("with Build in Dual
+/// USB Charger Ports" names a USB charger; "with Phone Holder" no phone, "with OTG, SD Card
+/// Reader" no memory card). The phrase ends at "for" or "compatible".
+fn built_in_types(title: &str, names: &[(Vec<String>, u32)]) -> Vec<u32> {
+    let words = word_set(title);
+    let mut out = Vec::new();
+    for (at, w) in words.iter().enumerate() {
+        let lead = BUILT_IN_LEADS.contains(&w.as_str())
+            && !(w == "with"
+                && at
+                    .checked_sub(1)
+                    .is_some_and(|b| FIT_WITH.contains(&words[b].as_str())));
+        if !lead {
+            continue;
+        }
+        let end = (at + 7).min(words.len());
+        let end = (at + 1..end)
+            .find(|&k| matches!(words[k].as_str(), "for" | "compatible"))
+            .unwrap_or(end);
+        for k in at + 1..end {
+            for (name, t) in names {
+                let stop = k + name.len();
+                if stop <= end
+                    && words[k..stop] == name[..]
+                    && words
+                        .get(stop)
+                        .is_none_or(|n| BUILT_IN_NEXT.contains(&n.as_str()))
+                {
+                    out.push(*t);
+                }
+            }
         }
     }
+    out
 }
 
 /// Embeds texts in batches of 64.
