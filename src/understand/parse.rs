@@ -895,12 +895,12 @@ fn open_phrases(w: &[Word], blocked: &[bool]) -> Vec<(String, Span)> {
             _ => continue,
         };
         let before = word_before(w, i);
-        let skip_before: &[&str] = if lead == "for" {
-            OPEN_FOR_NOT_AFTER
+        let skip_before = if lead == "for" {
+            &OPEN_FOR_NOT_AFTER
         } else {
-            OPEN_WITH_NOT_AFTER
+            &OPEN_WITH_NOT_AFTER
         };
-        if blocked[i] || w[i].brk_after || skip_before.contains(&before) {
+        if blocked[i] || w[i].brk_after || skip_before.contains(before) {
             continue;
         }
         let mut k = i + 1;
@@ -908,7 +908,7 @@ fn open_phrases(w: &[Word], blocked: &[bool]) -> Vec<(String, Span)> {
             k += 1;
         }
         let mut words: Vec<&str> = Vec::new();
-        while k < w.len() && !blocked[k] && words.len() < 4 && !OPEN_STOP.contains(&word_at(w, k)) {
+        while k < w.len() && !blocked[k] && words.len() < 4 && !OPEN_STOP.contains(word_at(w, k)) {
             words.push(word_at(w, k));
             k += 1;
             if w[k - 1].brk_after {
@@ -916,7 +916,7 @@ fn open_phrases(w: &[Word], blocked: &[bool]) -> Vec<(String, Span)> {
             }
         }
         let Some(first) = words.first() else { continue };
-        if OPEN_NOT_FIRST.contains(first)
+        if OPEN_NOT_FIRST.contains(*first)
             || !words.iter().any(|x| x.chars().any(char::is_alphabetic))
         {
             continue;
@@ -932,7 +932,7 @@ fn open_phrases(w: &[Word], blocked: &[bool]) -> Vec<(String, Span)> {
 /// ("is it durable?" -> "durable", "how is the battery life of the second one?" -> "battery
 /// life", "which one lasts longer?" -> "lasts longer"), with its span.
 fn asked_property(w: &[Word], blocked: &[bool], lexicon: &Lexicon) -> Option<(String, Span)> {
-    if w.iter().any(|x| ORDER_WORDS.contains(&x.text.as_str())) {
+    if w.iter().any(|x| ORDER_WORDS.contains(x.text.as_str())) {
         return None;
     }
     let mut brand = vec![false; w.len()];
@@ -949,7 +949,7 @@ fn asked_property(w: &[Word], blocked: &[bool], lexicon: &Lexicon) -> Option<(St
         !blocked[i]
             && !brand[i]
             && !kind
-            && !PROPERTY_FILLER.contains(&x)
+            && !PROPERTY_FILLER.contains(x)
             && (x.chars().count() > 1 || w[i].hyphen_before)
     };
     let mut last: Option<Span> = None;

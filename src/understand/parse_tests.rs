@@ -824,14 +824,23 @@ fn brands() {
 fn open_phrases_say_what_a_product_is_for_or_comes_with() {
     let attrs = |m: &str| p(m).attributes;
     assert_eq!(attrs("tv remote for sony bravia"), ["for sony bravia"]);
-    assert_eq!(attrs("hi, looking for an air purifier for a big room"), ["for big room"]);
+    assert_eq!(
+        attrs("hi, looking for an air purifier for a big room"),
+        ["for big room"]
+    );
     assert_eq!(
         attrs("cctv camera for home with night vision"),
         ["for home", "with night vision"]
     );
-    assert_eq!(attrs("webcam with mic for zoom calls"), ["with mic", "for zoom calls"]);
+    assert_eq!(
+        attrs("webcam with mic for zoom calls"),
+        ["with mic", "for zoom calls"]
+    );
     // The shopper's own things, seeking verbs, idioms and budgets are no phrase.
-    assert_eq!(attrs("soundbar for my tv under 10000"), Vec::<String>::new());
+    assert_eq!(
+        attrs("soundbar for my tv under 10000"),
+        Vec::<String>::new()
+    );
     assert_eq!(attrs("looking for a kettle"), Vec::<String>::new());
     assert_eq!(attrs("gift for my wife under 2000"), Vec::<String>::new());
     assert_eq!(attrs("a kettle for 1500"), Vec::<String>::new());
@@ -839,17 +848,29 @@ fn open_phrases_say_what_a_product_is_for_or_comes_with() {
     assert_eq!(attrs("phone with fast charging"), ["fast charging"]);
     assert_eq!(attrs("speaker with good bass"), ["with good bass"]);
     // Not a wish for a feature: a purchase or a complaint.
-    assert_eq!(attrs("I bought a tripod for making reels"), Vec::<String>::new());
-    assert_eq!(attrs("I need a tripod for making reels"), ["for making reels"]);
+    assert_eq!(
+        attrs("I bought a tripod for making reels"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        attrs("I need a tripod for making reels"),
+        ["for making reels"]
+    );
 }
 
 #[test]
 fn a_question_asks_for_a_property_in_its_own_words() {
     let attrs = |m: &str| p(m).attributes;
     assert_eq!(attrs("is it durable?"), ["durable"]);
-    assert_eq!(attrs("how is the battery life of the second one?"), ["battery life"]);
+    assert_eq!(
+        attrs("how is the battery life of the second one?"),
+        ["battery life"]
+    );
     assert_eq!(attrs("what's the warranty on the last one"), ["warranty"]);
-    assert_eq!(attrs("hey quick question, that one has a mic right?"), ["mic"]);
+    assert_eq!(
+        attrs("hey quick question, that one has a mic right?"),
+        ["mic"]
+    );
     // Price, rating and delivery are the order's facts, not the product's properties.
     assert_eq!(attrs("pehle wale ki rating kya hai?"), Vec::<String>::new());
     assert_eq!(
@@ -857,7 +878,10 @@ fn a_question_asks_for_a_property_in_its_own_words() {
         Vec::<String>::new()
     );
     // An attribute line already names it.
-    assert_eq!(attrs("does this one have noise cancellation?"), ["noise cancelling"]);
+    assert_eq!(
+        attrs("does this one have noise cancellation?"),
+        ["noise cancelling"]
+    );
 }
 
 #[test]
@@ -870,10 +894,22 @@ fn with_phrases_compare_as_the_feature_they_name() {
 
 #[test]
 fn a_word_of_the_category_name_names_the_kind() {
-    assert!(names_kind("smart", "Smart Watches", "show me smart watches"));
-    assert!(names_kind("for gaming", "Gaming Mice", "i want a gaming mouse"));
+    assert!(names_kind(
+        "smart",
+        "Smart Watches",
+        "show me smart watches"
+    ));
+    assert!(names_kind(
+        "for gaming",
+        "Gaming Mice",
+        "i want a gaming mouse"
+    ));
     // The message does not name the kind: "waterproof ones" is a feature of what is shown.
-    assert!(!names_kind("waterproof", "waterproof bag", "waterproof ones"));
+    assert!(!names_kind(
+        "waterproof",
+        "waterproof bag",
+        "waterproof ones"
+    ));
     assert!(!names_kind("wireless", "In-Ear", "wireless earbuds"));
 }
 
