@@ -543,10 +543,16 @@ pub fn select_device(spec: &str) -> std::result::Result<candle_core::Device, Str
     match spec.as_str() {
         "cpu" => Ok(candle_core::Device::Cpu),
         "auto" | "" => {
-            if candle_core::utils::cuda_is_available() {
-                candle_core::Device::new_cuda(0).map_err(|e| e.to_string())
-            } else {
-                Ok(candle_core::Device::Cpu)
+            if !candle_core::utils::cuda_is_available() {
+                return Ok(candle_core::Device::Cpu);
+            }
+            // A CUDA build on a machine whose driver finds no GPU runs on the CPU.
+            match candle_core::Device::new_cuda(0) {
+                Ok(device) => Ok(device),
+                Err(e) => {
+                    tracing::warn!("device auto: no usable GPU ({e}); running on the CPU");
+                    Ok(candle_core::Device::Cpu)
+                }
             }
         }
         s if s == "cuda" || s.starts_with("cuda:") => {
