@@ -444,29 +444,31 @@ pub fn eval_understand(config: &Config, args: &EvalUnderstandArgs, progress: boo
                     v.sort();
                     v
                 };
-                if attrs(&g.slots.attributes) != attrs(&p.slots.attributes) {
-                    println!(
-                        "{:<60} attributes gold {:?} got {:?}",
-                        g.text.chars().take(60).collect::<String>(),
-                        g.slots.attributes,
-                        p.slots.attributes
-                    );
-                }
-                if g.slots.references != p.slots.references {
-                    println!(
-                        "{:<60} references gold {:?} got {:?}",
-                        g.text.chars().take(60).collect::<String>(),
-                        g.slots.references,
-                        p.slots.references
-                    );
-                }
-                if g.slots.direction != p.slots.direction {
-                    println!(
-                        "{:<60} direction gold {:?} got {:?}",
-                        g.text.chars().take(60).collect::<String>(),
-                        g.slots.direction,
-                        p.slots.direction
-                    );
+                let text: String = g.text.chars().take(60).collect();
+                let misses = [
+                    (
+                        "attributes",
+                        attrs(&g.slots.attributes) != attrs(&p.slots.attributes),
+                        format!("{:?}", g.slots.attributes),
+                        format!("{:?}", p.slots.attributes),
+                    ),
+                    (
+                        "references",
+                        g.slots.references != p.slots.references,
+                        format!("{:?}", g.slots.references),
+                        format!("{:?}", p.slots.references),
+                    ),
+                    (
+                        "direction",
+                        g.slots.direction != p.slots.direction,
+                        format!("{:?}", g.slots.direction),
+                        format!("{:?}", p.slots.direction),
+                    ),
+                ];
+                for (slot, differ, gold, got) in misses {
+                    if differ {
+                        println!("{text:<60} {slot} gold {gold} got {got}");
+                    }
                 }
                 if g.intent != p.intent || g.slots.category.is_some() != p.slots.category.is_some()
                 {
