@@ -1435,22 +1435,16 @@ const QUESTION_FILLER: &[&str] = &[
 /// most three ("how long is the cable?" -> "the cable"; "does it need batteries?" -> "the
 /// batteries"), or "that".
 fn question_topic(question: &str) -> String {
-    let best = topic_words(question);
-    if best.is_empty() {
+    let words = question_words(question);
+    let (start, len) = topic_span(&words);
+    if len == 0 {
         return "that".into();
     }
+    let topic = words[start..start + len].join(" ");
     // "Is it durable?", "are they sweat proof?": the topic is said of the product, so it
     // reads "whether it is durable", not "the durable".
-    let words: Vec<String> = question
-        .split(|c: char| !c.is_alphanumeric() && c != '-')
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    let at = words
-        .windows(best.len())
-        .position(|run| run == best.as_slice());
-    let before = at
-        .and_then(|k| k.checked_sub(1))
+    let before = start
+        .checked_sub(1)
         .and_then(|k| words.get(k))
         .map_or("", String::as_str);
     let copula = words.first().map_or("", String::as_str);
@@ -1465,32 +1459,46 @@ fn question_topic(question: &str) -> String {
         } else {
             "it is"
         };
-        return format!("whether {subject} {}", best.join(" "));
+        return format!("whether {subject} {topic}");
     }
-    format!("the {}", best.join(" "))
+    format!("the {topic}")
 }
 
 /// The words of [`question_topic`], lowercase.
 fn topic_words(question: &str) -> Vec<String> {
-    let mut best: Vec<String> = Vec::new();
-    let mut run: Vec<String> = Vec::new();
-    for w in question
+    let words = question_words(question);
+    let (start, len) = topic_span(&words);
+    words[start..start + len].to_vec()
+}
+
+/// A question's words, lowercase, hyphenated ones whole.
+fn question_words(question: &str) -> Vec<String> {
+    question
         .split(|c: char| !c.is_alphanumeric() && c != '-')
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
-    {
+        .collect()
+}
+
+/// Where the topic is among a question's words (start, length): the first longest run of
+/// adjacent content words, counting at most three of a run; `(0, 0)` for none.
+fn topic_span(words: &[String]) -> (usize, usize) {
+    let (mut best, mut start, mut len) = ((0, 0), 0, 0);
+    for (i, w) in words.iter().enumerate() {
         // One letter is a split contraction ("what's" -> "s"), not a topic.
         if w.chars().count() < 2 || QUESTION_FILLER.contains(&w.as_str()) {
-            if run.len() > best.len() {
-                best = std::mem::take(&mut run);
+            if len > best.1 {
+                best = (start, len);
             }
-            run.clear();
-        } else if run.len() < 3 {
-            run.push(w);
+            len = 0;
+        } else if len == 0 {
+            (start, len) = (i, 1);
+        } else if len < 3 {
+            len += 1;
         }
     }
-    if run.len() > best.len() {
-        best = run;
+    if len > best.1 {
+        best = (start, len);
     }
     best
 }
