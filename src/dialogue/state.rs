@@ -444,14 +444,15 @@ impl Feature {
         if !specs.is_empty() {
             return Feature::Specs(specs);
         }
-        let mut variants = crate::understand::parse::attribute_variants(&feature);
-        // An open "with night vision" is held by a title that says "night vision".
-        if variants == [feature.clone()]
-            && let Some(rest) = feature.strip_prefix("with ")
-        {
-            variants = vec![rest.to_string()];
-        }
-        Feature::Spellings(variants.iter().map(|v| padded_words(v)).collect())
+        // In canonical spelling: an open "with night vision" is held by a title that says
+        // "night vision".
+        let canonical = crate::understand::parse::canonical_attribute(&feature);
+        Feature::Spellings(
+            crate::understand::parse::attribute_variants(&canonical)
+                .iter()
+                .map(|v| padded_words(v))
+                .collect(),
+        )
     }
 
     /// Whether a product has the feature.

@@ -429,12 +429,7 @@ fn parse_text(message: &str, text: &Text, lexicon: &Lexicon, injection: bool) ->
     let used = marked(w.len(), &used_spans);
     let attribute_hits = lexicon.attributes_in(w, &used);
     let attr_spans: Vec<Span> = attribute_hits.iter().map(|(_, span)| *span).collect();
-    let mut attributes: Vec<String> = Vec::new();
-    for (a, _) in &attribute_hits {
-        if !attributes.contains(a) {
-            attributes.push(a.clone());
-        }
-    }
+    let mut attributes = in_order(attribute_hits.clone());
     let brand = lexicon.brand_in(w, &used, &attr_spans);
     let declines = declines(w);
     let removed = marked(
@@ -525,22 +520,17 @@ fn parse_text(message: &str, text: &Text, lexicon: &Lexicon, injection: bool) ->
         intent,
         None | Some(Intent::Search | Intent::AskAboutProduct | Intent::Compare)
     ) {
-        let blocked = marked(
-            w.len(),
-            &[
-                used_spans,
-                ref_spans.clone(),
-                direction_spans.clone(),
-                spec_spans.clone(),
-            ]
-            .concat(),
-        );
-        let mut open = open_phrases(w, &blocked);
+        let blocked_spans = [
+            used_spans,
+            ref_spans.clone(),
+            direction_spans.clone(),
+            spec_spans.clone(),
+        ]
+        .concat();
+        let mut open = open_phrases(w, &marked(w.len(), &blocked_spans));
         // What is asked is none of those phrases ("loud" in "loud enough for a party?").
-        let mut outside = blocked.clone();
-        for (_, (s, e)) in &open {
-            outside[*s..*e].iter_mut().for_each(|x| *x = true);
-        }
+        let open_spans: Vec<Span> = open.iter().map(|(_, span)| *span).collect();
+        let outside = marked(w.len(), &[blocked_spans, open_spans].concat());
         if matches!(intent, Some(Intent::AskAboutProduct | Intent::Compare))
             && let Some(asked) = asked_property(w, &outside, lexicon)
         {
@@ -863,20 +853,16 @@ pub fn canonical_attribute(phrase: &str) -> String {
         .filter(|w| !matches!(w.as_str(), "a" | "an" | "the"))
         .collect();
     let phrase = words.join(" ");
-    // "With wifi" is "wifi", "with night vision" is "night vision" (a line's own "with mic"
-    // stays whole).
-    if let Some(rest) = phrase.strip_prefix("with ")
-        && !ATTRIBUTES
-            .iter()
-            .any(|line| line.split('|').any(|v| words_of(v).join(" ") == phrase))
-    {
-        return canonical_attribute(rest);
-    }
-    ATTRIBUTES
+    let line = ATTRIBUTES
         .iter()
-        .find(|line| line.split('|').any(|v| words_of(v).join(" ") == phrase))
-        .and_then(|line| line.split('|').next())
-        .map_or(phrase, str::to_string)
+        .find(|line| line.split('|').any(|v| words_of(v).join(" ") == phrase));
+    match (line, phrase.strip_prefix("with ")) {
+        (Some(line), _) => line.split('|').next().unwrap_or(line).to_string(),
+        // "With wifi" is "wifi", "with night vision" is "night vision" (a line's own "with
+        // mic" stays whole, above).
+        (None, Some(rest)) => canonical_attribute(rest),
+        (None, None) => phrase,
+    }
 }
 
 /// Open phrases for what a product is for or comes with, which no attribute line lists:
@@ -988,6 +974,11 @@ fn with_open_phrases(lexicon: &[(String, Span)], open: Vec<(String, Span)>) -> V
         }
         hits.push((phrase, (s, e)));
     }
+    in_order(hits)
+}
+
+/// Attribute phrases by where they start, each once.
+fn in_order(mut hits: Vec<(String, Span)>) -> Vec<String> {
     hits.sort_by_key(|(_, (s, _))| *s);
     let mut out: Vec<String> = Vec::new();
     for (a, _) in hits {
