@@ -1896,12 +1896,16 @@ impl Assistant {
                 failed = true;
             }
         }
-        if !failed && !opener {
-            let unchecked = !grounder.unchecked().trim().is_empty();
+        if !opener {
             if cut {
                 if let Some(dropped) = grounder.cut() {
                     report.cut = true;
                     tracing::debug!(dropped, "unfinished sentence at the token limit dropped");
+                }
+            } else if failed {
+                // What was streamed of an unfinished sentence goes (held text is never sent).
+                if live {
+                    grounder.cut();
                 }
             } else {
                 let rest = grounder.finish();
@@ -1910,12 +1914,9 @@ impl Assistant {
                 }
             }
             // Streamed text the end did not keep (an unfinished or rejected last sentence).
-            if live && unchecked && grounder.emitted().trim() != shown.trim() {
+            if live && grounder.emitted().trim() != shown.trim() {
                 take_back(on_event, &grounder, &mut shown, &mut report);
             }
-        } else if live && failed && grounder.emitted().trim() != shown.trim() {
-            grounder.cut();
-            take_back(on_event, &grounder, &mut shown, &mut report);
         }
         report.removed = grounder.removed().len();
         report.sentences = grounder.sentences();
