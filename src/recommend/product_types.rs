@@ -446,7 +446,7 @@ impl ProductTypes {
         made_for_rows.iter_mut().for_each(by_ratings);
         let mut also_does: HashMap<u32, Vec<u32>> = HashMap::new();
         for (row, p) in products.iter().enumerate() {
-            let mut types = built_in_types(&p.title, &type_names.names);
+            let mut types = type_names.built_in(&p.title);
             types.retain(|&t| t != of_row[row]);
             if !types.is_empty() {
                 types.sort_unstable();
@@ -658,44 +658,6 @@ const BUILT_IN_NEXT: &[&str] = &[
     "plus",
 ];
 
-/// Types whose job a product title says it does as a built-in part: a type's name (all its
-/// words, side by side) within six words after "with" (not "compatible with") or "built-in",
-/// at the end of the title or followed by a word of [`BUILT_IN_NEXT`] ("with Build in Dual
-/// USB Charger Ports" names a USB charger; "with Phone Holder" no phone, "with OTG, SD Card
-/// Reader" no memory card). The phrase ends at "for" or "compatible".
-fn built_in_types(title: &str, names: &[(Vec<String>, u32)]) -> Vec<u32> {
-    let words = word_set(title);
-    let mut out = Vec::new();
-    for (at, w) in words.iter().enumerate() {
-        let lead = BUILT_IN_LEADS.contains(&w.as_str())
-            && !(w == "with"
-                && at
-                    .checked_sub(1)
-                    .is_some_and(|b| FIT_WITH.contains(&words[b].as_str())));
-        if !lead {
-            continue;
-        }
-        let end = (at + 7).min(words.len());
-        let end = (at + 1..end)
-            .find(|&k| matches!(words[k].as_str(), "for" | "compatible"))
-            .unwrap_or(end);
-        for k in at + 1..end {
-            for (name, t) in names {
-                let stop = k + name.len();
-                if stop <= end
-                    && words[k..stop] == name[..]
-                    && words
-                        .get(stop)
-                        .is_none_or(|n| BUILT_IN_NEXT.contains(&n.as_str()))
-                {
-                    out.push(*t);
-                }
-            }
-        }
-    }
-    out
-}
-
 /// Embeds texts in batches of 64.
 fn embed_all<'a>(
     embedder: &dyn Embedder,
@@ -833,6 +795,45 @@ impl<T: Copy + PartialEq> NameIndex<T> {
             }
         }
         best.map(|(_, t)| t)
+    }
+
+    /// What a product title says the product does as a built-in part: a name (all its words,
+    /// side by side) within six words after "with" (not "compatible with") or "built-in", at
+    /// the end of the title or followed by a word of [`BUILT_IN_NEXT`] ("with Build in Dual
+    /// USB Charger Ports" names a USB charger; "with Phone Holder" no phone, "with OTG, SD Card
+    /// Reader" no memory card). The phrase ends at "for" or "compatible".
+    fn built_in(&self, title: &str) -> Vec<T> {
+        let words = word_set(title);
+        let mut out = Vec::new();
+        for (at, w) in words.iter().enumerate() {
+            let lead = BUILT_IN_LEADS.contains(&w.as_str())
+                && !(w == "with"
+                    && at
+                        .checked_sub(1)
+                        .is_some_and(|b| FIT_WITH.contains(&words[b].as_str())));
+            if !lead {
+                continue;
+            }
+            let end = (at + 7).min(words.len());
+            let end = (at + 1..end)
+                .find(|&k| matches!(words[k].as_str(), "for" | "compatible"))
+                .unwrap_or(end);
+            for k in at + 1..end {
+                for &i in self.by_first.get(&words[k]).map_or(&[][..], Vec::as_slice) {
+                    let (name, value) = &self.names[i];
+                    let stop = k + name.len();
+                    if stop <= end
+                        && words[k..stop] == name[..]
+                        && words
+                            .get(stop)
+                            .is_none_or(|n| BUILT_IN_NEXT.contains(&n.as_str()))
+                    {
+                        out.push(*value);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// What every name found in `text` names, leaving out names inside a longer one found
