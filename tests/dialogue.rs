@@ -721,6 +721,68 @@ fn cheaper_is_strictly_cheaper_than_everything_shown() {
 }
 
 #[test]
+fn typos_find_what_was_meant() {
+    let a = templated();
+    for (message, category, word) in [
+        ("wireles mouse", "Mice", "wireless"),
+        ("celing fan under 2000", "Ceiling Fans", "ceiling fan"),
+        ("hedphones undr 1000", "Headphones", "headphones"),
+    ] {
+        let mut s = Session::new(message);
+        let r = say(a, &mut s, message);
+        assert!(!r.products.is_empty(), "{message}: {}", r.reply);
+        for p in &r.products {
+            let c = product(&p.id);
+            assert!(in_category(&c, category), "{message}: {}", c.title);
+        }
+        // The reply names what was meant, not the typo.
+        assert!(
+            r.reply.to_lowercase().contains(word),
+            "{message}: {}",
+            r.reply
+        );
+    }
+    // "undr 1000" is a budget.
+    let mut s = Session::new("budget typo");
+    let r = say(a, &mut s, "hedphones undr 1000");
+    assert!(prices(&r).iter().all(|&p| p <= 1000.0), "{:?}", prices(&r));
+}
+
+#[test]
+fn a_combo_is_a_set_and_what_is_also_needed_is_a_search_of_its_own() {
+    let a = templated();
+    let mut s = Session::new("combo");
+    let r = say(a, &mut s, "wireless keyboard and mouse combo under 1500");
+    assert!(!r.products.is_empty(), "{}", r.reply);
+    for p in &r.products {
+        let c = product(&p.id);
+        assert!(in_category(&c, "Keyboard & Mouse Sets"), "{}", c.title);
+        assert!(p.price.unwrap().amount() <= 1500.0);
+    }
+    // A mouse pad as well: neither the ₹1,500 budget nor "wireless" was said of it.
+    let r = say(a, &mut s, "also need a mouse pad");
+    assert!(!r.products.is_empty(), "{}", r.reply);
+    assert!(s.search.budget.is_none(), "{:?}", s.search);
+    assert!(s.search.attributes.is_empty(), "{:?}", s.search);
+    for p in &r.products {
+        assert!(in_category(&product(&p.id), "Mouse Pads"), "{}", p.title);
+    }
+    assert!(!r.reply.contains("wireless"), "{}", r.reply);
+    assert!(!r.reply.contains("1,500"), "{}", r.reply);
+}
+
+#[test]
+fn a_feature_spelled_with_a_filler_word_reads_once() {
+    let a = templated();
+    let mut s = Session::new("type c");
+    let r = say(a, &mut s, "type c cable under 300");
+    assert!(!r.products.is_empty(), "{}", r.reply);
+    let lower = r.reply.to_lowercase();
+    assert!(!lower.contains("type-c c "), "{}", r.reply);
+    assert!(!lower.contains("type c c "), "{}", r.reply);
+}
+
+#[test]
 fn sizes_are_specs_and_filter_the_products() {
     let a = templated();
     let mut s = Session::new("size");

@@ -323,8 +323,9 @@ macro_rules! re {
 // inches, "1.5 GB" not 5 GB, "MPK120L" not 120 litres.
 re!(
     SCREEN,
-    // "in" alone is too often a word ("in Ear") to mean inches.
-    r#"(?i)(?:^|[^\w.])(\d{1,3}(?:\.\d{1,2})?)\s*(?:-\s*)?(?:inch(?:es)?\b|"|”|'')"#
+    // "in" alone is too often a word ("in Ear") to mean inches. An inch mark follows the
+    // number directly and no letter follows it: `BassHeads 100 "Hawk"` quotes a name.
+    r#"(?i)(?:^|[^\w.])(\d{1,3}(?:\.\d{1,2})?)(?:\s*(?:-\s*)?inch(?:es)?\b|(?:"|”|'')(?:$|[^a-z]))"#
 );
 re!(
     LITRES,
@@ -1302,6 +1303,20 @@ mod tests {
         let h = highlights(&tv);
         assert_eq!(h[0].text, "43-inch");
         assert!(h.iter().any(|h| h.text == "4K"));
+        // An inch mark follows its number; a quoted name after a model number is none.
+        let mut phones = product(
+            "boAt Bassheads 100 in Ear Wired Earphones with Mic",
+            Some("boAt"),
+            "In-Ear",
+        );
+        phones.description = "The boAt BassHeads 100 \"Hawk\" inspired earphones".into();
+        assert!(
+            !highlights(&phones)
+                .iter()
+                .any(|h| h.kind == SpecKind::ScreenSize)
+        );
+        let monitor = product("Acer 24\" Full HD IPS Monitor", Some("Acer"), "Monitors");
+        assert_eq!(highlights(&monitor)[0].text, "24-inch");
 
         let buds = product(
             "Noise Buds VS104 Truly Wireless Earbuds with 30H of Playtime, IPX5, 13mm Driver",

@@ -470,8 +470,13 @@ pub fn eval_understand(config: &Config, args: &EvalUnderstandArgs, progress: boo
                         println!("{text:<60} {slot} gold {gold} got {got}");
                     }
                 }
-                if g.intent != p.intent || g.slots.category.is_some() != p.slots.category.is_some()
-                {
+                // A category is right when it is on the predicted path (as scored).
+                let category_right = match (&g.slots.category, &p.category_path) {
+                    (Some(g), Some(path)) => path.iter().any(|c| c.eq_ignore_ascii_case(g)),
+                    (None, None) => true,
+                    _ => false,
+                };
+                if g.intent != p.intent || !category_right {
                     println!(
                         "{:<60} gold {:<20} got {:<20} {:?} -> {:?}",
                         g.text.chars().take(60).collect::<String>(),

@@ -1403,7 +1403,14 @@ impl Assistant {
                 .all(|part| lower.split_whitespace().any(|w| w == part))
                 || squeezed.contains(&connector_spelling(&a.replace('-', "")));
             if !said {
-                label = format!("{a} {label}");
+                // A part already in the label goes with the feature: "type c cable" lost
+                // "type" as filler, and reads "type-c cable", not "type-c c cable".
+                let parts: Vec<&str> = a.split('-').collect();
+                let rest: Vec<&str> = label
+                    .split_whitespace()
+                    .filter(|w| !parts.contains(&w.to_lowercase().as_str()))
+                    .collect();
+                label = format!("{a} {}", rest.join(" ")).trim().to_string();
             }
         }
         plan.asked = compose::Asked {

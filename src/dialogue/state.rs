@@ -241,8 +241,17 @@ impl SearchState {
         };
         // A kind the word lists do not know ("dumbbells") still starts over when its
         // category is another branch.
+        // A kind asked for besides this one ("also need a mouse pad" after keyboards) is a
+        // search of its own, words shared or not.
+        let besides = u.also
+            && u.names_product
+            && match (&u.category_path, &self.category) {
+                (Some(new), Some(old)) => !new.starts_with(old) && !old.starts_with(new),
+                _ => true,
+            };
         let new_kind = !content.is_empty()
             && ((u.names_product && !same_words)
+                || besides
                 || (other_branch && (u.names_product || !same_words)));
         let start_over = slots.relax.contains(&Relax::All);
         if self.is_empty() || new_kind || start_over {
@@ -560,6 +569,7 @@ mod tests {
             terms: terms.into(),
             names_product,
             feature_only: false,
+            also: false,
             query_vector: None,
         }
     }

@@ -45,6 +45,19 @@ pub const SAME_HEAD_SIMILARITY: f32 = 0.6;
 /// count as doing the same job.
 const SHARED_COMPLEMENTS: usize = 2;
 const SHARED_SHARE: f32 = 0.4;
+/// Whether words say wired (`Some(true)`) or wireless (`Some(false)`), or neither: "wired"
+/// without "wireless", "bluetooth" or "tws" is wired.
+fn wired(words: &[String]) -> Option<bool> {
+    let has = |x: &str| words.iter().any(|w| w == x);
+    if has("wireless") || has("bluetooth") || has("tws") {
+        Some(false)
+    } else if has("wired") {
+        Some(true)
+    } else {
+        None
+    }
+}
+
 /// Words of a title read for its type: listings name the product type near the start.
 const TITLE_HEAD_WORDS: usize = 12;
 /// Words of a category name that make it a shelf of things for the type it names.
@@ -380,9 +393,7 @@ impl ProductTypes {
                     *x == t && name.last().is_some_and(|head| words.contains(head))
                 })
             };
-            of_row[row] = if typed != u32::MAX && (!guessed || backed(typed)) {
-                typed
-            } else {
+            let title_type = || {
                 let head: String = p
                     .title
                     .split_whitespace()
@@ -393,10 +404,42 @@ impl ProductTypes {
                     .find(&head)
                     .map_or(head.as_str(), |m| &head[..m.start()])
                     .to_string();
-                type_names
-                    .title_type(&head, &type_heads)
-                    .unwrap_or(u32::MAX)
+                type_names.title_type(&head, &type_heads)
             };
+            of_row[row] = if typed != u32::MAX && (!guessed || backed(typed)) {
+                // A shelf of rivals ("In-Ear": wireless earbuds and wired earphones) holds
+                // each product as the rival its title names: a wired pair takes no charging
+                // cable for a case it does not have.
+                // A title naming part of the shelf's kind ("Keyboard and Mouse Set" on the
+                // keyboard-and-mouse shelf reads "keyboard") keeps the shelf's type.
+                let part_of_shelf = |t: u32| {
+                    let names_of = |x: u32| type_names.names.iter().filter(move |(_, y)| *y == x);
+                    names_of(t).any(|(part, _)| {
+                        names_of(typed).any(|(whole, _)| part.iter().all(|w| whole.contains(w)))
+                    })
+                };
+                title_type()
+                    .filter(|&t| {
+                        t != typed && substitutes[typed as usize].contains(&t) && !part_of_shelf(t)
+                    })
+                    .unwrap_or(typed)
+            } else {
+                title_type().unwrap_or(u32::MAX)
+            };
+            // A "Wired ... Headphones" listing is no wireless earbuds, whatever its shelf or
+            // head noun says: the rival of the right connection, when the map has one.
+            let title_wired = wired(&word_set(&p.title));
+            let t = of_row[row];
+            if t != u32::MAX
+                && let (Some(said), Some(named)) =
+                    (title_wired, wired(&word_set(&names[t as usize])))
+                && said != named
+                && let Some(&rival) = substitutes[t as usize]
+                    .iter()
+                    .find(|&&r| wired(&word_set(&names[r as usize])) == Some(said))
+            {
+                of_row[row] = rival;
+            }
             let mut m = MadeFor::default();
             if let Some(l) = leaf {
                 m.types.extend(&leaf_made_for[l as usize]);

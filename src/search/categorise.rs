@@ -74,7 +74,18 @@ pub fn categorise(
             {
                 Some(widen_to_kind(products, v, content))
             }
-            (Some(_), Some(e)) if names_leaf(content, &e) => Some(e),
+            // Both named, side by side: the leaf that names more of the words ("keyboard and
+            // mouse combo" names the keyboard-and-mouse sets more than the keyboards). A
+            // named leaf inside the voted branch is the more specific answer.
+            (Some((v, _)), Some(e)) if names_leaf(content, &e) => {
+                if !e.starts_with(&v)
+                    && leaf_words_named(content, &v) > leaf_words_named(content, &e)
+                {
+                    Some(v)
+                } else {
+                    Some(e)
+                }
+            }
             (Some((v, share)), _) if share >= VOTE_SHARE => {
                 Some(widen_to_kind(products, v, content))
             }
@@ -176,6 +187,12 @@ pub fn names_any(p: &Product, words: &[String]) -> bool {
 /// Whether the words name the category's leaf ("charger" for "Wall Chargers"): then the
 /// name similarity is trusted over the vote.
 fn names_leaf(content: &[String], path: &[String]) -> bool {
+    leaf_words_named(content, path) > 0
+}
+
+/// How many words of the category's leaf name the content words name ("keyboard" and
+/// "mouse" of "Keyboard & Mouse Sets": 2).
+fn leaf_words_named(content: &[String], path: &[String]) -> usize {
     let stem = |w: &str| {
         let w = w.to_lowercase();
         w.strip_suffix('s')
@@ -193,11 +210,18 @@ fn names_leaf(content: &[String], path: &[String]) -> bool {
         })
         .unwrap_or_default();
     // A compound leaf names its last part: "Smartphones" is what "phone" asks for.
-    content.iter().filter(|w| w.len() > 2).any(|w| {
-        let w = stem(w);
-        leaf.iter()
-            .any(|l| *l == w || (w.len() >= 4 && l.ends_with(w.as_str())))
-    })
+    let words: Vec<String> = content
+        .iter()
+        .filter(|w| w.len() > 2)
+        .map(|w| stem(w))
+        .collect();
+    leaf.iter()
+        .filter(|l| {
+            words
+                .iter()
+                .any(|w| **l == *w || (w.len() >= 4 && l.ends_with(w.as_str())))
+        })
+        .count()
 }
 
 #[cfg(test)]

@@ -351,6 +351,7 @@ mod tests {
             terms: String::new(),
             names_product: false,
             feature_only: false,
+            also: false,
             query_vector: None,
         }
     }

@@ -10,6 +10,7 @@
 mod category;
 pub mod eval;
 pub mod parse;
+mod spell;
 
 use std::sync::Arc;
 
@@ -358,6 +359,10 @@ pub struct Understanding {
     /// a refinement of the search so far, whatever category its words suggest.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub feature_only: bool,
+    /// The message asks for something besides what is being looked at ("also need a mouse
+    /// pad"): a kind named so is a new search, not a refinement.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub also: bool,
     /// The query's embedding, reused by search.
     #[serde(skip)]
     pub query_vector: Option<Vec<f32>>,
@@ -440,7 +445,9 @@ impl Understander {
         prompts: Arc<Prompts>,
         config: UnderstandConfig,
     ) -> Result<Understander> {
-        let lexicon = Lexicon::new(brands).with_attributes(config.attributes.iter().cloned());
+        let lexicon = Lexicon::new(brands)
+            .with_attributes(config.attributes.iter().cloned())
+            .with_vocabulary(category_paths.iter().flatten().map(String::as_str));
         let categories = CategoryResolver::new(category_paths, embedder.as_ref())?;
         Ok(Understander {
             lexicon,
@@ -482,6 +489,10 @@ impl Understander {
             config,
         )?;
         understander.compounds = index.compounds().clone();
+        // The shop's words, for spelling correction: titles and category names.
+        let titles = index.products().iter().map(|p| p.title.as_str());
+        let names = index.category_paths().iter().flatten().map(String::as_str);
+        understander.lexicon = understander.lexicon.with_vocabulary(titles.chain(names));
         Ok(understander)
     }
 
@@ -607,6 +618,7 @@ impl Understander {
             terms: parsed.terms,
             names_product: parsed.names_product,
             feature_only: parsed.feature_only,
+            also: parsed.also,
             query_vector,
         })
     }

@@ -205,6 +205,14 @@ impl<T> Phrases<T> {
         list.insert(at, (words, value));
     }
 
+    /// Every word of every phrase (repeats included).
+    pub(super) fn words(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .values()
+            .flatten()
+            .flat_map(|(p, _)| p.iter().map(String::as_str))
+    }
+
     /// The phrases that start at word `i`, longest first, with their ends.
     pub(super) fn at<'a>(
         &'a self,
@@ -547,6 +555,14 @@ pats!(
     "~checkout|check out",
     "proceed to ~checkout|payment|pay",
     "buy now",
+);
+pats!(
+    /// Something besides what is being looked at: "also need", "a case too", "as well".
+    ALSO,
+    "also|bhi",
+    "too|as well|additionally",
+    "in addition",
+    "along with|alongside",
 );
 pats!(
     /// "buy it", "take this": an add-to-cart unless asked as a question ("worth to buy this?").
