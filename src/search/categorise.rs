@@ -193,8 +193,12 @@ fn names_leaf(content: &[String], path: &[String]) -> bool {
 /// How many words of the category's leaf name the content words name ("keyboard" and
 /// "mouse" of "Keyboard & Mouse Sets": 2).
 fn leaf_words_named(content: &[String], path: &[String]) -> usize {
+    // Irregular plurals too: "mouse" names "Mice".
     let stem = |w: &str| {
         let w = w.to_lowercase();
+        if w == "mice" {
+            return "mouse".to_string();
+        }
         w.strip_suffix('s')
             .filter(|s| s.len() > 2)
             .map(str::to_string)

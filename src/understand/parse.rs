@@ -429,7 +429,11 @@ fn parse_text(message: &str, text: &Text, lexicon: &Lexicon, injection: bool) ->
             || !text.question;
         // "Which one is cheaper?" weighs the shown products against each other.
         let which = matches!(word_at(w, 0), "which" | "kaunsa" | "konsa" | "kaun" | "kon");
-        let moves = moves && (d.most || !which);
+        // "Is the first one better than the second?" weighs two shown products too.
+        let than_shown = word_at(w, e) == "than"
+            && (ordinal_ref(w, e + 1).is_some()
+                || (word_at(w, e + 1) == "the" && ordinal_ref(w, e + 2).is_some()));
+        let moves = moves && (d.most || !which) && !than_shown;
         if ranked {
             references.retain(|r| *r != Reference::Pronoun);
             references.insert(0, Reference::Ranked(d));
@@ -1273,6 +1277,14 @@ fn budget_in(w: &[Word], taken: &[bool]) -> (Option<Budget>, Vec<Span>) {
         let floor = spans.last().map_or(0, |s| s.1);
         let mut start = i;
         while start > floor && BUDGET_LEAD.contains(word_before(w, start)) {
+            // "price range under 2k" is budget words; "good range under 2k" says what a
+            // router is good at.
+            if word_before(w, start) == "range"
+                && start >= 2
+                && !BUDGET_LEAD.contains(word_before(w, start - 1))
+            {
+                break;
+            }
             start -= 1;
         }
         let mut end = end.max(i + 1);
@@ -1322,6 +1334,9 @@ impl Refs {
 }
 
 /// References with their spans, plus the spans to cut from the query (a Named reference keeps its noun).
+/// Words that join two products in one message: "this one and the fourth".
+const JOINS: &[&str] = &["and", "with", "vs", "versus", "or", "aur", "ya"];
+
 fn references_in(t: &Text) -> (Vec<Reference>, Vec<Span>, Vec<Span>) {
     let w = &t.words;
     let mut r = Refs::default();
@@ -1342,8 +1357,8 @@ fn references_in(t: &Text) -> (Vec<Reference>, Vec<Span>, Vec<Span>) {
             continue;
         }
         let (word, next, after) = (word_at(w, i), word_at(w, i + 1), word_at(w, i + 2));
-        // "the first two", "pehle teen"
-        if matches!(word, "first" | "pehle" | "pehla")
+        // "the first two", "pehle teen", "among the top 3" (when weighing them)
+        if (matches!(word, "first" | "pehle" | "pehla") || (comparing && word == "top"))
             && let Some(k) = cardinal(next).filter(|k| (2..=10).contains(k))
             && !UNITS.contains(after)
             && !ORD_BLOCK_NEXT.contains(after)
@@ -1394,14 +1409,31 @@ fn references_in(t: &Text) -> (Vec<Reference>, Vec<Span>, Vec<Span>) {
         }
     }
     let spans = r.found.iter().map(|f| f.1).collect();
-    // "the 2nd one looks good, add it": the pronoun points at the explicit reference.
+    // "the 2nd one looks good, add it": the pronoun points at the explicit reference; "this
+    // one and the fourth", "this one with the third" are two products.
     let explicit = r.found.iter().any(|f| f.0 != Reference::Pronoun);
-    let mut refs = Vec::new();
-    for (x, _) in r
+    let joined = |&(s, e): &Span| {
+        let other = |k: usize| {
+            r.found
+                .iter()
+                .any(|f| f.0 != Reference::Pronoun && f.1 == (k, f.1.1))
+        };
+        let ends = |k: usize| {
+            r.found
+                .iter()
+                .any(|f| f.0 != Reference::Pronoun && f.1.1 == k)
+        };
+        (JOINS.contains(&word_at(w, e)) && other(e + 1))
+            || (s >= 2 && JOINS.contains(&word_before(w, s)) && ends(s - 1))
+    };
+    let found: Vec<(Reference, Span)> = r
         .found
-        .into_iter()
-        .filter(|f| !explicit || f.0 != Reference::Pronoun)
-    {
+        .iter()
+        .filter(|f| !explicit || f.0 != Reference::Pronoun || joined(&f.1))
+        .cloned()
+        .collect();
+    let mut refs = Vec::new();
+    for (x, _) in found {
         if !refs.contains(&x) {
             refs.push(x);
         }

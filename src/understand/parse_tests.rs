@@ -1390,3 +1390,62 @@ fn everyday_phrasings_of_carts_purchases_and_faults() {
         Some(Intent::ComplaintOrSupport)
     );
 }
+
+#[test]
+fn a_pronoun_joined_to_another_reference_is_a_second_product() {
+    assert_eq!(
+        p("add this one and the fourth to the cart").references,
+        vec![Reference::Pronoun, Reference::Ordinal(4)]
+    );
+    assert_eq!(
+        p("compare this one with the third").references,
+        vec![Reference::Pronoun, Reference::Ordinal(3)]
+    );
+    // The same product said twice stays one reference.
+    assert_eq!(
+        p("the 2nd one looks good, add it").references,
+        vec![Reference::Ordinal(2)]
+    );
+}
+
+#[test]
+fn weighing_shown_products_is_no_move() {
+    let q = p("is the first one better than the second for gaming?");
+    assert_eq!(q.direction, None);
+    assert_eq!(q.references, ords(&[1, 2]));
+    assert_eq!(
+        intent("which kettle is best among these?"),
+        Some(Intent::Compare)
+    );
+    let q = p("which is more value for money among the top 3");
+    assert_eq!(q.intent, Some(Intent::Compare));
+    assert_eq!(q.references, ords(&[1, 2, 3]));
+    // "Top 3 phones" in a search is no reference.
+    assert!(p("top 3 phones under 20000").references.is_empty());
+}
+
+#[test]
+fn a_range_the_product_has_is_no_budget_word() {
+    let q = p("wifi router with good range under 2k");
+    assert_eq!(q.budget.and_then(|b| b.max), Some(2000.0));
+    assert!(
+        q.attributes.iter().any(|a| a.contains("good range")),
+        "{:?}",
+        q.attributes
+    );
+    assert_eq!(
+        p("price range under 2k").budget.and_then(|b| b.max),
+        Some(2000.0)
+    );
+}
+
+#[test]
+fn shop_words_for_filters_and_kinds_are_attributes() {
+    assert_eq!(p("water purifier ro uv").attributes, vec!["ro", "uv"]);
+    assert_eq!(p("monitor 24 inch ips").attributes, vec!["ips"]);
+    assert_eq!(
+        p("tempered glass screen guard").attributes,
+        vec!["tempered glass"]
+    );
+    assert_eq!(p("car charger dual port").attributes, vec!["dual port"]);
+}

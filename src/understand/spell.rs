@@ -4,7 +4,7 @@
 //! the known word one edit away (two for words of eight letters or more), so the parser,
 //! the category vote and the search all read what the shopper meant. Guard rails, because a
 //! wrong correction is worse than none ("wala" must not become "wall"):
-//! - only lowercase ASCII words of four letters or more are corrected, and only when
+//! - only lowercase ASCII words of five letters or more are corrected, and only when
 //!   neither the catalog (titles, brands, categories, any count) nor the parser knows them
 //!   (nor begins with one of its prefix cues, "rattl*");
 //! - the correction keeps the first letter (typos rarely touch it) and is a word the catalog
@@ -22,8 +22,9 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-/// Words shorter than this are never corrected (too many short words are one edit apart).
-const MIN_LEN: usize = 4;
+/// Words shorter than this are never corrected: too many short words are one edit from
+/// another ("tent" from the ordinal "tenth", "wala" from "wall").
+const MIN_LEN: usize = 5;
 /// From this length, two edits are allowed ("smartwtach").
 const TWO_EDITS_FROM: usize = 8;
 /// A catalog word is a correction target from this many uses (a one-off is likely a typo).
@@ -260,8 +261,12 @@ mod tests {
         assert_eq!(s.correct("smartwach"), Some("smartwatch"));
         assert_eq!(s.correct("smartwtach"), Some("smartwatch"));
         assert_eq!(s.correct("logitec"), Some("logitech"));
-        // A parser word: "undr 500" is a budget.
-        assert_eq!(s.correct("undr"), Some("under"));
+        // A parser word: "delivry" asks about delivery.
+        assert_eq!(s.correct("delivry"), Some("delivery"));
+        // Two words as near ("compare", "compere") correct nothing.
+        assert_eq!(s.correct("compre"), None);
+        // A word a prefix cue of the parser reads already stays ("cheap*").
+        assert_eq!(s.correct("cheapst"), None);
     }
 
     #[test]
@@ -269,6 +274,8 @@ mod tests {
         let s = speller();
         // Parser words (Hinglish) are never "corrected" into catalog words.
         assert_eq!(s.correct("wala"), None);
+        // A short real word the shop does not use is no typo of a parser word.
+        assert_eq!(s.correct("tent"), None);
         assert_eq!(s.correct("wali"), None);
         assert_eq!(s.correct("cable"), None);
         assert_eq!(s.correct("fam"), None);
