@@ -778,6 +778,17 @@ fn a_combo_is_a_set_and_what_is_also_needed_is_a_search_of_its_own() {
 }
 
 #[test]
+fn the_words_naming_the_product_decide_its_kind() {
+    let a = templated();
+    let mut s = Session::new("keypad");
+    let r = say(a, &mut s, "keypad phone with big buttons");
+    assert!(!r.products.is_empty(), "{}", r.reply);
+    for p in &r.products {
+        assert!(in_category(&product(&p.id), "Basic Mobiles"), "{}", p.title);
+    }
+}
+
+#[test]
 fn a_feature_spelled_with_a_filler_word_reads_once() {
     let a = templated();
     let mut s = Session::new("type c");

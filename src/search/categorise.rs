@@ -34,8 +34,26 @@ pub fn categorise(
     if content.is_empty() {
         return Ok(named);
     }
-    let hits =
-        searcher.search_embedded(query, vector, &Filter::default(), VOTERS, searcher.fusion())?;
+    // The words that name the product vote: "keypad phone with big buttons" is a phone,
+    // whatever products the buttons match. A bare head noun ("phone" of "phone with 128gb
+    // storage") says too little alone: then the whole message votes.
+    let all: Vec<&str> = query.split_whitespace().collect();
+    let is_content = |w: &&str| content.iter().any(|c| c.eq_ignore_ascii_case(w));
+    let naming = before_purpose(&all, is_content);
+    let named_words = naming.iter().filter(|w| is_content(w)).count();
+    let hits = if naming.len() < all.len() && named_words >= 2 {
+        let head = naming.join(" ");
+        let v = searcher.embed_query(&head)?;
+        searcher.search_embedded(
+            &head,
+            Some(&v),
+            &Filter::default(),
+            VOTERS,
+            searcher.fusion(),
+        )?
+    } else {
+        searcher.search_embedded(query, vector, &Filter::default(), VOTERS, searcher.fusion())?
+    };
     let products = searcher.index().products();
     let paths: Vec<&[String]> = hits
         .iter()

@@ -1519,6 +1519,8 @@ fn idiom(w: &[Word], i: usize) -> bool {
     IDIOM_PREV.contains(prev)
         || IDIOM_NEXT.contains(word_at(w, i + 1))
         || (prev == "get" && w.len() <= 3)
+        // "let me think about it": no product is asked about.
+        || (prev == "about" && matches!(word_before(w, i - 1), "think" | "thinking" | "sleep"))
 }
 
 fn declines(w: &[Word]) -> Vec<Span> {

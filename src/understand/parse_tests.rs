@@ -1449,3 +1449,10 @@ fn shop_words_for_filters_and_kinds_are_attributes() {
     );
     assert_eq!(p("car charger dual port").attributes, vec!["dual port"]);
 }
+
+#[test]
+fn thinking_it_over_is_smalltalk() {
+    let q = p("hmm let me think about it");
+    assert!(q.references.is_empty(), "{:?}", q.references);
+    assert_eq!(q.intent, Some(Intent::Smalltalk));
+}
