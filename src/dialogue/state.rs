@@ -239,8 +239,6 @@ impl SearchState {
             (Some(new), Some(old)) => !same_family(new, old),
             _ => false,
         };
-        // A kind the word lists do not know ("dumbbells") still starts over when its
-        // category is another branch.
         // A kind asked for besides this one ("also need a mouse pad" after keyboards) is a
         // search of its own, words shared or not.
         let besides = u.also
@@ -249,6 +247,8 @@ impl SearchState {
                 (Some(new), Some(old)) => !new.starts_with(old) && !old.starts_with(new),
                 _ => true,
             };
+        // A kind the word lists do not know ("dumbbells") still starts over when its
+        // category is another branch.
         let new_kind = !content.is_empty()
             && ((u.names_product && !same_words)
                 || besides

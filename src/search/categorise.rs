@@ -16,7 +16,8 @@ pub const WEAK_SHARE: f64 = 0.5;
 
 /// The category path a message names. `content` are the message's words that name or
 /// describe the product (no filler), `named` the category its words resolved to by name
-/// similarity, if any. Returns the deepest path prefix held by at least [`VOTE_SHARE`] of
+/// similarity, if any. The top hits of the words before a purpose word ("for", "with"...)
+/// vote when two or more content words are there, else those of the whole query. Returns the deepest path prefix held by at least [`VOTE_SHARE`] of
 /// the top [`VOTERS`] hits (widened to its parent when the words fit a sibling leaf as well,
 /// see [`widen_to_kind`]); else `named`, unless no hit is in it and a weak majority
 /// ([`WEAK_SHARE`]) is elsewhere. A top-level department alone is too broad to count, unless
@@ -214,8 +215,9 @@ fn leaf_words_named(content: &[String], path: &[String]) -> usize {
     // Irregular plurals too: "mouse" names "Mice".
     let stem = |w: &str| {
         let w = w.to_lowercase();
-        if w == "mice" {
-            return "mouse".to_string();
+        let irregular = crate::catalog::present::singular(&w);
+        if !w.ends_with('s') && irregular != w {
+            return irregular;
         }
         w.strip_suffix('s')
             .filter(|s| s.len() > 2)
