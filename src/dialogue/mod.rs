@@ -1055,8 +1055,21 @@ impl Assistant {
         let anchor_size = spec_value(anchor, SpecKind::ScreenSize);
         let types = self.recommender.product_types();
         let anchor_row = self.searcher.index().row_of(&anchor.id).map(|r| r as u32);
+        // A product known to be of another type is not this kind, whatever words it shares:
+        // a "Sleeping Bag Stuff Sack" is no sleeping bag.
+        let kind = names.first().map(String::as_str);
+        let kind_known = (0..types.len() as u32).any(|t| Some(types.name(t)) == kind);
+        let other_type = |row: usize| {
+            kind_known
+                && types
+                    .type_of(row as u32)
+                    .is_some_and(|t| Some(types.name(t)) != kind)
+        };
         hits.retain(|h| {
             let c = &products[h.row];
+            if other_type(h.row) {
+                return false;
+            }
             // Made for another brand or model line: a case for an iPhone is no case for a
             // Galaxy.
             if anchor_row.is_some_and(|a| types.incompatible(a, h.row as u32, products)) {

@@ -832,7 +832,9 @@ impl<T: Copy + PartialEq> NameIndex<T> {
                 if next.is_some_and(|n| type_heads.contains(n)) {
                     continue;
                 }
-                if best.is_none_or(|(len, _)| name.len() > len) {
+                // The longest name; of two as long, the later, as English puts the head
+                // noun last ("Sleeping Bag Stuff Sack" is a stuff sack).
+                if best.is_none_or(|(len, _)| name.len() >= len) {
                     best = Some((name.len(), *value));
                 }
             }
@@ -1011,4 +1013,39 @@ fn catalog_brands(products: &[Product]) -> Vec<String> {
     brands.sort();
     brands.dedup();
     brands
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_is_the_type_its_last_name_says() {
+        let names = NameIndex::new([("sleeping bag", 0u32), ("stuff sack", 1)].into_iter());
+        let heads: std::collections::HashSet<String> =
+            ["bag", "sack"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            names.title_type("Forclaz Mesh Sleeping Bag Stuff Sack", &heads),
+            Some(1)
+        );
+        assert_eq!(
+            names.title_type("Forclaz Trek 500 Sleeping Bag", &heads),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn a_connection_is_read_from_the_words() {
+        let words = |t: &str| word_set(t);
+        assert_eq!(
+            wired(&words("boAt Bassheads 100 in Ear Wired Earphones")),
+            Some(true)
+        );
+        assert_eq!(
+            wired(&words("Noise Buds Bluetooth Truly Wireless Earbuds")),
+            Some(false)
+        );
+        assert_eq!(wired(&words("Wired and Wireless Headphones")), Some(false));
+        assert_eq!(wired(&words("JBL C50HI in Ear Headphones")), None);
+    }
 }
