@@ -363,8 +363,20 @@ re!(
     MATERIAL,
     r"(?i)\b(braided|stainless steel|aluminium|aluminum|nylon|leather|silicone|cotton|glass|copper|bamboo|wooden|polyester)\b"
 );
-re!(WIRELESS, r"(?i)\b(true wireless|wireless|bluetooth)\b");
+re!(WIRELESS, r"(?i)\b(true wireless|wireless|bluetooth|tws)\b");
 re!(WIRED, r"(?i)\b(wired)\b");
+
+/// Whether a title says wired (`Some(true)`) or wireless (`Some(false)`, also "bluetooth" or
+/// "tws"), or neither; wireless wins when it says both ("Wired and Wireless Headphones").
+pub fn says_wired(title: &str) -> Option<bool> {
+    if WIRELESS.is_match(title) {
+        Some(false)
+    } else if WIRED.is_match(title) {
+        Some(true)
+    } else {
+        None
+    }
+}
 
 /// The key specs of a product: title first, then feature bullets and the description; at
 /// most [`HIGHLIGHTS_SHOWN`], one per kind.
@@ -692,16 +704,18 @@ pub fn specs_in(text: &str, title: bool) -> Vec<Highlight> {
         ));
     }
     if title {
-        if WIRELESS.is_match(text) {
-            let bt = lower.contains("bluetooth") && !lower.contains("wireless");
-            let label = if bt { "Bluetooth" } else { "wireless" };
-            out.push(Highlight::new(
-                SpecKind::Connectivity,
-                None,
-                label.to_string(),
-            ));
-        } else if WIRED.is_match(text) {
-            out.push(Highlight::new(SpecKind::Connectivity, None, "wired".into()));
+        match says_wired(text) {
+            Some(false) => {
+                let bt = lower.contains("bluetooth") && !lower.contains("wireless");
+                let label = if bt { "Bluetooth" } else { "wireless" };
+                out.push(Highlight::new(
+                    SpecKind::Connectivity,
+                    None,
+                    label.to_string(),
+                ));
+            }
+            Some(true) => out.push(Highlight::new(SpecKind::Connectivity, None, "wired".into())),
+            None => {}
         }
     }
     if let Some(c) = MATERIAL.captures(text)

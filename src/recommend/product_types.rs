@@ -28,6 +28,7 @@ use regex::Regex;
 use super::complements::{Complement, ComplementMap, word_set};
 use super::stats::Leaves;
 use crate::catalog::Product;
+use crate::catalog::present::says_wired;
 use crate::embed::Embedder;
 
 /// Cosine similarity of a leaf's name ("parent > leaf") and a type name at or above which a
@@ -45,19 +46,6 @@ pub const SAME_HEAD_SIMILARITY: f32 = 0.6;
 /// count as doing the same job.
 const SHARED_COMPLEMENTS: usize = 2;
 const SHARED_SHARE: f32 = 0.4;
-/// Whether words say wired (`Some(true)`) or wireless (`Some(false)`), or neither: "wired"
-/// without "wireless", "bluetooth" or "tws" is wired.
-fn wired(words: &[String]) -> Option<bool> {
-    let has = |x: &str| words.iter().any(|w| w == x);
-    if has("wireless") || has("bluetooth") || has("tws") {
-        Some(false)
-    } else if has("wired") {
-        Some(true)
-    } else {
-        None
-    }
-}
-
 /// Words of a title read for its type: listings name the product type near the start.
 const TITLE_HEAD_WORDS: usize = 12;
 /// Words of a category name that make it a shelf of things for the type it names.
@@ -428,15 +416,14 @@ impl ProductTypes {
             };
             // A "Wired ... Headphones" listing is no wireless earbuds, whatever its shelf or
             // head noun says: the rival of the right connection, when the map has one.
-            let title_wired = wired(&word_set(&p.title));
             let t = of_row[row];
             if t != u32::MAX
                 && let (Some(said), Some(named)) =
-                    (title_wired, wired(&word_set(&names[t as usize])))
+                    (says_wired(&p.title), says_wired(&names[t as usize]))
                 && said != named
                 && let Some(&rival) = substitutes[t as usize]
                     .iter()
-                    .find(|&&r| wired(&word_set(&names[r as usize])) == Some(said))
+                    .find(|&&r| says_wired(&names[r as usize]) == Some(said))
             {
                 of_row[row] = rival;
             }
@@ -1032,20 +1019,5 @@ mod tests {
             names.title_type("Forclaz Trek 500 Sleeping Bag", &heads),
             Some(0)
         );
-    }
-
-    #[test]
-    fn a_connection_is_read_from_the_words() {
-        let words = |t: &str| word_set(t);
-        assert_eq!(
-            wired(&words("boAt Bassheads 100 in Ear Wired Earphones")),
-            Some(true)
-        );
-        assert_eq!(
-            wired(&words("Noise Buds Bluetooth Truly Wireless Earbuds")),
-            Some(false)
-        );
-        assert_eq!(wired(&words("Wired and Wireless Headphones")), Some(false));
-        assert_eq!(wired(&words("JBL C50HI in Ear Headphones")), None);
     }
 }

@@ -115,10 +115,7 @@ impl Speller {
         }
         let mut targets: HashMap<u8, Vec<(String, u32)>> = HashMap::new();
         for (w, &n) in &known {
-            if n >= MIN_TARGET_COUNT
-                && w.len() >= MIN_LEN - 1
-                && w.bytes().all(|b| b.is_ascii_lowercase())
-            {
+            if n >= MIN_TARGET_COUNT && is_target(w) {
                 targets
                     .entry(w.as_bytes()[0])
                     .or_default()
@@ -149,7 +146,7 @@ impl Speller {
             }
             let was_target = *n >= MIN_TARGET_COUNT;
             *n = count;
-            if w.len() >= MIN_LEN - 1 && w.bytes().all(|b| b.is_ascii_lowercase()) {
+            if is_target(w) {
                 let list = self.targets.entry(w.as_bytes()[0]).or_default();
                 if was_target {
                     list.retain(|(t, _)| t != w);
@@ -198,6 +195,11 @@ impl Speller {
         }
         best.filter(|_| !tied).map(|(_, _, t)| t)
     }
+}
+
+/// Whether a known word can be a correction: plain lowercase letters, long enough.
+fn is_target(w: &str) -> bool {
+    w.len() >= MIN_LEN - 1 && w.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 /// Whether `typed` is `word` with one letter left out or two neighbouring letters swapped.
